@@ -1,0 +1,1 @@
+"""Shared Python toolchain for the Ponder model zoo (tokenizer, GPT-2 ONNX export, checks)."""
