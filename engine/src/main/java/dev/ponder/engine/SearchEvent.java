@@ -1,0 +1,34 @@
+package dev.ponder.engine;
+
+import java.util.List;
+
+/**
+ * The typed events every algorithm emits to a {@link SearchListener}. Hypotheses are named by their lineage id,
+ * which is stable for the whole search (see {@link RandomStreams}).
+ */
+public sealed interface SearchEvent {
+
+  /** One batched step began over {@code live} hypotheses. */
+  record Step(int step, int live) implements SearchEvent {}
+
+  /** A hypothesis was forked into children. */
+  record Expand(long parent, List<Long> children) implements SearchEvent {}
+
+  /** A scorer scored a hypothesis. */
+  record Score(long lineage, String scorer, double score) implements SearchEvent {}
+
+  /**
+   * Particles were reweighted and resampled; {@code ancestors[i]} is the index (in the previous population)
+   * of the parent of particle {@code i}. {@code ess} is the effective sample size before resampling.
+   */
+  record Resample(int step, double ess, List<Integer> ancestors) implements SearchEvent {}
+
+  /** A hypothesis was dropped. */
+  record Prune(long lineage, String reason) implements SearchEvent {}
+
+  /** A hypothesis reached a terminal state, with its generated text so far. */
+  record Finish(long lineage, String text) implements SearchEvent {}
+
+  /** The search ended. */
+  record Done(Outcome outcome, String stoppedBy, SearchStats stats) implements SearchEvent {}
+}

@@ -1,0 +1,33 @@
+package dev.ponder.engine;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a search returns: candidates ranked best first, how the search ended, and what it cost.
+ *
+ * @param candidates ranked best first (the algorithm's own order); never empty unless nothing was generated
+ * @param outcome    completed, budget exhausted or cancelled
+ * @param stoppedBy  which budget limit stopped the search, or {@code null}
+ * @param stats      counters and wall time
+ */
+public record SearchResult(List<Candidate> candidates, Outcome outcome, String stoppedBy, SearchStats stats) {
+  public SearchResult {
+    candidates = List.copyOf(candidates);
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(stats, "stats");
+  }
+
+  /** The top-ranked candidate. */
+  public Candidate best() {
+    if (candidates.isEmpty()) {
+      throw new IllegalStateException("the search produced no candidate (outcome " + outcome
+          + (stoppedBy == null ? "" : ", stopped by " + stoppedBy) + "); raise the budget");
+    }
+    return candidates.get(0);
+  }
+
+  public boolean budgetExhausted() {
+    return outcome == Outcome.BUDGET_EXHAUSTED;
+  }
+}

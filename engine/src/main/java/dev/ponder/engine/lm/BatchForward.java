@@ -1,0 +1,259 @@
+package dev.ponder.engine.lm;
+
+import ai.onnxruntime.OnnxTensor;
+import dev.ponder.engine.SearchCounters;
+import dev.ponder.engine.onnx.OnnxModel;
+import dev.ponder.engine.onnx.TensorScope;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One batched forward pass of the decoder for a list of hypotheses, each feeding its tokens that the KV cache
+ * does not yet hold (none for a row that sits this call out).
+ *
+ * <p>Layout: past positions are left-padded to a common length P, the new segment is left-padded to a common
+ * length S; {@code attention_mask} is [B, P+S] with 0 on every padding position, {@code position_ids} count each
+ * row's real tokens. Padding in the middle of a row is harmless: masked positions are never attended to.
+ *
+ * <p>KV reuse: when the hypotheses are exactly the rows of one block in order, that block's buffers are the
+ * past inputs as they are (no copy). Otherwise each row is gathered once into a fresh pooled buffer. The present
+ * outputs are written by ONNX Runtime straight into pooled buffers (pinned outputs), which become the next block.
+ */
+final class BatchForward {
+  private final OnnxModel model;
+  private final LmConfig config;
+  private final FloatPool pool;
+  private LongBuffer ids = LongBuffer.allocate(0);
+  private LongBuffer mask = LongBuffer.allocate(0);
+  private LongBuffer positions = LongBuffer.allocate(0);
+  private FloatPool.Lease logitsOut;
+
+  BatchForward(OnnxModel model, LmConfig config, FloatPool pool) {
+    this.model = model;
+    this.config = config;
+    this.pool = pool;
+  }
+
+  /**
+   * Runs the model once. Afterwards every row points at the returned block, whose logits hold each row's
+   * next-token logits (a row that fed nothing keeps the logits it had).
+   */
+  KvBlock run(List<LmHypothesis> rows, SearchCounters counters) {
+    int b = rows.size();
+    int[] feedFrom = new int[b];
+    int s = 0;
+    int real = 0;
+    for (int i = 0; i < b; i++) {
+      LmHypothesis h = rows.get(i);
+      // A terminal row feeds nothing: its last token (end of sequence) never needs a next-token distribution.
+      feedFrom[i] = h.isTerminal() ? h.length : config.hasCache() ? cachedTokens(h) : 0;
+      int n = h.length - feedFrom[i];
+      s = Math.max(s, n);
+      real += n;
+    }
+    if (s == 0) {
+      throw new IllegalStateException("nothing to feed: every row's tokens are already in the cache");
+    }
+    KvBlock source = sharedSource(rows);
+    int p = config.hasCache() ? pastLength(rows, source) : 0;
+    int v = config.vocab();
+    FloatPool.Lease[] pastKeys = new FloatPool.Lease[config.layers()];
+    FloatPool.Lease[] pastValues = new FloatPool.Lease[config.layers()];
+    boolean gathered = false;
+    long[] pastMask = new long[b * p];
+    if (config.hasCache() && p > 0) {
+      if (source != null) {
+        System.arraycopy(source.mask, 0, pastMask, 0, b * p);
+        for (int l = 0; l < config.layers(); l++) {
+          pastKeys[l] = source.keys[l];
+          pastValues[l] = source.values[l];
+        }
+      } else {
+        gather(rows, p, pastKeys, pastValues, pastMask);
+        gathered = true;
+      }
+    }
+
+    int total = p + s;
+    ids = ensure(ids, b * s);
+    mask = ensure(mask, b * total);
+    positions = ensure(positions, b * s);
+    for (int i = 0; i < b; i++) {
+      LmHypothesis h = rows.get(i);
+      int n = h.length - feedFrom[i];
+      int pad = s - n;
+      for (int j = 0; j < p; j++) {
+        mask.put(i * total + j, pastMask[i * p + j]);
+      }
+      for (int j = 0; j < s; j++) {
+        boolean isReal = j >= pad;
+        int tokenIndex = feedFrom[i] + j - pad;
+        ids.put(i * s + j, isReal ? h.tokens[tokenIndex] : config.padId());
+        mask.put(i * total + p + j, isReal ? 1 : 0);
+        positions.put(i * s + j, isReal ? tokenIndex : 1);
+      }
+    }
+
+    FloatPool.Lease[] presentKeys = new FloatPool.Lease[config.layers()];
+    FloatPool.Lease[] presentValues = new FloatPool.Lease[config.layers()];
+    int kvFloats = b * config.kvHeads() * total * config.headDim();
+    for (int l = 0; l < config.layers(); l++) {
+      presentKeys[l] = pool.acquire(kvFloats);
+      presentValues[l] = pool.acquire(kvFloats);
+    }
+    if (logitsOut == null || logitsOut.floats.capacity() < b * s * v) {
+      pool.release(logitsOut);
+      logitsOut = pool.acquire(b * s * v);
+    }
+    FloatBuffer logits = logitsOut.floats.duplicate().clear().limit(b * s * v).slice();
+
+    try (TensorScope scope = model.scope()) {
+      Map<String, OnnxTensor> in = new HashMap<>();
+      Map<String, OnnxTensor> out = new HashMap<>();
+      in.put("input_ids", scope.longs(ids.duplicate().clear().limit(b * s).slice(), b, s));
+      in.put("attention_mask", scope.longs(mask.duplicate().clear().limit(b * total).slice(), b, total));
+      if (config.hasPositionIds()) {
+        in.put("position_ids", scope.longs(positions.duplicate().clear().limit(b * s).slice(), b, s));
+      }
+      long[] pastShape = {b, config.kvHeads(), p, config.headDim()};
+      long[] presentShape = {b, config.kvHeads(), total, config.headDim()};
+      for (int l = 0; l < config.layers(); l++) {
+        in.put("past_key_values." + l + ".key", scope.floats(pastView(pastKeys[l]), pastShape));
+        in.put("past_key_values." + l + ".value", scope.floats(pastView(pastValues[l]), pastShape));
+        out.put("present." + l + ".key", scope.floats(presentKeys[l].floats, presentShape));
+        out.put("present." + l + ".value", scope.floats(presentValues[l].floats, presentShape));
+      }
+      out.put("logits", scope.floats(logits, b, s, v));
+      scope.run(in, out);
+    } finally {
+      if (gathered) {
+        for (int l = 0; l < config.layers(); l++) {
+          pool.release(pastKeys[l]);
+          pool.release(pastValues[l]);
+        }
+      }
+    }
+    counters.addModelCalls(1);
+    counters.addPolicyTokens(real);
+    counters.addPaddingTokens((long) b * s - real);
+
+    long[] newMask = new long[config.hasCache() ? b * total : 0];
+    for (int i = 0; i < b && config.hasCache(); i++) {
+      for (int j = 0; j < total; j++) {
+        newMask[i * total + j] = mask.get(i * total + j);
+      }
+    }
+    FloatPool.Lease nextLogits = pool.acquire(b * v);
+    for (int i = 0; i < b; i++) {
+      LmHypothesis h = rows.get(i);
+      if (h.length - feedFrom[i] > 0) {
+        nextLogits.floats.put(i * v, logits, (i * s + s - 1) * v, v);
+      } else if (h.block != null) {
+        nextLogits.floats.put(i * v, h.block.logits.floats, h.row * v, v);
+      }
+    }
+    KvBlock block = new KvBlock(b, config.hasCache() ? total : 0, presentKeys, presentValues, newMask, nextLogits);
+    return block;
+  }
+
+  /** How many of the hypothesis's tokens its KV row already holds. */
+  private static int cachedTokens(LmHypothesis h) {
+    if (h.block == null) {
+      return 0;
+    }
+    int n = 0;
+    for (int j = 0; j < h.block.length; j++) {
+      n += (int) h.block.mask[h.row * h.block.length + j];
+    }
+    return n;
+  }
+
+  /** The block whose rows are exactly these hypotheses in order, or null when rows must be gathered. */
+  private static KvBlock sharedSource(List<LmHypothesis> rows) {
+    KvBlock first = rows.get(0).block;
+    if (first == null || first.rows != rows.size()) {
+      return null;
+    }
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i).block != first || rows.get(i).row != i) {
+        return null;
+      }
+    }
+    return first;
+  }
+
+  private static int pastLength(List<LmHypothesis> rows, KvBlock source) {
+    if (source != null) {
+      return source.length;
+    }
+    int p = 0;
+    for (LmHypothesis h : rows) {
+      if (h.block != null) {
+        p = Math.max(p, h.block.length);
+      }
+    }
+    return p;
+  }
+
+  /** Copies each row's KV into fresh buffers, right-aligned to length p (padding on the left, zeroed). */
+  private void gather(List<LmHypothesis> rows, int p, FloatPool.Lease[] keys, FloatPool.Lease[] values, long[] pastMask) {
+    int b = rows.size();
+    int heads = config.kvHeads();
+    int d = config.headDim();
+    for (int l = 0; l < config.layers(); l++) {
+      keys[l] = pool.acquire(b * heads * p * d);
+      values[l] = pool.acquire(b * heads * p * d);
+    }
+    for (int i = 0; i < b; i++) {
+      LmHypothesis h = rows.get(i);
+      int srcLen = h.block == null ? 0 : h.block.length;
+      int pad = p - srcLen;
+      for (int j = 0; j < srcLen; j++) {
+        pastMask[i * p + pad + j] = h.block.mask[h.row * srcLen + j];
+      }
+      for (int l = 0; l < config.layers(); l++) {
+        copyRow(h, l, true, keys[l].floats, i, p, pad, srcLen);
+        copyRow(h, l, false, values[l].floats, i, p, pad, srcLen);
+      }
+    }
+  }
+
+  private void copyRow(LmHypothesis h, int layer, boolean key, FloatBuffer dst, int dstRow, int p, int pad, int srcLen) {
+    int heads = config.kvHeads();
+    int d = config.headDim();
+    for (int hd = 0; hd < heads; hd++) {
+      int dstOff = ((dstRow * heads + hd) * p) * d;
+      for (int k = 0; k < pad * d; k++) {
+        dst.put(dstOff + k, 0f);
+      }
+      if (srcLen > 0) {
+        FloatBuffer src = (key ? h.block.keys[layer] : h.block.values[layer]).floats;
+        int srcOff = ((h.row * heads + hd) * srcLen) * d;
+        dst.put(dstOff + pad * d, src, srcOff, srcLen * d);
+      }
+    }
+  }
+
+  private static FloatBuffer pastView(FloatPool.Lease lease) {
+    return lease == null ? EMPTY : lease.floats;
+  }
+
+  private static final FloatBuffer EMPTY = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()).asFloatBuffer();
+
+  private static LongBuffer ensure(LongBuffer buf, int n) {
+    if (buf.capacity() >= n) {
+      return buf;
+    }
+    return ByteBuffer.allocateDirect(Math.max(64, n * 2) * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
+  }
+
+  void close() {
+    pool.release(logitsOut);
+    logitsOut = null;
+  }
+}

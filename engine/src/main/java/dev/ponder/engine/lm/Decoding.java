@@ -1,0 +1,73 @@
+package dev.ponder.engine.lm;
+
+import java.util.Objects;
+
+/**
+ * How tokens are chosen and where steps end. Filters apply in the order Hugging Face applies them: temperature,
+ * top-k, top-p, min-p.
+ *
+ * @param temperature  0 for greedy (argmax), otherwise > 0
+ * @param topK         keep the k most likely tokens; 0 = off
+ * @param topP         keep the smallest set whose probability reaches p, in (0, 1]; 1 = off
+ * @param minP         drop tokens below minP times the top token's probability, in [0, 1); 0 = off
+ * @param maxNewTokens the most tokens a hypothesis may generate; reaching it cuts the hypothesis
+ * @param boundary     where a step ends
+ */
+public record Decoding(double temperature, int topK, double topP, double minP, int maxNewTokens, StepBoundary boundary) {
+
+  public Decoding {
+    if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("temperature must be >= 0 (0 = greedy), was " + temperature);
+    }
+    if (topK < 0) {
+      throw new IllegalArgumentException("topK must be >= 0 (0 = off), was " + topK);
+    }
+    if (!(topP > 0 && topP <= 1)) {
+      throw new IllegalArgumentException("topP must be in (0, 1] (1 = off), was " + topP);
+    }
+    if (!(minP >= 0 && minP < 1)) {
+      throw new IllegalArgumentException("minP must be in [0, 1) (0 = off), was " + minP);
+    }
+    if (maxNewTokens < 1) {
+      throw new IllegalArgumentException("maxNewTokens must be >= 1, was " + maxNewTokens);
+    }
+    Objects.requireNonNull(boundary, "boundary");
+  }
+
+  /** Sampling at temperature 1, no filters, one token per step, at most 64 new tokens. */
+  public static Decoding sampling() {
+    return new Decoding(1.0, 0, 1.0, 0.0, 64, StepBoundary.tokens(1));
+  }
+
+  public static Decoding greedy() {
+    return sampling().withTemperature(0);
+  }
+
+  public boolean isGreedy() {
+    return temperature == 0;
+  }
+
+  public Decoding withTemperature(double value) {
+    return new Decoding(value, topK, topP, minP, maxNewTokens, boundary);
+  }
+
+  public Decoding withTopK(int value) {
+    return new Decoding(temperature, value, topP, minP, maxNewTokens, boundary);
+  }
+
+  public Decoding withTopP(double value) {
+    return new Decoding(temperature, topK, value, minP, maxNewTokens, boundary);
+  }
+
+  public Decoding withMinP(double value) {
+    return new Decoding(temperature, topK, topP, value, maxNewTokens, boundary);
+  }
+
+  public Decoding withMaxNewTokens(int value) {
+    return new Decoding(temperature, topK, topP, minP, value, boundary);
+  }
+
+  public Decoding withBoundary(StepBoundary value) {
+    return new Decoding(temperature, topK, topP, minP, maxNewTokens, value);
+  }
+}

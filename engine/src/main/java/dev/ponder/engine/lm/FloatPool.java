@@ -1,0 +1,62 @@
+package dev.ponder.engine.lm;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Direct, native-order float buffers reused across decode steps, so steady-state decoding allocates no native
+ * memory: a KV block freed at step t is reused at step t+1. Not thread-safe; one pool per process.
+ */
+final class FloatPool {
+  /** Keep at most this many idle buffers; the rest are left to the garbage collector. */
+  private static final int MAX_IDLE = 64;
+  private final List<ByteBuffer> idle = new ArrayList<>();
+
+  /** A buffer of exactly {@code floats} elements, position 0, limit = floats. Contents are unspecified. */
+  Lease acquire(int floats) {
+    int bytes = Math.max(4, floats * 4);
+    ByteBuffer best = null;
+    int bestIndex = -1;
+    for (int i = 0; i < idle.size(); i++) {
+      ByteBuffer b = idle.get(i);
+      if (b.capacity() >= bytes && (best == null || b.capacity() < best.capacity())) {
+        best = b;
+        bestIndex = i;
+      }
+    }
+    if (best == null) {
+      // Headroom: a block grows by one position per step; a little slack lets the next step reuse this buffer.
+      best = ByteBuffer.allocateDirect(bytes + bytes / 4 + 64).order(ByteOrder.nativeOrder());
+    } else {
+      idle.remove(bestIndex);
+    }
+    FloatBuffer view = best.duplicate().order(ByteOrder.nativeOrder()).clear().limit(bytes).slice()
+        .order(ByteOrder.nativeOrder()).asFloatBuffer();
+    view.limit(floats);
+    return new Lease(best, view);
+  }
+
+  void release(Lease lease) {
+    if (lease != null && idle.size() < MAX_IDLE) {
+      idle.add(lease.backing);
+    }
+  }
+
+  void clear() {
+    idle.clear();
+  }
+
+  /** A pooled buffer: {@code floats} is the exact-size view handed to ONNX Runtime. */
+  static final class Lease {
+    final ByteBuffer backing;
+    final FloatBuffer floats;
+
+    Lease(ByteBuffer backing, FloatBuffer floats) {
+      this.backing = backing;
+      this.floats = floats;
+    }
+  }
+}

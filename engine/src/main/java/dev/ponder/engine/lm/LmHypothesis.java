@@ -1,0 +1,112 @@
+package dev.ponder.engine.lm;
+
+import java.util.Arrays;
+
+/**
+ * One partial or finished continuation of a prompt: its tokens, its place in the KV cache and its
+ * log-probability. Opaque to algorithms: they hand it back to the {@link LmProcess} that made it.
+ *
+ * <p>Invariant: the KV cache row it points at covers every one of its tokens, and holds the logits for its next
+ * token; so forks share all computed work and nothing is ever re-processed.
+ */
+public final class LmHypothesis {
+  final long lineage;
+  final int promptLength;
+  int[] tokens;
+  int length;
+  KvBlock block;
+  int row;
+  double logProb;
+  double stepLogProb;
+  int stepTokens;
+  int stepIndex;
+  boolean finished;
+  boolean cut;
+  boolean stepDone;
+  long forks;
+  boolean released;
+
+  LmHypothesis(long lineage, int[] prompt) {
+    this.lineage = lineage;
+    this.promptLength = prompt.length;
+    this.tokens = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
+    this.length = prompt.length;
+  }
+
+  private LmHypothesis(LmHypothesis parent, long lineage) {
+    this.lineage = lineage;
+    this.promptLength = parent.promptLength;
+    this.tokens = Arrays.copyOf(parent.tokens, parent.tokens.length);
+    this.length = parent.length;
+    this.block = parent.block;
+    this.row = parent.row;
+    this.logProb = parent.logProb;
+    this.stepIndex = parent.stepIndex;
+    this.finished = parent.finished;
+    this.cut = parent.cut;
+  }
+
+  LmHypothesis copyAs(long childLineage) {
+    return new LmHypothesis(this, childLineage);
+  }
+
+  void append(int token) {
+    if (length == tokens.length) {
+      tokens = Arrays.copyOf(tokens, tokens.length * 2);
+    }
+    tokens[length++] = token;
+  }
+
+  public long lineage() {
+    return lineage;
+  }
+
+  /** Generated tokens only (the prompt excluded). */
+  public int[] generatedTokens() {
+    return Arrays.copyOfRange(tokens, promptLength, length);
+  }
+
+  /** Prompt and generated tokens. */
+  public int[] allTokens() {
+    return Arrays.copyOf(tokens, length);
+  }
+
+  public int generatedLength() {
+    return length - promptLength;
+  }
+
+  /** Log-probability of the generated tokens under the model (temperature 1, no filtering). */
+  public double logProb() {
+    return logProb;
+  }
+
+  /** Log-probability of the tokens of the most recent step. */
+  public double lastStepLogProb() {
+    return stepLogProb;
+  }
+
+  /** How many steps this hypothesis has taken. */
+  public int steps() {
+    return stepIndex;
+  }
+
+  /** Ended by an end-of-sequence token. */
+  public boolean isFinished() {
+    return finished;
+  }
+
+  /** Ended by a length limit. */
+  public boolean isCut() {
+    return cut;
+  }
+
+  public boolean isTerminal() {
+    return finished || cut;
+  }
+
+  @Override
+  public String toString() {
+    return "LmHypothesis{lineage=" + lineage + ", generated=" + generatedLength() + ", logProb=" + logProb
+        + (finished ? ", finished" : "") + (cut ? ", cut" : "") + "}";
+  }
+}

@@ -1,0 +1,295 @@
+package dev.ponder.engine.lm;
+
+import dev.ponder.engine.Candidate;
+import dev.ponder.engine.GenerativeProcess;
+import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchEvent;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A language model decoding one prompt, as a {@link GenerativeProcess}: a step is one token or one reasoning
+ * step (tokens up to a {@link StepBoundary}), taken for all live hypotheses together with one batched model call
+ * per token position.
+ *
+ * <p>Each hypothesis's KV row covers all of its tokens and holds its next-token logits, so {@link #start} runs
+ * the prompt once however many hypotheses share it, and a fork costs nothing until it decodes.
+ *
+ * <p>Determinism: token draws come from {@link RandomStreams} keyed by (lineage, token index, TOKEN), so a
+ * hypothesis samples the same tokens alone or in any batch. Hypotheses from {@link #start} get lineages 0, 1, 2,
+ * ... in the order this process hands them out; forks get {@link RandomStreams#childLineage}.
+ */
+public final class LmProcess implements GenerativeProcess<LmHypothesis> {
+  private final LanguageModel model;
+  private final int[] prompt;
+  private final Decoding decoding;
+  private final FloatPool pool = new FloatPool();
+  private final BatchForward forward;
+  private final TokenSampler sampler;
+  private final List<KvBlock> blocks = new ArrayList<>();
+  private KvBlock promptBlock;
+  private long nextLineage;
+  private boolean closed;
+
+  LmProcess(LanguageModel model, int[] prompt, Decoding decoding) {
+    this.model = model;
+    this.prompt = prompt;
+    this.decoding = decoding;
+    this.forward = new BatchForward(model.session(), model.config(), pool);
+    this.sampler = new TokenSampler(model.config().vocab());
+  }
+
+  public Decoding decoding() {
+    return decoding;
+  }
+
+  public int promptLength() {
+    return prompt.length;
+  }
+
+  @Override
+  public List<LmHypothesis> start(int n, SearchContext ctx) {
+    requireOpen();
+    if (n < 1) {
+      throw new IllegalArgumentException("start needs n >= 1 hypotheses, was " + n);
+    }
+    if (promptBlock == null) {
+      LmHypothesis root = new LmHypothesis(-1, prompt);
+      promptBlock = runForward(List.of(root), ctx);
+      ctx.counters().addPromptTokens(prompt.length);
+      promptBlock.retain(); // the process keeps the prompt's state for later starts
+      drop(root);
+    }
+    List<LmHypothesis> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      LmHypothesis h = new LmHypothesis(nextLineage++, prompt);
+      point(h, promptBlock, 0);
+      out.add(h);
+    }
+    return out;
+  }
+
+  /**
+   * Hypotheses for several prompts given as token ids, prefilled together in one left-padded batch (no prefix
+   * sharing): for parity tests and multi-prompt batches.
+   */
+  public List<LmHypothesis> startEach(List<int[]> prompts, SearchContext ctx) {
+    requireOpen();
+    List<LmHypothesis> out = new ArrayList<>();
+    for (int[] p : prompts) {
+      out.add(new LmHypothesis(nextLineage++, p.clone()));
+      ctx.counters().addPromptTokens(p.length);
+    }
+    runForward(out, ctx);
+    return out;
+  }
+
+  @Override
+  public List<LmHypothesis> advance(List<LmHypothesis> live, SearchContext ctx) {
+    requireOpen();
+    boolean[] moved = new boolean[live.size()];
+    for (int i = 0; i < live.size(); i++) {
+      LmHypothesis h = live.get(i);
+      if (h.released) {
+        throw new IllegalArgumentException("hypothesis " + h.lineage + " was released");
+      }
+      moved[i] = !h.isTerminal();
+      h.stepDone = h.isTerminal();
+      h.stepTokens = 0;
+      h.stepLogProb = 0;
+    }
+    StringBuilder[] stepText = new StringBuilder[live.size()];
+    while (true) {
+      boolean anyFed = false;
+      for (int i = 0; i < live.size(); i++) {
+        LmHypothesis h = live.get(i);
+        if (h.stepDone) {
+          continue;
+        }
+        chooseNext(h, ctx);
+        if (decoding.boundary().needsText()) {
+          stepText[i] = stepText[i] == null ? new StringBuilder() : stepText[i];
+          stepText[i].append(model.tokenText(h.tokens[h.length - 1]));
+        }
+        if (h.isTerminal()) {
+          h.stepDone = true;
+          continue;
+        }
+        anyFed = true;
+        if (endsStep(h, stepText[i])) {
+          h.stepDone = true;
+        }
+      }
+      if (!anyFed) {
+        break;
+      }
+      runForward(live, ctx);
+      if (allDone(live) || ctx.stopReason() != null) {
+        break;
+      }
+    }
+    for (int i = 0; i < live.size(); i++) {
+      LmHypothesis h = live.get(i);
+      if (!moved[i]) {
+        continue;
+      }
+      h.stepIndex++;
+      if (h.isTerminal()) {
+        ctx.emit(new SearchEvent.Finish(h.lineage, text(h)));
+      }
+    }
+    return live;
+  }
+
+  private static boolean allDone(List<LmHypothesis> live) {
+    for (LmHypothesis h : live) {
+      if (!h.stepDone) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Samples the hypothesis's next token from the logits its KV row holds, and appends it. */
+  private void chooseNext(LmHypothesis h, SearchContext ctx) {
+    int v = model.config().vocab();
+    double u = ctx.random().uniform(h.lineage, h.length - h.promptLength, RandomStreams.Purpose.TOKEN, 0);
+    int token = sampler.choose(h.block.logits.floats, h.row * v, decoding, u);
+    double lp = sampler.lastLogProb();
+    h.append(token);
+    h.logProb += lp;
+    h.stepLogProb += lp;
+    h.stepTokens++;
+    ctx.counters().addGeneratedTokens(1);
+    if (model.config().eosIds().contains(token)) {
+      h.finished = true;
+    } else if (h.generatedLength() >= decoding.maxNewTokens() || h.length >= model.config().maxPositions()) {
+      h.cut = true;
+    }
+  }
+
+  private boolean endsStep(LmHypothesis h, StringBuilder stepText) {
+    StepBoundary b = decoding.boundary();
+    if (h.stepTokens >= b.maxTokens()) {
+      return true;
+    }
+    if (stepText != null) {
+      for (String stop : b.stopStrings()) {
+        if (endsWith(stepText, stop)) {
+          return true;
+        }
+      }
+      return b.callback().endsStep(h, stepText.toString());
+    }
+    return false;
+  }
+
+  private static boolean endsWith(StringBuilder sb, String suffix) {
+    int n = suffix.length();
+    return sb.length() >= n && sb.substring(sb.length() - n).equals(suffix);
+  }
+
+  /** One model call for these rows (rows that fed nothing keep their state); repoints them at the new block. */
+  private KvBlock runForward(List<LmHypothesis> rows, SearchContext ctx) {
+    KvBlock next = forward.run(rows, ctx.counters());
+    blocks.add(next);
+    for (int i = 0; i < rows.size(); i++) {
+      LmHypothesis h = rows.get(i);
+      KvBlock old = h.block;
+      point(h, next, i);
+      unref(old);
+    }
+    return next;
+  }
+
+  private void point(LmHypothesis h, KvBlock block, int row) {
+    block.retain();
+    h.block = block;
+    h.row = row;
+  }
+
+  private void unref(KvBlock block) {
+    if (block != null && block.releaseRef()) {
+      block.free(pool);
+      blocks.remove(block);
+    }
+  }
+
+  private void drop(LmHypothesis h) {
+    unref(h.block);
+    h.block = null;
+    h.released = true;
+  }
+
+  @Override
+  public LmHypothesis fork(LmHypothesis parent, SearchContext ctx) {
+    requireOpen();
+    LmHypothesis child = parent.copyAs(RandomStreams.childLineage(parent.lineage, parent.forks++));
+    if (parent.block != null) {
+      point(child, parent.block, parent.row);
+    }
+    return child;
+  }
+
+  @Override
+  public boolean isTerminal(LmHypothesis h) {
+    return h.isTerminal();
+  }
+
+  @Override
+  public long lineage(LmHypothesis h) {
+    return h.lineage;
+  }
+
+  /** The generated text, exactly as decoded (end-of-sequence tokens dropped). */
+  public String text(LmHypothesis h) {
+    return model.decodeGenerated(h.generatedTokens());
+  }
+
+  /** A copy of the logits for the hypothesis's next token (for tests and token-level algorithms). */
+  public float[] nextLogits(LmHypothesis h) {
+    int v = model.config().vocab();
+    float[] out = new float[v];
+    h.block.logits.floats.get(h.row * v, out);
+    return out;
+  }
+
+  @Override
+  public Candidate toCandidate(LmHypothesis h, double score) {
+    return new Candidate(text(h), score, h.logProb, h.generatedLength(), h.finished);
+  }
+
+  @Override
+  public void release(LmHypothesis h) {
+    if (h.released) {
+      return;
+    }
+    drop(h);
+  }
+
+  /** KV blocks still alive (tests use it to prove hypotheses release their rows). */
+  public int liveBlocks() {
+    return blocks.size();
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("this process is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (KvBlock b : blocks) {
+      b.free(pool);
+    }
+    blocks.clear();
+    forward.close();
+    pool.clear();
+  }
+}

@@ -1,0 +1,110 @@
+package dev.ponder.engine.lm;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+/**
+ * Chooses one token from a row of logits with one uniform draw, and reports the token's log-probability under
+ * the unfiltered model distribution. Work arrays are reused across calls: no allocation per token. Not
+ * thread-safe; one per process.
+ *
+ * <p>The draw is inverse-CDF over the kept tokens in descending probability (ties by token id), so the result is
+ * a deterministic function of (logits, decoding, u).
+ */
+final class TokenSampler {
+  private final int vocab;
+  private final double[] probs;
+  private final long[] order;
+
+  TokenSampler(int vocab) {
+    this.vocab = vocab;
+    this.probs = new double[vocab];
+    this.order = new long[vocab];
+  }
+
+  /** The chosen token; {@link #lastLogProb()} then holds its model log-probability. */
+  int choose(FloatBuffer logits, int offset, Decoding d, double u) {
+    double max = Double.NEGATIVE_INFINITY;
+    int argmax = 0;
+    for (int i = 0; i < vocab; i++) {
+      float x = logits.get(offset + i);
+      if (Float.isNaN(x)) {
+        throw new IllegalStateException("the model produced NaN logits (token " + i + ")");
+      }
+      if (x > max) {
+        max = x;
+        argmax = i;
+      }
+    }
+    double logZ = 0;
+    for (int i = 0; i < vocab; i++) {
+      logZ += Math.exp(logits.get(offset + i) - max);
+    }
+    logZ = max + Math.log(logZ);
+    int token = d.isGreedy() ? argmax : sample(logits, offset, d, u, max);
+    lastLogProb = logits.get(offset + token) - logZ;
+    return token;
+  }
+
+  private double lastLogProb;
+
+  double lastLogProb() {
+    return lastLogProb;
+  }
+
+  private int sample(FloatBuffer logits, int offset, Decoding d, double u, double max) {
+    double invT = 1.0 / d.temperature();
+    double z = 0;
+    for (int i = 0; i < vocab; i++) {
+      double p = Math.exp((logits.get(offset + i) - max) * invT);
+      probs[i] = p;
+      z += p;
+    }
+    // Sort token ids by descending probability; ties by id. Key: high bits = inverted order of p, low = id.
+    for (int i = 0; i < vocab; i++) {
+      probs[i] /= z;
+      long sortable = Double.doubleToLongBits(probs[i]) >>> 21; // non-negative doubles order like their bits
+      order[i] = ((Long.MAX_VALUE >>> 21) - sortable) << 21 | i;
+    }
+    Arrays.sort(order, 0, vocab);
+    int kept = vocab;
+    if (d.topK() > 0) {
+      kept = Math.min(kept, d.topK());
+    }
+    if (d.topP() < 1) {
+      double cum = 0;
+      for (int r = 0; r < kept; r++) {
+        cum += probs[id(r)];
+        if (cum >= d.topP()) {
+          kept = r + 1;
+          break;
+        }
+      }
+    }
+    if (d.minP() > 0) {
+      double floor = d.minP() * probs[id(0)];
+      int r = 1;
+      while (r < kept && probs[id(r)] >= floor) {
+        r++;
+      }
+      kept = r;
+    }
+    double mass = 0;
+    for (int r = 0; r < kept; r++) {
+      mass += probs[id(r)];
+    }
+    double target = u * mass;
+    double cum = 0;
+    for (int r = 0; r < kept; r++) {
+      cum += probs[id(r)];
+      if (target < cum) {
+        return id(r);
+      }
+    }
+    return id(kept - 1);
+  }
+
+  private int id(int rank) {
+    return (int) (order[rank] & ((1L << 21) - 1));
+  }
+}
