@@ -32,6 +32,8 @@ final class BatchForward {
   private LongBuffer mask = LongBuffer.allocate(0);
   private LongBuffer positions = LongBuffer.allocate(0);
   private FloatPool.Lease logitsOut;
+  private long gatheredRows;
+  private long reusedCalls;
 
   BatchForward(OnnxModel model, LmConfig config, FloatPool pool) {
     this.model = model;
@@ -68,6 +70,7 @@ final class BatchForward {
     long[] pastMask = new long[b * p];
     if (config.hasCache() && p > 0) {
       if (source != null) {
+        reusedCalls++;
         System.arraycopy(source.mask, 0, pastMask, 0, b * p);
         for (int l = 0; l < config.layers(); l++) {
           pastKeys[l] = source.keys[l];
@@ -76,6 +79,7 @@ final class BatchForward {
       } else {
         gather(rows, p, pastKeys, pastValues, pastMask);
         gathered = true;
+        gatheredRows += b;
       }
     }
 
@@ -250,6 +254,16 @@ final class BatchForward {
       return buf;
     }
     return ByteBuffer.allocateDirect(Math.max(64, n * 2) * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
+  }
+
+  /** Rows copied into a new layout because the batch changed (fork, prune, reorder). */
+  long gatheredRows() {
+    return gatheredRows;
+  }
+
+  /** Calls whose past was the previous call's present buffers as they were (no copy). */
+  long reusedCalls() {
+    return reusedCalls;
   }
 
   void close() {

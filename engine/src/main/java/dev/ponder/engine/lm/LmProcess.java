@@ -268,6 +268,16 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     drop(h);
   }
 
+  /** KV rows copied so far because the batch changed (fork, prune, reorder): the cost of not reusing in place. */
+  public long gatheredRows() {
+    return forward.gatheredRows();
+  }
+
+  /** Model calls that fed the previous call's KV outputs straight back in, without a copy. */
+  public long reusedCalls() {
+    return forward.reusedCalls();
+  }
+
   /** KV blocks still alive (tests use it to prove hypotheses release their rows). */
   public int liveBlocks() {
     return blocks.size();
