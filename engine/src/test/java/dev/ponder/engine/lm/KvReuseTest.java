@@ -1,0 +1,88 @@
+package dev.ponder.engine.lm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.testing.Zoo;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The counters prove that nothing is re-processed and that unchanged batches reuse the KV cache in place. */
+class KvReuseTest {
+  private static LanguageModel lm;
+
+  @BeforeAll
+  static void load() {
+    lm = LanguageModel.load(Zoo.model("tiny-gpt2"));
+  }
+
+  @AfterAll
+  static void close() {
+    lm.close();
+  }
+
+  @Test
+  void promptIsProcessedOnceAndEachGeneratedTokenOnce() {
+    SearchContext ctx = SearchContext.builder().seed(1).build();
+    try (LmProcess process = lm.process("answer:", Decoding.sampling().withMaxNewTokens(12))) {
+      List<LmHypothesis> live = process.start(4, ctx);
+      while (live.stream().anyMatch(h -> !h.isTerminal())) {
+        live = process.advance(live, ctx); // the terminal ones sit out without changing the batch
+      }
+      int prompt = process.promptLength();
+      long generated = live.stream().mapToLong(LmHypothesis::generatedLength).sum();
+      // Every generated token but each hypothesis's last (which ends it) is fed once; the prompt once in all.
+      assertThat(ctx.counters().promptTokens()).isEqualTo(prompt);
+      assertThat(ctx.counters().generatedTokens()).isEqualTo(generated);
+      assertThat(ctx.counters().policyTokens()).isEqualTo(prompt + generated - 4);
+      // Forking the prompt's row into 4 is the only copy; every later step fed the outputs straight back.
+      assertThat(process.gatheredRows()).isEqualTo(4);
+      assertThat(process.reusedCalls()).isEqualTo(ctx.counters().modelCalls() - 2);
+    }
+  }
+
+  @Test
+  void forksShareTheirPrefixAndDecodeOnlyNewTokens() {
+    SearchContext ctx = SearchContext.builder().seed(3).build();
+    try (LmProcess process = lm.process("7 *", Decoding.sampling().withMaxNewTokens(30))) {
+      LmHypothesis root = process.start(1, ctx).get(0);
+      root = process.advance(List.of(root), ctx).get(0);
+      root = process.advance(List.of(root), ctx).get(0);
+      long before = ctx.counters().policyTokens();
+      List<LmHypothesis> children = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        children.add(process.fork(root, ctx));
+      }
+      children = process.advance(children, ctx);
+      // Three children, one new token each: the shared prefix is not read again.
+      assertThat(ctx.counters().policyTokens() - before).isEqualTo(3);
+      assertThat(children).extracting(LmHypothesis::generatedLength).containsOnly(3);
+      assertThat(children.stream().map(h -> h.allTokens()[2 + process.promptLength() - 1]).distinct().count())
+          .as("all children share the parent's tokens").isEqualTo(1);
+      process.release(root);
+      children.forEach(process::release);
+      assertThat(process.liveBlocks()).as("only the prompt's state is kept after releasing everything").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void stepEndsAtStopStringOrTokenLimit() {
+    SearchContext ctx = SearchContext.builder().seed(5).build();
+    Decoding perStep = Decoding.sampling().withMaxNewTokens(40).withBoundary(StepBoundary.stopAt(4, " "));
+    try (LmProcess process = lm.process("12 + ", perStep)) {
+      List<LmHypothesis> live = process.start(6, ctx);
+      live = process.advance(live, ctx);
+      for (LmHypothesis h : live) {
+        String text = process.text(h);
+        boolean endedBySpace = text.endsWith(" ") && text.indexOf(' ') == text.length() - 1;
+        assertThat(h.generatedLength() == 4 || endedBySpace || h.isFinished())
+            .as("step text '%s' ends at the first space, at 4 tokens or at EOS", text).isTrue();
+        assertThat(h.generatedLength()).isBetween(1, 4);
+        assertThat(h.steps()).isEqualTo(1);
+      }
+    }
+  }
+}
