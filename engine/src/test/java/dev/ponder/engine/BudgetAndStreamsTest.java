@@ -1,0 +1,71 @@
+package dev.ponder.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class BudgetAndStreamsTest {
+
+  @Test
+  void budgetNamesTheLimitThatWasReached() {
+    AtomicLong now = new AtomicLong();
+    SearchContext ctx = SearchContext.builder()
+        .budget(Budget.tokens(100).withModelCalls(5).withDeadline(Duration.ofMillis(20)))
+        .nanoClock(now::get).build();
+    assertThat(ctx.stopReason()).isNull();
+    ctx.counters().addModelCalls(5);
+    assertThat(ctx.budgetExceededBy()).isEqualTo("model calls 5 >= 5");
+    assertThat(ctx.stopReason()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
+
+    SearchContext timed = SearchContext.builder().budget(Budget.deadlineOf(Duration.ofMillis(20))).nanoClock(now::get).build();
+    now.addAndGet(Duration.ofMillis(25).toNanos());
+    assertThat(timed.budgetExceededBy()).isEqualTo("wall time 25 ms >= 20 ms");
+    timed.cancel();
+    assertThat(timed.stopReason()).isEqualTo(Outcome.CANCELLED);
+  }
+
+  @Test
+  void budgetRejectsNonsense() {
+    assertThatThrownBy(() -> Budget.tokens(0)).hasMessageContaining("policyTokens must be positive, was 0");
+    assertThatThrownBy(() -> Budget.unlimited().withDeadline(Duration.ZERO)).hasMessageContaining("deadline must be positive");
+  }
+
+  @Test
+  void streamsArePureFunctionsOfTheirKey() {
+    RandomStreams a = new RandomStreams(7);
+    RandomStreams b = new RandomStreams(7);
+    assertThat(a.uniform(3, 4, RandomStreams.Purpose.TOKEN, 0)).isEqualTo(b.uniform(3, 4, RandomStreams.Purpose.TOKEN, 0));
+    Set<Double> distinct = new HashSet<>();
+    distinct.add(a.uniform(3, 4, RandomStreams.Purpose.TOKEN, 0));
+    distinct.add(a.uniform(3, 4, RandomStreams.Purpose.RESAMPLE, 0));
+    distinct.add(a.uniform(3, 5, RandomStreams.Purpose.TOKEN, 0));
+    distinct.add(a.uniform(2, 4, RandomStreams.Purpose.TOKEN, 0));
+    distinct.add(new RandomStreams(8).uniform(3, 4, RandomStreams.Purpose.TOKEN, 0));
+    assertThat(distinct).hasSize(5);
+  }
+
+  @Test
+  void streamIsUniformEnough() {
+    RandomStreams r = new RandomStreams(1);
+    int n = 100_000;
+    int[] bins = new int[10];
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      double u = r.uniform(i, 0, RandomStreams.Purpose.TOKEN, 0);
+      assertThat(u).isGreaterThanOrEqualTo(0).isLessThan(1);
+      bins[(int) (u * 10)]++;
+      sum += u;
+    }
+    double chi2 = 0;
+    for (int c : bins) {
+      chi2 += Math.pow(c - n / 10.0, 2) / (n / 10.0);
+    }
+    assertThat(chi2).as("chi-square, 9 degrees of freedom; 27.9 is the 0.999 quantile").isLessThan(27.9);
+    assertThat(sum / n).isBetween(0.495, 0.505);
+  }
+}

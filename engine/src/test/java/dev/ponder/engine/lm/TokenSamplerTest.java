@@ -1,0 +1,74 @@
+package dev.ponder.engine.lm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import org.junit.jupiter.api.Test;
+
+/** Inverse-CDF sampling over tokens in descending probability, with exact expectations for each filter. */
+class TokenSamplerTest {
+  // Probabilities 0.5, 0.3, 0.2 at token ids 2, 0, 1 (so the sort order differs from id order).
+  private static final FloatBuffer LOGITS = logits((float) Math.log(0.3), (float) Math.log(0.2), (float) Math.log(0.5));
+  private final TokenSampler sampler = new TokenSampler(3);
+
+  @Test
+  void greedyTakesTheArgmaxAndReportsItsLogProbability() {
+    assertThat(sampler.choose(LOGITS, 0, Decoding.greedy(), 0.99)).isEqualTo(2);
+    assertThat(sampler.lastLogProb()).isCloseTo(Math.log(0.5), offset(1e-6));
+  }
+
+  @Test
+  void uniformDrawWalksTheDescendingCdf() {
+    Decoding d = Decoding.sampling();
+    assertThat(sampler.choose(LOGITS, 0, d, 0.49)).isEqualTo(2);
+    assertThat(sampler.choose(LOGITS, 0, d, 0.51)).isEqualTo(0);
+    assertThat(sampler.choose(LOGITS, 0, d, 0.81)).isEqualTo(1);
+    assertThat(sampler.lastLogProb()).isCloseTo(Math.log(0.2), offset(1e-6));
+  }
+
+  @Test
+  void topKTopPAndMinPKeepTheRightTokens() {
+    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTopK(1), 0.99)).isEqualTo(2);
+    // top-p 0.7 keeps {2, 0} (mass 0.8): u = 0.7 -> 0.56 of 0.8 -> token 0; u = 0.99 never reaches token 1.
+    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTopP(0.7), 0.7)).isEqualTo(0);
+    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTopP(0.7), 0.99)).isEqualTo(0);
+    // min-p 0.5: floor 0.25 keeps {2, 0}.
+    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withMinP(0.5), 0.99)).isEqualTo(0);
+    // The reported log-probability is the model's, unfiltered.
+    assertThat(sampler.lastLogProb()).isCloseTo(Math.log(0.3), offset(1e-6));
+  }
+
+  @Test
+  void temperatureSharpensTheDistribution() {
+    // At T = 0.5 probabilities are proportional to p^2: 0.25, 0.09, 0.04 -> 0.658, 0.237, 0.105.
+    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTemperature(0.5), 0.65)).isEqualTo(2);
+    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTemperature(0.5), 0.66)).isEqualTo(0);
+    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTemperature(0.5), 0.90)).isEqualTo(1);
+  }
+
+  @Test
+  void nanLogitsAreAnError() {
+    assertThatThrownBy(() -> sampler.choose(logits(0f, Float.NaN, 1f), 0, Decoding.sampling(), 0.5))
+        .hasMessageContaining("NaN logits (token 1)");
+  }
+
+  @Test
+  void decodingValidatesEveryKnob() {
+    assertThatThrownBy(() -> Decoding.sampling().withTemperature(-1)).hasMessageContaining("temperature must be >= 0");
+    assertThatThrownBy(() -> Decoding.sampling().withTopP(0)).hasMessageContaining("topP must be in (0, 1]");
+    assertThatThrownBy(() -> Decoding.sampling().withMinP(1)).hasMessageContaining("minP must be in [0, 1)");
+    assertThatThrownBy(() -> Decoding.sampling().withTopK(-2)).hasMessageContaining("topK must be >= 0");
+    assertThatThrownBy(() -> Decoding.sampling().withMaxNewTokens(0)).hasMessageContaining("maxNewTokens must be >= 1");
+    assertThatThrownBy(() -> StepBoundary.stopAt(0, "\n")).hasMessageContaining("maxTokens per step must be >= 1");
+  }
+
+  private static FloatBuffer logits(float... values) {
+    FloatBuffer b = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    b.put(values).flip();
+    return b;
+  }
+}
