@@ -1,6 +1,7 @@
 package dev.ponder.engine.lm;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.ponder.engine.onnx.Lifecycle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +15,12 @@ import java.util.Map;
 public final class LmTokenizer implements AutoCloseable {
   private final HuggingFaceTokenizer tokenizer;
   private final Path file;
+  private final Lifecycle lifecycle;
 
   private LmTokenizer(HuggingFaceTokenizer tokenizer, Path file) {
     this.tokenizer = tokenizer;
     this.file = file;
+    this.lifecycle = new Lifecycle("tokenizer " + file);
   }
 
   public static LmTokenizer load(Path tokenizerJson) {
@@ -34,7 +37,10 @@ public final class LmTokenizer implements AutoCloseable {
   }
 
   public int[] encode(String text) {
-    long[] ids = tokenizer.encode(text, false, false).getIds();
+    long[] ids;
+    try (Lifecycle.Guard entered = lifecycle.enter()) {
+      ids = tokenizer.encode(text, false, false).getIds();
+    }
     int[] out = new int[ids.length];
     for (int i = 0; i < ids.length; i++) {
       out[i] = Math.toIntExact(ids[i]);
@@ -48,7 +54,9 @@ public final class LmTokenizer implements AutoCloseable {
     for (int i = 0; i < tokens.length; i++) {
       ids[i] = tokens[i];
     }
-    return tokenizer.decode(ids, skipSpecial);
+    try (Lifecycle.Guard entered = lifecycle.enter()) {
+      return tokenizer.decode(ids, skipSpecial);
+    }
   }
 
   public Path file() {
@@ -57,6 +65,6 @@ public final class LmTokenizer implements AutoCloseable {
 
   @Override
   public void close() {
-    tokenizer.close();
+    lifecycle.close(tokenizer::close);
   }
 }

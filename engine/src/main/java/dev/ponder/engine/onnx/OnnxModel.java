@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,14 +35,14 @@ public final class OnnxModel implements AutoCloseable {
   private final Map<String, TensorInfo> outputs;
   private final String executionProvider;
   private final NativeLedger ledger = new NativeLedger();
-  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Lifecycle lifecycle;
 
   private OnnxModel(Path file, OrtEnvironment env, OrtSession session, String executionProvider) throws OrtException {
     this.file = file;
     this.env = env;
     this.session = session;
     this.executionProvider = executionProvider;
+    this.lifecycle = new Lifecycle("model " + file);
     this.inputs = tensorInfos(session.getInputInfo());
     this.outputs = tensorInfos(session.getOutputInfo());
   }
@@ -140,35 +138,23 @@ public final class OnnxModel implements AutoCloseable {
 
   /** Runs under the read lock so that {@link #close()} waits for it. */
   OrtSession.Result run(Map<String, OnnxTensor> in, Map<String, OnnxTensor> pinned) throws OrtException {
-    ReentrantReadWriteLock.ReadLock lock = lifecycle.readLock();
-    lock.lock();
-    try {
-      if (closed.get()) {
-        throw new IllegalStateException("model " + file + " is closed");
-      }
+    try (Lifecycle.Guard entered = lifecycle.enter()) {
       return pinned.isEmpty() ? session.run(in) : session.run(in, pinned);
-    } finally {
-      lock.unlock();
     }
   }
 
   public boolean isClosed() {
-    return closed.get();
+    return lifecycle.isClosed();
   }
 
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    ReentrantReadWriteLock.WriteLock lock = lifecycle.writeLock();
-    lock.lock(); // waits for runs in flight
-    try {
-      session.close();
-    } catch (OrtException e) {
-      LOG.warn("closing the session of {} failed: {}", file, e.getMessage());
-    } finally {
-      lock.unlock();
-    }
+    lifecycle.close(() -> {
+      try {
+        session.close();
+      } catch (OrtException e) {
+        LOG.warn("closing the session of {} failed: {}", file, e.getMessage());
+      }
+    });
   }
 }

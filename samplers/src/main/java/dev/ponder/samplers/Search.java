@@ -1,0 +1,22 @@
+package dev.ponder.samplers;
+
+import dev.ponder.engine.lm.LanguageModel;
+import java.util.Objects;
+
+/**
+ * The front door: one static factory per algorithm family, each returning a builder that validates eagerly.
+ *
+ * <pre>{@code
+ * SearchResult r = Search.sample(policy).samples(8).seed(7)
+ *     .budget(Budget.tokens(4_000)).run("numbers: 3 7 25 50 target: 85\n");
+ * }</pre>
+ */
+public final class Search {
+  private Search() {
+  }
+
+  /** {@code n} independent samples from the policy, ranked by log-probability; no scorer. */
+  public static SampleSearch sample(LanguageModel policy) {
+    return new SampleSearch(Objects.requireNonNull(policy, "policy"));
+  }
+}
