@@ -1,0 +1,43 @@
+package dev.ponder.server;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/** The single jar's entry point: {@code java -jar ponder.jar COMMAND [options]}. */
+public final class Main {
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(Arrays.asList(args), System.out, System.err));
+  }
+
+  static int run(List<String> args, PrintStream out, PrintStream err) {
+    if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")) {
+      out.println(usage());
+      return args.isEmpty() ? 2 : 0;
+    }
+    List<String> rest = args.subList(1, args.size());
+    try {
+      switch (args.get(0)) {
+        case "search":
+          return SearchCommand.run(rest, out);
+        default:
+          throw new Args.UsageException("unknown command '" + args.get(0) + "'");
+      }
+    } catch (Args.UsageException e) {
+      err.println("error: " + e.getMessage());
+      err.println(usage());
+      return 2;
+    } catch (IllegalArgumentException | IllegalStateException | dev.ponder.engine.onnx.ModelContractException
+             | dev.ponder.engine.onnx.DeviceUnavailableException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  static String usage() {
+    return "usage: java -jar ponder.jar COMMAND [options]\n\n" + SearchCommand.USAGE;
+  }
+}
