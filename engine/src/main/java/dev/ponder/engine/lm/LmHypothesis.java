@@ -11,6 +11,7 @@ import java.util.Arrays;
  */
 public final class LmHypothesis {
   final long lineage;
+  final LanguageModel model;
   final int promptLength;
   int[] tokens;
   int length;
@@ -26,7 +27,8 @@ public final class LmHypothesis {
   long forks;
   boolean released;
 
-  LmHypothesis(long lineage, int[] prompt) {
+  LmHypothesis(LanguageModel model, long lineage, int[] prompt) {
+    this.model = model;
     this.lineage = lineage;
     this.promptLength = prompt.length;
     this.tokens = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
@@ -34,6 +36,7 @@ public final class LmHypothesis {
   }
 
   private LmHypothesis(LmHypothesis parent, long lineage) {
+    this.model = parent.model;
     this.lineage = lineage;
     this.promptLength = parent.promptLength;
     this.tokens = Arrays.copyOf(parent.tokens, parent.tokens.length);
@@ -69,6 +72,16 @@ public final class LmHypothesis {
   /** Prompt and generated tokens. */
   public int[] allTokens() {
     return Arrays.copyOf(tokens, length);
+  }
+
+  /** The generated text, exactly as decoded (end-of-sequence tokens dropped; the prompt excluded). */
+  public String text() {
+    return model.decodeGenerated(generatedTokens());
+  }
+
+  /** The prompt's text as the tokenizer decodes it. */
+  public String promptText() {
+    return model.decodeGenerated(Arrays.copyOf(tokens, promptLength));
   }
 
   public int generatedLength() {

@@ -55,7 +55,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       throw new IllegalArgumentException("start needs n >= 1 hypotheses, was " + n);
     }
     if (promptBlock == null) {
-      LmHypothesis root = new LmHypothesis(-1, prompt);
+      LmHypothesis root = new LmHypothesis(model, -1, prompt);
       promptBlock = runForward(List.of(root), ctx);
       ctx.counters().addPromptTokens(prompt.length);
       promptBlock.retain(); // the process keeps the prompt's state for later starts
@@ -63,7 +63,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     }
     List<LmHypothesis> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      LmHypothesis h = new LmHypothesis(nextLineage++, prompt);
+      LmHypothesis h = new LmHypothesis(model, nextLineage++, prompt);
       point(h, promptBlock, 0);
       out.add(h);
     }
@@ -78,7 +78,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     requireOpen();
     List<LmHypothesis> out = new ArrayList<>();
     for (int[] p : prompts) {
-      out.add(new LmHypothesis(nextLineage++, p.clone()));
+      out.add(new LmHypothesis(model, nextLineage++, p.clone()));
       ctx.counters().addPromptTokens(p.length);
     }
     runForward(out, ctx);
@@ -244,7 +244,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
 
   /** The generated text, exactly as decoded (end-of-sequence tokens dropped). */
   public String text(LmHypothesis h) {
-    return model.decodeGenerated(h.generatedTokens());
+    return h.text();
   }
 
   /** A copy of the logits for the hypothesis's next token (for tests and token-level algorithms). */
