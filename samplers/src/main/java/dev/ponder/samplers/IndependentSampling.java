@@ -21,19 +21,7 @@ final class IndependentSampling {
 
   static <S> SearchResult run(GenerativeProcess<S> process, int n, SearchContext ctx) {
     List<S> all = process.start(n, ctx);
-    List<S> live = new ArrayList<>(all);
-    Outcome outcome = Outcome.COMPLETED;
-    int step = 0;
-    while (!live.isEmpty()) {
-      Outcome stop = ctx.stopReason();
-      if (stop != null) {
-        outcome = stop;
-        break;
-      }
-      ctx.emit(new SearchEvent.Step(step++, live.size()));
-      live = new ArrayList<>(process.advance(live, ctx));
-      live.removeIf(process::isTerminal);
-    }
+    Outcome outcome = Sampling.decodeToEnd(process, all, ctx);
     String stoppedBy = outcome == Outcome.BUDGET_EXHAUSTED ? ctx.budgetExceededBy() : null;
     List<Candidate> candidates = new ArrayList<>();
     for (S h : all) {

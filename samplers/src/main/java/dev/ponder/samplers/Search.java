@@ -1,6 +1,8 @@
 package dev.ponder.samplers;
 
+import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.lm.LmHypothesis;
 import java.util.Objects;
 
 /**
@@ -18,5 +20,10 @@ public final class Search {
   /** {@code n} independent samples from the policy, ranked by log-probability; no scorer. */
   public static SampleSearch sample(LanguageModel policy) {
     return new SampleSearch(Objects.requireNonNull(policy, "policy"));
+  }
+
+  /** Best-of-N: N samples scored by an outcome scorer (ORM, rule checker), one picked by a {@link Selection}. */
+  public static BestOfNSearch bestOfN(LanguageModel policy, OutcomeScorer<LmHypothesis> scorer) {
+    return new BestOfNSearch(policy, scorer);
   }
 }
