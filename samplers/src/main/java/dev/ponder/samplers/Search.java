@@ -1,6 +1,7 @@
 package dev.ponder.samplers;
 
 import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import java.util.Objects;
@@ -25,5 +26,15 @@ public final class Search {
   /** Best-of-N: N samples scored by an outcome scorer (ORM, rule checker), one picked by a {@link Selection}. */
   public static BestOfNSearch bestOfN(LanguageModel policy, OutcomeScorer<LmHypothesis> scorer) {
     return new BestOfNSearch(policy, scorer);
+  }
+
+  /** Step-level beam search: keep the best N/M partial solutions by PRM score each step, expand each M times. */
+  public static StepBeamSearch stepBeam(LanguageModel policy, ProcessScorer<LmHypothesis> prm) {
+    return new StepBeamSearch(policy, prm, false);
+  }
+
+  /** Diverse verifier tree search: N/M independent subtrees, each keeping its best child each step. */
+  public static StepBeamSearch dvts(LanguageModel policy, ProcessScorer<LmHypothesis> prm) {
+    return new StepBeamSearch(policy, prm, true);
   }
 }

@@ -1,0 +1,149 @@
+package dev.ponder.samplers;
+
+import dev.ponder.engine.Candidate;
+import dev.ponder.engine.GenerativeProcess;
+import dev.ponder.engine.Outcome;
+import dev.ponder.engine.ProcessScorer;
+import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Step-level beam search guided by a process reward model, and its diverse variant DVTS (Snell et al., "Scaling
+ * LLM test-time compute optimally...", 2024; Beeching et al., search-and-learn, 2024).
+ *
+ * <p>Beam: N live hypotheses take one step together (one batched call per token position), the PRM scores each
+ * partial solution, the best N/M survive and each is forked M times, so N stay live. DVTS: the N hypotheses form
+ * N/M independent subtrees of width M; each subtree keeps only its best child and expands it M times, which keeps
+ * the subtrees apart and the answers diverse.
+ *
+ * <p>Invariants: at most N hypotheses are live; a finished hypothesis leaves the beam with its aggregated score;
+ * the search ends when N have finished, nothing is live, maxSteps is reached or the budget runs out (then the
+ * live ones are returned too, ranked after the finished).
+ */
+final class StepBeam {
+  private StepBeam() {
+  }
+
+  /** One hypothesis with the PRM scores of its steps so far. */
+  private static final class Node<S> {
+    final S h;
+    final int tree;
+    double[] stepScores;
+    int steps;
+    double score = Double.NaN;
+
+    Node(S h, int tree, double[] stepScores, int steps) {
+      this.h = h;
+      this.tree = tree;
+      this.stepScores = stepScores;
+      this.steps = steps;
+    }
+  }
+
+  static <S> SearchResult run(GenerativeProcess<S> process, ProcessScorer<S> prm, int n, int m, boolean diverse,
+      Aggregation aggregation, int maxSteps, SearchContext ctx) {
+    List<Node<S>> live = new ArrayList<>();
+    List<S> started = process.start(n, ctx);
+    for (int i = 0; i < started.size(); i++) {
+      live.add(new Node<>(started.get(i), diverse ? i / m : 0, new double[8], 0));
+    }
+    List<Node<S>> finished = new ArrayList<>();
+    Outcome outcome = Outcome.COMPLETED;
+    for (int step = 0; step < maxSteps && !live.isEmpty() && finished.size() < n; step++) {
+      Outcome stop = ctx.stopReason();
+      if (stop != null) {
+        outcome = stop;
+        break;
+      }
+      ctx.emit(new SearchEvent.Step(step, live.size()));
+      List<S> hs = new ArrayList<>();
+      live.forEach(node -> hs.add(node.h));
+      process.advance(hs, ctx);
+      double[] scores = prm.score(hs, ctx);
+      List<Node<S>> open = new ArrayList<>();
+      for (int i = 0; i < live.size(); i++) {
+        Node<S> node = live.get(i);
+        if (node.steps == node.stepScores.length) {
+          node.stepScores = Arrays.copyOf(node.stepScores, node.steps * 2);
+        }
+        node.stepScores[node.steps++] = scores[i];
+        node.score = aggregation.combine(node.stepScores, node.steps);
+        ctx.emit(new SearchEvent.Score(process.lineage(node.h), "process", node.score));
+        (process.isTerminal(node.h) ? finished : open).add(node);
+      }
+      live = diverse ? keepBestPerTree(process, open, m, ctx) : keepBest(process, open, Math.max(1, n / m), m, ctx);
+    }
+    String stoppedBy = outcome == Outcome.BUDGET_EXHAUSTED ? ctx.budgetExceededBy() : null;
+    List<Candidate> ranked = new ArrayList<>();
+    Comparator<Node<S>> byScore = Comparator.comparingDouble((Node<S> x) -> x.score).reversed();
+    finished.sort(byScore);
+    live.sort(byScore);
+    for (Node<S> node : finished) {
+      ranked.add(process.toCandidate(node.h, node.score));
+      process.release(node.h);
+    }
+    for (Node<S> node : live) {
+      ranked.add(process.toCandidate(node.h, node.score));
+      process.release(node.h);
+    }
+    SearchResult result = new SearchResult(ranked, outcome, stoppedBy, ctx.stats());
+    ctx.emit(new SearchEvent.Done(outcome, stoppedBy, result.stats()));
+    return result;
+  }
+
+  /** Beam: keep the best {@code keep} open hypotheses, then fork each to {@code m} copies. */
+  private static <S> List<Node<S>> keepBest(GenerativeProcess<S> process, List<Node<S>> open, int keep, int m,
+      SearchContext ctx) {
+    open.sort(Comparator.comparingDouble((Node<S> x) -> x.score).reversed());
+    List<Node<S>> next = new ArrayList<>();
+    for (int i = 0; i < open.size(); i++) {
+      Node<S> node = open.get(i);
+      if (i < keep) {
+        next.addAll(expand(process, node, m, ctx));
+      } else {
+        ctx.emit(new SearchEvent.Prune(process.lineage(node.h), "below the top " + keep));
+        process.release(node.h);
+      }
+    }
+    return next;
+  }
+
+  /** DVTS: in each subtree keep only the best open hypothesis and fork it to {@code m} copies. */
+  private static <S> List<Node<S>> keepBestPerTree(GenerativeProcess<S> process, List<Node<S>> open, int m,
+      SearchContext ctx) {
+    open.sort(Comparator.comparingInt((Node<S> x) -> x.tree)
+        .thenComparing(Comparator.comparingDouble((Node<S> x) -> x.score).reversed()));
+    List<Node<S>> next = new ArrayList<>();
+    int lastTree = -1;
+    for (Node<S> node : open) {
+      if (node.tree != lastTree) {
+        lastTree = node.tree;
+        next.addAll(expand(process, node, m, ctx));
+      } else {
+        ctx.emit(new SearchEvent.Prune(process.lineage(node.h), "not the best of subtree " + node.tree));
+        process.release(node.h);
+      }
+    }
+    return next;
+  }
+
+  private static <S> List<Node<S>> expand(GenerativeProcess<S> process, Node<S> node, int m, SearchContext ctx) {
+    List<Node<S>> children = new ArrayList<>(m);
+    children.add(node);
+    List<Long> ids = new ArrayList<>();
+    for (int k = 1; k < m; k++) {
+      S child = process.fork(node.h, ctx);
+      ids.add(process.lineage(child));
+      children.add(new Node<>(child, node.tree, node.stepScores.clone(), node.steps));
+    }
+    if (!ids.isEmpty()) {
+      ctx.emit(new SearchEvent.Expand(process.lineage(node.h), ids));
+    }
+    return children;
+  }
+}
