@@ -1,0 +1,33 @@
+package dev.ponder.verifiers;
+
+import dev.ponder.engine.SearchContext;
+import java.util.List;
+
+/** Calls a verifier and checks what came back: one finite score per input. */
+final class Scores {
+  private Scores() {
+  }
+
+  /** The verifier's scores for {@code inputs}, each checked finite. */
+  static double[] checked(Verifier verifier, List<VerifierInput> inputs, SearchContext ctx) {
+    if (inputs.isEmpty()) {
+      return new double[0];
+    }
+    double[] scores = verifier.score(inputs, ctx);
+    requireLength(verifier, scores, inputs.size());
+    for (int i = 0; i < scores.length; i++) {
+      if (!Double.isFinite(scores[i])) {
+        throw new BadScoreException(verifier.name(), inputs.get(i), scores[i]);
+      }
+    }
+    return scores;
+  }
+
+  static void requireLength(Verifier verifier, double[] scores, int expected) {
+    if (scores == null || scores.length != expected) {
+      throw new IllegalStateException("verifier '" + verifier.name() + "' returned "
+          + (scores == null ? "null" : scores.length + " scores") + " for " + expected + " inputs; a verifier must"
+          + " return exactly one score per input, in order");
+    }
+  }
+}
