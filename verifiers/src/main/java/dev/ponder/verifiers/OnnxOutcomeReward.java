@@ -1,0 +1,250 @@
+package dev.ponder.verifiers;
+
+import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.onnx.ModelContract;
+import dev.ponder.engine.onnx.ModelContractException;
+import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.onnx.OnnxModel;
+import dev.ponder.engine.onnx.TensorScope;
+import dev.ponder.engine.onnx.TensorSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An outcome reward model: a sequence-classification ONNX export that reads a whole text and returns
+ * {@code logits [B, labels]} (one or two labels), turned into a score by a {@link ScoreTransform}.
+ *
+ * <p>Directory layout: {@code model.onnx} with int64 inputs {@code input_ids} and {@code attention_mask}
+ * ({@code position_ids} and {@code token_type_ids} are fed too when the model declares them) and a float output
+ * {@code logits} of rank 2; {@code tokenizer.json} beside it; {@code config.json} for {@code n_positions} and
+ * {@code pad_token_id}. The model reads {@code prompt + text} of each input, tokenized without special tokens.
+ *
+ * <p>One model call per list: the list is padded to its longest input (right padding by default, as the Countdown
+ * ORM was trained; {@link Builder#padLeft()} for exports that want left padding). The call adds 1 to the
+ * search's verifier calls and the real (non-padding) tokens to its verifier tokens. An input longer than the
+ * maximum length fails with an error naming it, unless an {@link Overflow} truncation policy is chosen.
+ *
+ * <pre>{@code
+ * try (OnnxOutcomeReward orm = OnnxOutcomeReward.load(Path.of("onnx-models/countdown/orm"))) {
+ *   double[] p = orm.score(inputs, ctx);     // sigmoid(logit) = P(correct)
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe; {@link #close()} is idempotent and waits for calls in flight.
+ */
+public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
+  private final String name;
+  private final OnnxModel model;
+  private final TextTokenizer tokenizer;
+  private final int labels;
+  private final ScoreTransform transform;
+  private final int maxLength;
+  private final Overflow overflow;
+  private final boolean padLeft;
+  private final long padId;
+
+  private OnnxOutcomeReward(Builder b, OnnxModel model, TextTokenizer tokenizer, int labels, int maxLength,
+      long padId) {
+    this.name = b.name;
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.labels = labels;
+    this.transform = b.transform != null ? b.transform : ScoreTransform.defaultFor(labels);
+    this.maxLength = maxLength;
+    this.overflow = b.overflow;
+    this.padLeft = b.padLeft;
+    this.padId = padId;
+  }
+
+  /** Loads an export directory with the defaults: sigmoid (one label) or softmax of label 1, fail on overflow. */
+  public static OnnxOutcomeReward load(Path dir) {
+    return builder(dir).build();
+  }
+
+  public static Builder builder(Path dir) {
+    return new Builder(Objects.requireNonNull(dir, "dir"));
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** How many labels the model's logits have. */
+  public int labels() {
+    return labels;
+  }
+
+  /** The most tokens one input may have. */
+  public int maxLength() {
+    return maxLength;
+  }
+
+  public ScoreTransform transform() {
+    return transform;
+  }
+
+  @Override
+  public double[] score(List<VerifierInput> inputs, SearchContext ctx) {
+    if (inputs.isEmpty()) {
+      return new double[0];
+    }
+    List<long[]> seqs = new ArrayList<>(inputs.size());
+    for (VerifierInput in : inputs) {
+      seqs.add(tokenizer.encode(in.full(), maxLength, overflow, name));
+    }
+    Batch batch = new Batch(seqs, padId, padLeft);
+    float[] logits;
+    try (TensorScope scope = model.scope()) {
+      TensorScope.Outputs out = scope.run(batch.inputs(scope, model), Map.of());
+      logits = Batch.read(out.tensor("logits"), "outcome reward '" + name + "' logits", batch.rows, labels);
+    }
+    ctx.counters().addVerifierCalls(1);
+    ctx.counters().addVerifierTokens(batch.realTokens());
+    double[] scores = new double[inputs.size()];
+    for (int b = 0; b < scores.length; b++) {
+      scores[b] = transform.apply(logits, b * labels, labels);
+    }
+    return scores;
+  }
+
+  OnnxModel model() {
+    return model;
+  }
+
+  @Override
+  public void close() {
+    model.close();
+    tokenizer.close();
+  }
+
+  @Override
+  public String toString() {
+    return "OnnxOutcomeReward{" + name + ", " + model.file() + ", labels=" + labels + ", " + transform + ", maxLength="
+        + maxLength + ", overflow=" + overflow + "}";
+  }
+
+  /** Configures an {@link OnnxOutcomeReward}; every setting is optional and may be set once. */
+  public static final class Builder {
+    private final Path dir;
+    private String name = "orm";
+    private ScoreTransform transform;
+    private int maxLength = -1;
+    private Overflow overflow = Overflow.FAIL;
+    private boolean overflowSet;
+    private boolean padLeft;
+    private ModelOptions options = ModelOptions.cpu();
+
+    private Builder(Path dir) {
+      this.dir = dir;
+    }
+
+    public Builder name(String value) {
+      Objects.requireNonNull(value, "name");
+      if (value.isBlank()) {
+        throw new IllegalArgumentException("the verifier name must not be blank");
+      }
+      name = value;
+      return this;
+    }
+
+    /** How logits become a score; default sigmoid for one label, softmax of label 1 for two or more. */
+    public Builder transform(ScoreTransform value) {
+      if (transform != null) {
+        throw new IllegalStateException("transform was already set to " + transform);
+      }
+      transform = Objects.requireNonNull(value, "transform");
+      return this;
+    }
+
+    /** The most tokens one input may have; default and upper bound: the model's positions from config.json. */
+    public Builder maxLength(int value) {
+      if (maxLength != -1) {
+        throw new IllegalStateException("maxLength was already set to " + maxLength);
+      }
+      if (value < 1) {
+        throw new IllegalArgumentException("maxLength must be >= 1 tokens, was " + value);
+      }
+      maxLength = value;
+      return this;
+    }
+
+    /** What to do with a longer input; default {@link Overflow#FAIL}. */
+    public Builder overflow(Overflow value) {
+      if (overflowSet) {
+        throw new IllegalStateException("overflow was already set to " + overflow);
+      }
+      overflow = Objects.requireNonNull(value, "overflow");
+      overflowSet = true;
+      return this;
+    }
+
+    /** Pad batches on the left instead of the right. */
+    public Builder padLeft() {
+      padLeft = true;
+      return this;
+    }
+
+    public Builder options(ModelOptions value) {
+      options = Objects.requireNonNull(value, "options");
+      return this;
+    }
+
+    /**
+     * Loads the model and checks it against the outcome-reward contract.
+     *
+     * @throws IllegalArgumentException when a file is missing or a setting does not fit the model
+     * @throws ModelContractException   when the model's inputs or outputs break the contract
+     */
+    public OnnxOutcomeReward build() {
+      ModelDir files = ModelDir.open(dir);
+      OnnxModel model = OnnxModel.load(files.model(), options);
+      TextTokenizer tokenizer = null;
+      try {
+        ModelContract.of("outcome reward")
+            .input(TensorSpec.int64("input_ids", 2)).input(TensorSpec.int64("attention_mask", 2))
+            .output(TensorSpec.float32("logits", 2)).verify(model);
+        Batch.requireOnlyFedInputs(model, "outcome reward", Batch.FED);
+        int labels = labelCount(model, files);
+        (transform != null ? transform : ScoreTransform.defaultFor(labels)).check(labels, model.file().toString());
+        int length = Lengths.resolve(maxLength, files, "outcome reward", model);
+        tokenizer = TextTokenizer.load(files.tokenizer(), false);
+        return new OnnxOutcomeReward(this, model, tokenizer, labels, length, files.padId(0));
+      } catch (RuntimeException e) {
+        model.close();
+        if (tokenizer != null) {
+          tokenizer.close();
+        }
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * The label count: the static last dimension of {@code logits}, else config.json's num_labels or id2label, else
+   * what one probe call on a single token returns (transformers omits the default two labels from config.json).
+   */
+  static int labelCount(OnnxModel model, ModelDir files) {
+    long[] shape = model.outputs().get("logits").getShape();
+    int last = shape.length - 1;
+    if (shape[last] > 0) {
+      return Math.toIntExact(shape[last]);
+    }
+    int fromConfig = files.labels();
+    if (fromConfig > 0) {
+      return fromConfig;
+    }
+    Batch probe = new Batch(List.of(new long[] {files.padId(0)}), files.padId(0), false);
+    try (TensorScope scope = model.scope()) {
+      long[] found = scope.run(probe.inputs(scope, model), Map.of()).tensor("logits").getInfo().getShape();
+      if (found[found.length - 1] < 1) {
+        throw new ModelContractException("cannot tell how many labels " + model.file() + " has: a probe call returned"
+            + " logits of shape " + java.util.Arrays.toString(found));
+      }
+      return Math.toIntExact(found[found.length - 1]);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.ponder.verifiers;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.ponder.engine.onnx.Lifecycle;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * A Hugging Face {@code tokenizer.json} through DJL, with truncation and padding off (DJL would otherwise cut at
+ * 512 tokens silently): lengths are checked and cut here, by an explicit {@link Overflow} policy.
+ * Thread-safe; {@link #close()} waits for encodes in flight.
+ */
+final class TextTokenizer implements AutoCloseable {
+  private final HuggingFaceTokenizer tokenizer;
+  private final Path file;
+  private final Lifecycle lifecycle;
+
+  private TextTokenizer(HuggingFaceTokenizer tokenizer, Path file) {
+    this.tokenizer = tokenizer;
+    this.file = file;
+    this.lifecycle = new Lifecycle("tokenizer " + file);
+  }
+
+  /** @param addSpecialTokens whether to add the tokenizer's template tokens ([CLS] ... [SEP] for BERT) */
+  static TextTokenizer load(Path tokenizerJson, boolean addSpecialTokens) {
+    if (!Files.isRegularFile(tokenizerJson)) {
+      throw new IllegalArgumentException("tokenizer file not found: " + tokenizerJson.toAbsolutePath()
+          + " (expected a Hugging Face tokenizer.json beside model.onnx)");
+    }
+    try {
+      return new TextTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of("addSpecialTokens",
+          String.valueOf(addSpecialTokens), "truncation", "false", "padding", "false")), tokenizerJson);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("could not read tokenizer " + tokenizerJson.toAbsolutePath() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** The ids of {@code text}, fitted to {@code maxLength} by {@code overflow}. */
+  long[] encode(String text, int maxLength, Overflow overflow, String verifier) {
+    Encoding enc;
+    try (Lifecycle.Guard entered = lifecycle.enter()) {
+      enc = tokenizer.encode(text);
+    }
+    long[] ids = enc.getIds();
+    if (ids.length == 0) {
+      throw new IllegalArgumentException("verifier '" + verifier + "': the input " + VerifierInput.quote(text)
+          + " encodes to no tokens; a reward model needs at least one");
+    }
+    if (ids.length <= maxLength) {
+      return ids;
+    }
+    return fit(ids, enc.getSpecialTokenMask(), maxLength, overflow, () -> "verifier '" + verifier + "': the input "
+        + VerifierInput.quote(text) + " is " + ids.length + " tokens, more than the maximum length " + maxLength
+        + "; shorten the input, raise maxLength (up to the model's positions), or choose Overflow.KEEP_FIRST or"
+        + " Overflow.KEEP_LAST");
+  }
+
+  /** Cuts {@code ids} to {@code max} tokens, keeping special tokens at the cut end. */
+  static long[] fit(long[] ids, long[] special, int max, Overflow overflow, java.util.function.Supplier<String> error) {
+    if (overflow == Overflow.FAIL) {
+      throw new IllegalArgumentException(error.get());
+    }
+    int n = ids.length;
+    if (overflow == Overflow.KEEP_FIRST) {
+      int tail = 0;
+      while (tail < n && special[n - 1 - tail] == 1) {
+        tail++;
+      }
+      tail = Math.min(tail, max - 1);
+      long[] out = Arrays.copyOf(ids, max);
+      System.arraycopy(ids, n - tail, out, max - tail, tail);
+      return out;
+    }
+    int head = 0;
+    while (head < n && special[head] == 1) {
+      head++;
+    }
+    head = Math.min(head, max - 1);
+    long[] out = new long[max];
+    System.arraycopy(ids, 0, out, 0, head);
+    System.arraycopy(ids, n - (max - head), out, head, max - head);
+    return out;
+  }
+
+  Path file() {
+    return file;
+  }
+
+  @Override
+  public void close() {
+    lifecycle.close(tokenizer::close);
+  }
+}
