@@ -40,14 +40,19 @@ final class TextTokenizer implements AutoCloseable {
     }
   }
 
-  /** The ids of {@code text}, fitted to {@code maxLength} by {@code overflow}. */
+  /** The ids of {@code text}, fitted to {@code maxLength} by {@code overflow}; at least one. */
   long[] encode(String text, int maxLength, Overflow overflow, String verifier) {
+    return encode(text, maxLength, overflow, verifier, false);
+  }
+
+  /** The ids of {@code text}, fitted to {@code maxLength} by {@code overflow}; none only when {@code mayBeEmpty}. */
+  long[] encode(String text, int maxLength, Overflow overflow, String verifier, boolean mayBeEmpty) {
     Encoding enc;
     try (Lifecycle.Guard entered = lifecycle.enter()) {
       enc = tokenizer.encode(text);
     }
     long[] ids = enc.getIds();
-    if (ids.length == 0) {
+    if (ids.length == 0 && !mayBeEmpty) {
       throw new IllegalArgumentException("verifier '" + verifier + "': the input " + VerifierInput.quote(text)
           + " encodes to no tokens; a reward model needs at least one");
     }

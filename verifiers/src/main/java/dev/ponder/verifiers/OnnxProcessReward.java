@@ -1,0 +1,454 @@
+package dev.ponder.verifiers;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.onnx.ModelContract;
+import dev.ponder.engine.onnx.ModelContractException;
+import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.onnx.OnnxModel;
+import dev.ponder.engine.onnx.TensorSpec;
+import dev.ponder.verifiers.PrmForward.Node;
+import dev.ponder.verifiers.PrmForward.Row;
+import dev.ponder.verifiers.StepTokens.Prefix;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A process reward model: a token-classification ONNX export whose {@code logits [B, S, labels]} are read at the
+ * last token of every reasoning step, turned into step scores by a {@link ScoreTransform} and aggregated into one
+ * score per partial hypothesis ({@link Aggregation}).
+ *
+ * <p><b>Steps.</b> The prompt is one segment; the generated text is cut after every step delimiter ({@code "\n"} by
+ * default); each segment is tokenized on its own (no special tokens) and the tokens concatenated. A step's score is
+ * the transformed logits at its last token; with no complete step, the prompt's last token gives the score (the
+ * value of the empty solution). Text after the last delimiter is not read.
+ *
+ * <p><b>Incremental scoring.</b> An export with its own KV cache ({@code past_key_values.{i}.key|value} inputs and
+ * {@code present.{i}.*} outputs, as a decoder; with {@code position_ids}) keeps, for every step prefix it has
+ * scored, that prefix's KV state and end logits, keyed by its tokens. Scoring a hypothesis then feeds only the
+ * tokens after its longest known step prefix, so over a search the PRM processes each distinct step prefix once:
+ * the verifier tokens it counts equal the distinct tokens of the search's step tree, not the sum of the prefixes.
+ * Within one list, a step prefix needed by several inputs is fed once (inputs that share a new prefix wait one extra
+ * call for it). The state is bounded ({@link Builder#stateCacheBytes}); an evicted prefix is recomputed when met
+ * again. A plain export ({@code input_ids}, {@code attention_mask} only) recomputes every input in full.
+ *
+ * <p>Each model call adds 1 to the search's verifier calls and its real fed tokens to the verifier tokens; a list
+ * whose every step prefix is known makes no call. Thread-safe; {@link #close()} is idempotent.
+ *
+ * <pre>{@code
+ * try (OnnxProcessReward prm = OnnxProcessReward.builder(Path.of("onnx-models/countdown/prm-cached"))
+ *          .aggregation(OnnxProcessReward.Aggregation.MIN).build()) {
+ *   ProcessScorer<LmHypothesis> scorer = prm.asProcessScorer();
+ * }
+ * }</pre>
+ */
+public final class OnnxProcessReward implements Verifier, AutoCloseable {
+
+  /** How step scores {@code r_1..r_k} become one score. */
+  public enum Aggregation {
+    /** {@code r_k}: the value of the latest step (the default). */
+    LAST,
+    /** {@code min_j r_j}: a chain is as good as its weakest step. */
+    MIN,
+    /** {@code Π_j r_j}: the probability that every step is right, when the steps are probabilities. */
+    PRODUCT,
+    /** {@code Σ_j r_j / k}. */
+    MEAN;
+
+    double apply(double[] r) {
+      double acc = this == MIN ? Double.POSITIVE_INFINITY : this == PRODUCT ? 1 : 0;
+      for (double x : r) {
+        acc = switch (this) {
+          case MIN -> Math.min(acc, x);
+          case PRODUCT -> acc * x;
+          default -> acc + x;
+        };
+      }
+      return switch (this) {
+        case LAST -> r[r.length - 1];
+        case MEAN -> acc / r.length;
+        default -> acc;
+      };
+    }
+  }
+
+  private final String name;
+  private final OnnxModel model;
+  private final TextTokenizer tokenizer;
+  private final PrmForward forward;
+  private final ScoreTransform transform;
+  private final Aggregation aggregation;
+  private final String delimiter;
+  private final int maxLength;
+  private final Cache<Prefix, Node> states;
+
+  private OnnxProcessReward(Builder b, OnnxModel model, TextTokenizer tokenizer, PrmForward forward, int maxLength) {
+    this.name = b.name;
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.forward = forward;
+    this.transform = b.transform != null ? b.transform : ScoreTransform.defaultFor(forward.labels);
+    this.aggregation = b.aggregation;
+    this.delimiter = b.delimiter;
+    this.maxLength = maxLength;
+    long bytesPerToken = 4L * forward.kvFloatsPerToken() + 4L * forward.labels + 16;
+    this.states = forward.cached && b.stateBytes > 0
+        ? Caffeine.newBuilder().executor(Runnable::run).maximumWeight(Math.max(1, b.stateBytes / 1024))
+            .<Prefix, Node>weigher((k, n) -> (int) Math.min(Integer.MAX_VALUE, (n.length * bytesPerToken + 1023) / 1024))
+            .build()
+        : null;
+  }
+
+  /** Loads an export directory: sigmoid (one label) or softmax of label 1, {@link Aggregation#LAST}, "\n" steps. */
+  public static OnnxProcessReward load(Path dir) {
+    return builder(dir).build();
+  }
+
+  public static Builder builder(Path dir) {
+    return new Builder(Objects.requireNonNull(dir, "dir"));
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** Whether this export carries its own KV cache, so that known step prefixes are not processed again. */
+  public boolean isIncremental() {
+    return forward.cached;
+  }
+
+  public Aggregation aggregation() {
+    return aggregation;
+  }
+
+  public ScoreTransform transform() {
+    return transform;
+  }
+
+  @Override
+  public double[] score(List<VerifierInput> inputs, SearchContext ctx) {
+    List<double[]> steps = stepScores(inputs, ctx);
+    double[] out = new double[steps.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = aggregation.apply(steps.get(i));
+    }
+    return out;
+  }
+
+  /**
+   * The transformed score of every step of every input: {@code r_1..r_k} for k complete steps, or one value (at the
+   * prompt's end) when there is none.
+   */
+  public List<double[]> stepScores(List<VerifierInput> inputs, SearchContext ctx) {
+    List<StepTokens> all = new ArrayList<>(inputs.size());
+    for (VerifierInput in : inputs) {
+      all.add(StepTokens.of(in, delimiter, tokenizer, maxLength, name));
+    }
+    Node[][] chains = states == null ? computeAll(all, ctx) : computeIncrementally(all, ctx);
+    List<double[]> out = new ArrayList<>(inputs.size());
+    for (int i = 0; i < all.size(); i++) {
+      StepTokens st = all.get(i);
+      double[] r = new double[st.segments() - st.firstScored];
+      for (int j = 0; j < r.length; j++) {
+        r[j] = transform.apply(chains[i][st.firstScored + j].logits, 0, forward.labels);
+      }
+      out.add(r);
+    }
+    return out;
+  }
+
+  /** Every input in full, in one call. */
+  private Node[][] computeAll(List<StepTokens> all, SearchContext ctx) {
+    List<Row> rows = new ArrayList<>();
+    long tokens = 0;
+    for (StepTokens st : all) {
+      int[] cuts = st.ends.clone();
+      rows.add(new Row(null, st.tokens, cuts));
+      tokens += st.tokens.length;
+    }
+    Node[][] out = new Node[all.size()][];
+    if (!rows.isEmpty()) {
+      List<Node[]> nodes = forward.run(rows);
+      count(ctx, tokens);
+      for (int i = 0; i < out.length; i++) {
+        out[i] = nodes.get(i);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Waves of one batched call each: every input advances from its longest known step prefix; a new prefix that
+   * several inputs need is fed by one row only, and a row goes on through the following segments as long as no
+   * other input of the list needs them.
+   */
+  private Node[][] computeIncrementally(List<StepTokens> all, SearchContext ctx) {
+    Map<Prefix, Node> local = new HashMap<>();
+    Map<Prefix, Integer> needed = new HashMap<>();
+    for (StepTokens st : all) {
+      for (int j = 0; j < st.segments(); j++) {
+        needed.merge(st.prefix(j), 1, Integer::sum);
+      }
+    }
+    Node[][] chains = new Node[all.size()][];
+    while (true) {
+      List<Row> rows = new ArrayList<>();
+      List<Integer> owners = new ArrayList<>();
+      List<Integer> firstSegments = new ArrayList<>();
+      Set<Prefix> claimed = new HashSet<>();
+      long tokens = 0;
+      for (int i = 0; i < all.size(); i++) {
+        if (chains[i] != null) {
+          continue;
+        }
+        StepTokens st = all.get(i);
+        int known = deepestKnown(st, local);
+        if (known == st.segments() - 1) {
+          chains[i] = chain(st, local);
+          continue;
+        }
+        Prefix first = st.prefix(known + 1);
+        if (!claimed.add(first)) {
+          continue; // another row feeds this prefix in this wave
+        }
+        int last = known + 1;
+        while (last + 1 < st.segments() && needed.get(st.prefix(last + 1)) == 1) {
+          last++;
+        }
+        int from = st.start(known + 1);
+        int[] cuts = new int[last - known];
+        for (int j = known + 1; j <= last; j++) {
+          cuts[j - known - 1] = st.ends[j] - from;
+        }
+        long[] fed = java.util.Arrays.copyOfRange(st.tokens, from, st.ends[last]);
+        rows.add(new Row(known < 0 ? null : local.get(st.prefix(known)), fed, cuts));
+        owners.add(i);
+        firstSegments.add(known + 1);
+        tokens += fed.length;
+      }
+      if (rows.isEmpty()) {
+        return chains;
+      }
+      List<Node[]> made = forward.run(rows);
+      count(ctx, tokens);
+      for (int r = 0; r < rows.size(); r++) {
+        StepTokens st = all.get(owners.get(r));
+        Node[] nodes = made.get(r);
+        for (int c = 0; c < nodes.length; c++) {
+          Prefix key = st.prefix(firstSegments.get(r) + c);
+          Node kept = states.asMap().putIfAbsent(key, nodes[c]);
+          local.put(key, kept != null ? kept : nodes[c]);
+        }
+      }
+    }
+  }
+
+  /**
+   * The deepest segment {@code j} such that the prefixes of segments {@code 0..j} are all known (from this call or
+   * the state cache), or -1. A known prefix brings its ancestors along (they stay reachable from it after eviction).
+   */
+  private int deepestKnown(StepTokens st, Map<Prefix, Node> local) {
+    for (int j = st.segments() - 1; j >= 0; j--) {
+      Prefix key = st.prefix(j);
+      Node n = local.get(key);
+      if (n == null && (n = states.getIfPresent(key)) != null) {
+        local.put(key, n);
+      }
+      if (n != null) {
+        int i = j - 1;
+        for (Node a = n.parent; a != null && i >= 0 && st.ends[i] == a.length; a = a.parent, i--) {
+          local.putIfAbsent(st.prefix(i), a);
+        }
+        break;
+      }
+    }
+    int known = -1;
+    while (known + 1 < st.segments() && local.containsKey(st.prefix(known + 1))) {
+      known++;
+    }
+    return known;
+  }
+
+  private static Node[] chain(StepTokens st, Map<Prefix, Node> local) {
+    Node[] out = new Node[st.segments()];
+    for (int j = 0; j < out.length; j++) {
+      out[j] = local.get(st.prefix(j));
+    }
+    return out;
+  }
+
+  private static void count(SearchContext ctx, long tokens) {
+    ctx.counters().addVerifierCalls(1);
+    ctx.counters().addVerifierTokens(tokens);
+  }
+
+  /** Step prefixes whose KV state is held now (for tests). */
+  long statesHeld() {
+    return states == null ? 0 : states.estimatedSize();
+  }
+
+  OnnxModel model() {
+    return model;
+  }
+
+  @Override
+  public void close() {
+    model.close();
+    tokenizer.close();
+    if (states != null) {
+      states.invalidateAll();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "OnnxProcessReward{" + name + ", " + model.file() + ", " + transform + ", " + aggregation
+        + (forward.cached ? ", incremental" : "") + "}";
+  }
+
+  /** Configures an {@link OnnxProcessReward}; every setting is optional and may be set once. */
+  public static final class Builder {
+    private final Path dir;
+    private String name = "prm";
+    private ScoreTransform transform;
+    private Aggregation aggregation = Aggregation.LAST;
+    private boolean aggregationSet;
+    private String delimiter = "\n";
+    private boolean delimiterSet;
+    private int maxLength = -1;
+    private long stateBytes = 256L << 20;
+    private boolean stateSet;
+    private ModelOptions options = ModelOptions.cpu();
+
+    private Builder(Path dir) {
+      this.dir = dir;
+    }
+
+    public Builder name(String value) {
+      Objects.requireNonNull(value, "name");
+      if (value.isBlank()) {
+        throw new IllegalArgumentException("the verifier name must not be blank");
+      }
+      name = value;
+      return this;
+    }
+
+    /** How a step's logits become its score; default sigmoid (one label) or softmax of label 1. */
+    public Builder transform(ScoreTransform value) {
+      if (transform != null) {
+        throw new IllegalStateException("transform was already set to " + transform);
+      }
+      transform = Objects.requireNonNull(value, "transform");
+      return this;
+    }
+
+    /** How step scores become one score; default {@link Aggregation#LAST}. */
+    public Builder aggregation(Aggregation value) {
+      if (aggregationSet) {
+        throw new IllegalStateException("aggregation was already set to " + aggregation);
+      }
+      aggregation = Objects.requireNonNull(value, "aggregation");
+      aggregationSet = true;
+      return this;
+    }
+
+    /** The text that ends a step (kept in the step); default {@code "\n"}. */
+    public Builder stepDelimiter(String value) {
+      Objects.requireNonNull(value, "stepDelimiter");
+      if (delimiterSet) {
+        throw new IllegalStateException("stepDelimiter was already set to " + VerifierInput.quote(delimiter));
+      }
+      if (value.isEmpty()) {
+        throw new IllegalArgumentException("the step delimiter must not be empty (e.g. \"\\n\")");
+      }
+      delimiter = value;
+      delimiterSet = true;
+      return this;
+    }
+
+    /** The most tokens up to an input's last step; default and upper bound: the model's positions. */
+    public Builder maxLength(int value) {
+      if (maxLength != -1) {
+        throw new IllegalStateException("maxLength was already set to " + maxLength);
+      }
+      if (value < 1) {
+        throw new IllegalArgumentException("maxLength must be >= 1 tokens, was " + value);
+      }
+      maxLength = value;
+      return this;
+    }
+
+    /**
+     * The memory bound of the kept step-prefix KV state (incremental exports), counting each prefix's full length;
+     * default 256 MiB. 0 keeps none: every input is then computed in full.
+     */
+    public Builder stateCacheBytes(long value) {
+      if (stateSet) {
+        throw new IllegalStateException("stateCacheBytes was already set to " + stateBytes);
+      }
+      if (value < 0) {
+        throw new IllegalArgumentException("stateCacheBytes must be >= 0 (0 keeps no state), was " + value);
+      }
+      stateBytes = value;
+      stateSet = true;
+      return this;
+    }
+
+    public Builder options(ModelOptions value) {
+      options = Objects.requireNonNull(value, "options");
+      return this;
+    }
+
+    /**
+     * Loads the model and checks it against the process-reward contract.
+     *
+     * @throws IllegalArgumentException when a file is missing or a setting does not fit the model
+     * @throws ModelContractException   when the model's inputs or outputs break the contract
+     */
+    public OnnxProcessReward build() {
+      ModelDir files = ModelDir.open(dir);
+      OnnxModel model = OnnxModel.load(files.model(), options);
+      TextTokenizer tokenizer = null;
+      try {
+        ModelContract contract = ModelContract.of("process reward")
+            .input(TensorSpec.int64("input_ids", 2)).input(TensorSpec.int64("attention_mask", 2))
+            .output(TensorSpec.float32("logits", 3));
+        Set<String> fed = new HashSet<>(Batch.FED);
+        for (int l = 0; model.inputs().containsKey("past_key_values." + l + ".key"); l++) {
+          for (String kv : List.of("key", "value")) {
+            contract.input(TensorSpec.float32("past_key_values." + l + "." + kv, 4));
+            contract.output(TensorSpec.float32("present." + l + "." + kv, 4));
+            fed.add("past_key_values." + l + "." + kv);
+          }
+          contract.input(TensorSpec.int64("position_ids", 2));
+        }
+        contract.verify(model);
+        Batch.requireOnlyFedInputs(model, "process reward", fed);
+        if (model.inputs().containsKey("past_key_values.0.key") && model.inputs().containsKey("token_type_ids")) {
+          throw new ModelContractException("process reward model " + model.file() + " has both a KV cache and"
+              + " token_type_ids; incremental scoring feeds input_ids, attention_mask, position_ids and the cache only");
+        }
+        int labels = OnnxOutcomeReward.labelCount(model, files);
+        (transform != null ? transform : ScoreTransform.defaultFor(labels)).check(labels, model.file().toString());
+        int length = Lengths.resolve(maxLength, files, "process reward", model);
+        PrmForward forward = new PrmForward(model, files, labels, files.padId(0));
+        tokenizer = TextTokenizer.load(files.tokenizer(), false);
+        return new OnnxProcessReward(this, model, tokenizer, forward, length);
+      } catch (RuntimeException e) {
+        model.close();
+        if (tokenizer != null) {
+          tokenizer.close();
+        }
+        throw e;
+      }
+    }
+  }
+}
