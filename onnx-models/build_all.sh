@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Rebuilds every model of the zoo from scratch with fixed seeds (CPU, one thread per training script).
+#   ./build_all.sh                 (from anywhere; uses onnx-models/.venv unless PYTHON is set)
+# Step times are appended to work/build_times.txt.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY="${PYTHON:-$PWD/.venv/bin/python}"
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
+mkdir -p work
+LOG=work/build_times.txt
+echo "== build_all $(date -u +%FT%TZ)" >> "$LOG"
+
+step() {
+  local name="$1"; shift
+  local t0=$SECONDS
+  echo ">> $name"
+  "$@"
+  echo "$name: $((SECONDS - t0)) s" | tee -a "$LOG"
+}
+
+step tiny-gpt2            "$PY" tiny-gpt2/build.py
+cd countdown
+step countdown-splits     "$PY" make_data.py
+step countdown-vectors    "$PY" make_vectors.py
+step countdown-policy     "$PY" train_policy.py
+step countdown-export     "$PY" export_policy.py
+step countdown-eval       "$PY" eval_policy.py
+step countdown-samples    "$PY" sample_policy.py
+step countdown-orm        "$PY" train_orm.py
+step countdown-prm        "$PY" train_prm.py
+step countdown-beam       "$PY" beam_golden.py
+cd ..
+if [ -f digits/build.sh ]; then
+  step digits bash digits/build.sh
+fi
+echo "all models built; times in $LOG"
