@@ -1,0 +1,100 @@
+package dev.ponder.verifiers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.testing.Zoo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trained Countdown reward models of the zoo (onnx-models/countdown/orm, prm, prm-cached), when they have been
+ * built: each test is skipped until its export exists.
+ */
+class CountdownRewardModelsTest {
+
+  private static Path zoo(String relative) {
+    Path p = Zoo.root().resolve("onnx-models").resolve(relative);
+    assumeTrue(Files.isRegularFile(p.resolve("model.onnx")), "not built yet: " + p);
+    return p;
+  }
+
+  /** Every checker vector as an input: the prompt of its problem and its text. */
+  static List<VerifierInput> vectors() throws IOException {
+    List<VerifierInput> out = new ArrayList<>();
+    ObjectMapper json = new ObjectMapper();
+    for (String line : Files.readAllLines(Zoo.model("countdown/checker_vectors.jsonl"), StandardCharsets.UTF_8)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      JsonNode v = json.readTree(line);
+      List<Integer> numbers = new ArrayList<>();
+      v.get("numbers").forEach(n -> numbers.add(n.asInt()));
+      out.add(VerifierInput.of(new CountdownProblem(numbers, v.get("target").asInt()).prompt(), v.get("text").asText()));
+    }
+    return out;
+  }
+
+  @Test
+  void ormScoresAreProbabilitiesIndependentOfBatchAndPadding() throws IOException {
+    Path dir = zoo("countdown/orm");
+    List<VerifierInput> inputs = vectors().stream().filter(in -> in.full().length() <= 128).toList();
+    try (OnnxOutcomeReward right = OnnxOutcomeReward.load(dir);
+         OnnxOutcomeReward left = OnnxOutcomeReward.builder(dir).padLeft().build()) {
+      SearchContext ctx = SearchContext.builder().build();
+      double[] batched = right.score(inputs, ctx);
+      double[] leftPadded = left.score(inputs, ctx);
+      for (int i = 0; i < inputs.size(); i++) {
+        assertThat(batched[i]).isBetween(0.0, 1.0);
+        assertThat(leftPadded[i]).isCloseTo(batched[i], within(1e-4));
+        assertThat(right.score(List.of(inputs.get(i)), ctx)[0]).isCloseTo(batched[i], within(1e-4));
+      }
+      assertThat(right.labels()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void prmCachedAndPlainAgreeAndTheCachedOneReadsDistinctTokensOnly() throws IOException {
+    Path plainDir = zoo("countdown/prm");
+    Path cachedDir = zoo("countdown/prm-cached");
+    List<VerifierInput> rounds = new ArrayList<>();
+    // every step prefix of every vector, in order of growing length: how a step search meets them
+    for (VerifierInput in : vectors()) {
+      String t = in.text();
+      for (int at = t.indexOf('\n'); at >= 0; at = t.indexOf('\n', at + 1)) {
+        rounds.add(VerifierInput.of(in.prompt(), t.substring(0, at + 1)));
+      }
+      rounds.add(in);
+    }
+    rounds = rounds.stream().filter(in -> in.full().length() <= 128).toList();
+    try (OnnxProcessReward plain = OnnxProcessReward.builder(plainDir).aggregation(OnnxProcessReward.Aggregation.MIN)
+        .build();
+         OnnxProcessReward cached = OnnxProcessReward.builder(cachedDir)
+             .aggregation(OnnxProcessReward.Aggregation.MIN).build()) {
+      assertThat(cached.isIncremental()).isTrue();
+      SearchContext p = SearchContext.builder().build();
+      SearchContext c = SearchContext.builder().build();
+      for (int from = 0; from < rounds.size(); from += 8) {
+        List<VerifierInput> list = rounds.subList(from, Math.min(rounds.size(), from + 8));
+        double[] a = plain.score(list, p);
+        double[] b = cached.score(list, c);
+        for (int i = 0; i < a.length; i++) {
+          assertThat(b[i]).as(list.get(i).describe()).isCloseTo(a[i], within(1e-4));
+          assertThat(a[i]).isBetween(0.0, 1.0);
+        }
+      }
+      assertThat(c.counters().verifierTokens()).isLessThan(p.counters().verifierTokens());
+      System.out.printf("countdown PRM over %d step prefixes: plain %d tokens, incremental %d tokens%n", rounds.size(),
+          p.counters().verifierTokens(), c.counters().verifierTokens());
+    }
+  }
+}
