@@ -237,6 +237,10 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
     if (fromConfig > 0) {
       return fromConfig;
     }
+    if (model.inputs().containsKey("past_key_values.0.key")) {
+      throw new ModelContractException("cannot tell how many labels " + model.file() + " has: its logits' last"
+          + " dimension is symbolic and config.json has no num_labels or id2label; add num_labels to config.json");
+    }
     Batch probe = new Batch(List.of(new long[] {files.padId(0)}), files.padId(0), false);
     try (TensorScope scope = model.scope()) {
       long[] found = scope.run(probe.inputs(scope, model), Map.of()).tensor("logits").getInfo().getShape();

@@ -39,6 +39,10 @@ import java.util.Set;
  * call for it). The state is bounded ({@link Builder#stateCacheBytes}); an evicted prefix is recomputed when met
  * again. A plain export ({@code input_ids}, {@code attention_mask} only) recomputes every input in full.
  *
+ * <p>Aggregating step scores by their minimum or product follows Lightman et al. 2023 ("Let's Verify Step by
+ * Step"); keeping per-prefix KV state is the prefix reuse of RadixAttention (Zheng et al. 2023, SGLang) at step
+ * granularity: siblings that share the first tokens of a new step still feed those tokens separately.
+ *
  * <p>Each model call adds 1 to the search's verifier calls and its real fed tokens to the verifier tokens; a list
  * whose every step prefix is known makes no call. Thread-safe; {@link #close()} is idempotent.
  *

@@ -63,13 +63,15 @@ final class PrmForward {
     this.cached = n > 0;
     if (cached) {
       long[] shape = model.inputs().get("past_key_values.0.key").getShape();
+      int attnHeads = files.configInt("n_head", "num_attention_heads");
       int h = shape[1] > 0 ? (int) shape[1] : files.configInt("num_key_value_heads", "n_head", "num_attention_heads");
       int hidden = files.configInt("n_embd", "hidden_size");
-      int d = shape[3] > 0 ? (int) shape[3] : (h > 0 && hidden > 0 ? hidden / files.configInt("n_head",
-          "num_attention_heads") : -1);
+      int fromConfig = files.configInt("head_dim") > 0 ? files.configInt("head_dim")
+          : hidden > 0 && attnHeads > 0 ? hidden / attnHeads : -1;
+      int d = shape[3] > 0 ? (int) shape[3] : fromConfig;
       if (h <= 0 || d <= 0) {
         throw new ModelContractException("cannot tell the KV-cache shape of " + model.file() + ": past_key_values.0.key"
-            + " is " + java.util.Arrays.toString(shape) + " and config.json gives no head count or hidden size");
+            + " is " + java.util.Arrays.toString(shape) + " and config.json gives no head count or head size");
       }
       this.heads = h;
       this.headDim = d;
