@@ -35,9 +35,9 @@ import java.util.Set;
  * scored, that prefix's KV state and end logits, keyed by its tokens. Scoring a hypothesis then feeds only the
  * tokens after its longest known step prefix, so over a search the PRM processes each distinct step prefix once:
  * the verifier tokens it counts equal the distinct tokens of the search's step tree, not the sum of the prefixes.
- * Within one list, a step prefix needed by several inputs is fed once (inputs that share a new prefix wait one extra
- * call for it). The state is bounded ({@link Builder#stateCacheBytes}); an evicted prefix is recomputed when met
- * again. A plain export ({@code input_ids}, {@code attention_mask} only) recomputes every input in full.
+ * Within one list, a step prefix needed by several inputs is fed once (inputs that branch after a new shared prefix
+ * wait one extra call for it). The state is bounded ({@link Builder#stateCacheBytes}); an evicted prefix is
+ * recomputed when met again. A plain export ({@code input_ids}, {@code attention_mask} only) recomputes every input in full.
  *
  * <p>Aggregating step scores by their minimum or product follows Lightman et al. 2023 ("Let's Verify Step by
  * Step"); keeping per-prefix KV state is the prefix reuse of RadixAttention (Zheng et al. 2023, SGLang) at step
@@ -224,7 +224,7 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
           continue; // another row feeds this prefix in this wave
         }
         int last = known + 1;
-        while (last + 1 < st.segments() && needed.get(st.prefix(last + 1)) == 1) {
+        while (last + 1 < st.segments() && extendable(needed, st, last)) {
           last++;
         }
         int from = st.start(known + 1);
@@ -253,6 +253,16 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Whether a row feeding up to segment {@code last} may go on through the next one: when no other input needs it,
+   * or when exactly the inputs that wait for this row need it (every input needing a prefix needs its parents, so
+   * equal counts mean the same inputs).
+   */
+  private static boolean extendable(Map<Prefix, Integer> needed, StepTokens st, int last) {
+    int next = needed.get(st.prefix(last + 1));
+    return next == 1 || next == needed.get(st.prefix(last));
   }
 
   /**

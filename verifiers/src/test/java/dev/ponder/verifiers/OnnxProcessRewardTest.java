@@ -146,6 +146,24 @@ class OnnxProcessRewardTest {
   }
 
   @Test
+  void identicalAndBranchingInputsInOneListFeedEachStepPrefixOnce() {
+    String t = "50 + 25 = 75\n75 + 7 = 82\n82 + 3 = 85\n";
+    try (OnnxProcessReward prm = OnnxProcessReward.load(Fixtures.dir("prm-cached"))) {
+      SearchContext ctx = SearchContext.builder().build();
+      double[] s = prm.score(List.of(in(t), in(t), in(t)), ctx);
+      assertThat(s[1]).isEqualTo(s[0]);
+      assertThat(s[2]).isEqualTo(s[0]);
+      assertThat(ctx.counters().verifierCalls()).isEqualTo(1);
+      assertThat(ctx.counters().verifierTokens()).isEqualTo(P.length() + t.length());
+      // two inputs sharing an unseen first step, then branching: the shared part once, then both branches
+      SearchContext c2 = SearchContext.builder().build();
+      prm.score(List.of(in("50 - 3 = 47\n47 + 7 = 54\n"), in("50 - 3 = 47\n47 - 7 = 40\n")), c2);
+      assertThat(c2.counters().verifierTokens()).isEqualTo("50 - 3 = 47\n".length() + 2 * "47 + 7 = 54\n".length());
+      assertThat(c2.counters().verifierCalls()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void tinyStateStillScoresCorrectly() {
     try (OnnxProcessReward tiny = OnnxProcessReward.builder(Fixtures.dir("prm-cached")).stateCacheBytes(1).build();
          OnnxProcessReward plain = OnnxProcessReward.load(Fixtures.dir("prm"))) {
