@@ -174,7 +174,7 @@ class Generator(nn.Module):
     No normalisation layers so that the hand-written backward pass in reward-grad stays simple.
     """
 
-    def __init__(self, hidden=384, blocks=3):
+    def __init__(self, hidden=256, blocks=4):
         super().__init__()
         self.inp = nn.Linear(DIM, hidden)
         self.hid = nn.ModuleList([nn.Linear(hidden, hidden) for _ in range(blocks)])

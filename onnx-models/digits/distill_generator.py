@@ -15,13 +15,13 @@ import common as C
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--pairs", type=int, default=30000)
+    ap.add_argument("--pairs", type=int, default=60000)
     ap.add_argument("--val", type=int, default=2000)
-    ap.add_argument("--steps", type=int, default=10000)
+    ap.add_argument("--steps", type=int, default=12000)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--hidden", type=int, default=384)
-    ap.add_argument("--blocks", type=int, default=3)
+    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--blocks", type=int, default=4)
     ap.add_argument("--seed", type=int, default=40)
     args = ap.parse_args()
     C.setup(args.seed)

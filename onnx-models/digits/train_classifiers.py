@@ -94,7 +94,7 @@ def main():
     torch.manual_seed(20)
     ind = C.CNNClassifier()
     with C.Timer() as tm:
-        train_clean(ind, xtr, ytr, seed=20, steps=2500, lr=1e-3, wd=1e-4, noise_std=0.2, shift_p=0.5)
+        train_clean(ind, xtr, ytr, seed=20, steps=1500, lr=1e-3, wd=1e-4, noise_std=0.2, shift_p=0.5)
     with torch.no_grad():
         acc_i = accuracy(ind(xte_t), yte_t)
         agree = float((ind(xte_t).argmax(1) == clf(xte_t).argmax(1)).float().mean())
@@ -107,7 +107,7 @@ def main():
     C.update_metrics("independent_classifier", {
         "architecture": "CNN conv3x3(32)-conv3x3(64)-maxpool2-conv3x3(64)-fc128-fc10, ReLU, dropout 0.3",
         "params": C.count_params(ind), "seed": 20,
-        "train": "AdamW lr 1e-3 wd 1e-4, cosine, 2500 steps x batch 128, label smoothing 0.05, "
+        "train": "AdamW lr 1e-3 wd 1e-4, cosine, 1500 steps x batch 128, label smoothing 0.05, "
                  "aug: +-1px shift (p=0.5), gaussian noise std U(0,0.2)",
         "train_seconds": tm.seconds, "test_accuracy": round(acc_i, 4),
         "test_agreement_with_classifier": round(agree, 4), "onnx_parity_max_abs": par})
@@ -116,7 +116,7 @@ def main():
     torch.manual_seed(30)
     _, _, abar = C.schedule()
     abar_f = abar.float()
-    nc = C.TimeMLP(hidden=256, blocks=2, out_dim=C.NUM_CLASSES)
+    nc = C.TimeMLP(hidden=128, blocks=2, temb=64, out_dim=C.NUM_CLASSES)
     g = torch.Generator().manual_seed(30)
     steps, batch = 6000, 256
     opt = torch.optim.AdamW(nc.parameters(), lr=1e-3, weight_decay=1e-2)
@@ -156,7 +156,7 @@ def main():
     with torch.no_grad():
         par = parity(C.ort_session(path), {"sample": bx.numpy(), "timestep": bt.numpy()}, nc(bx, bt).numpy(), "logits")
     C.update_metrics("noisy_classifier", {
-        "architecture": "TimeMLP hidden=256 blocks=2 temb=128 -> 10 logits", "params": C.count_params(nc),
+        "architecture": "TimeMLP hidden=128 blocks=2 temb=64 -> 10 logits", "params": C.count_params(nc),
         "seed": 30,
         "train": f"AdamW lr 1e-3 wd 1e-2, cosine, {steps} steps x batch {batch}; x_t = q(x_t|x0) with t ~ U{{0..999}}, "
                  "+-1px shift aug (p=0.3)",
