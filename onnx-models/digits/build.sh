@@ -15,4 +15,5 @@ step train_denoiser.py
 step distill_generator.py
 step export_reward_grad.py
 step evaluate.py
+step verify_diffusers.py
 echo "== digits build finished in $(( $(date +%s) - start ))s"

@@ -68,7 +68,7 @@ def scheduler_config():
     """diffusers DDPMScheduler config matching the training schedule and the reference samplers below."""
     return {
         "_class_name": "DDPMScheduler",
-        "_diffusers_version": "0.31.0",
+        "_diffusers_version": "0.35.2",
         "num_train_timesteps": T,
         "beta_start": BETA_START,
         "beta_end": BETA_END,
@@ -211,7 +211,11 @@ class EMA:
 
 @torch.no_grad()
 def ddpm_sample(model, n, gen, clip=True):
-    """Ancestral DDPM sampling over all T steps, variance 'fixed_small', x0 clipped to [-1,1]."""
+    """Ancestral DDPM sampling over all T steps, variance 'fixed_small', x0 clipped to [-1,1].
+
+    Equals diffusers DDPMScheduler.from_config(scheduler_config()).step(..., generator=gen) with the same noise
+    stream (checked by verify_diffusers.py).
+    """
     betas, alphas, abar = schedule()
     x = torch.randn(n, DIM, generator=gen)
     for t in range(T - 1, -1, -1):
@@ -242,7 +246,11 @@ def ddim_timesteps(steps):
 
 @torch.no_grad()
 def ddim_sample(model, z, steps=50, clip=True):
-    """Deterministic DDIM (eta = 0) from x_T = z, set_alpha_to_one=True, x0 clipped, eps re-derived after clip."""
+    """Deterministic DDIM (eta = 0) from x_T = z, set_alpha_to_one=True, x0 clipped, eps re-derived after clip.
+
+    Equals diffusers DDIMScheduler(set_alpha_to_one=True, **scheduler_config()).step(..., eta=0,
+    use_clipped_model_output=True) (checked by verify_diffusers.py).
+    """
     _, _, abar = schedule()
     ts = ddim_timesteps(steps)
     ratio = T // steps

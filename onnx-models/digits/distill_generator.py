@@ -86,7 +86,7 @@ def main():
     C.update_metrics("generator", {
         "architecture": f"residual SiLU MLP 64-{args.hidden}x{args.blocks + 1}-64, tanh output",
         "params": C.count_params(gen), "seed": args.seed,
-        "teacher": "DDIM 50 steps (leading spacing 980..0), eta=0, x0 clipped, from the EMA denoiser",
+        "teacher": "DDIM 50 steps (leading spacing 980..0), eta=0, x0 clipped, eps re-derived from clipped x0 (diffusers use_clipped_model_output=True), from the EMA denoiser",
         "teacher_pairs_train": args.pairs, "teacher_pairs_val": args.val,
         "teacher_pairs_seconds": td.seconds,
         "train": f"MSE(gen(z), DDIM(z)), AdamW one-cycle max lr {args.lr}, {args.steps} steps x batch {args.batch}, EMA 0.998",

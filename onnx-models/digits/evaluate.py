@@ -188,7 +188,7 @@ def main():
         traj.append({"timestep": t, "prev_sample": x.astype(np.float32).ravel().tolist()})
     with open(os.path.join(C.HERE, "denoiser", "golden_ddim10.json"), "w") as f:
         json.dump({"description": "DDIM eta=0, 10 inference steps, timestep_spacing leading (900,800,...,0), "
-                                  "set_alpha_to_one=true, clip_sample=true (x0 clipped to [-1,1], eps re-derived), "
+                                  "set_alpha_to_one=true, clip_sample=true (x0 clipped to [-1,1], eps re-derived from the clipped x0 = diffusers DDIMScheduler.step(..., eta=0, use_clipped_model_output=True)), "
                                   "computed in float64 around float32 ONNX calls; compare with atol ~1e-4",
                    "timesteps": ts, "x_T": {"shape": [2, 64], "data": xT.ravel().tolist()}, "steps": traj},
                   f, separators=(",", ":"))
