@@ -10,12 +10,19 @@ import java.util.Objects;
  * @param outcome    completed, budget exhausted or cancelled
  * @param stoppedBy  which budget limit stopped the search, or {@code null}
  * @param stats      counters and wall time
+ * @param logZ       the particle methods' estimate of the log normalizing constant; NaN for other algorithms
  */
-public record SearchResult(List<Candidate> candidates, Outcome outcome, String stoppedBy, SearchStats stats) {
+public record SearchResult(List<Candidate> candidates, Outcome outcome, String stoppedBy, SearchStats stats,
+    double logZ) {
   public SearchResult {
     candidates = List.copyOf(candidates);
     Objects.requireNonNull(outcome, "outcome");
     Objects.requireNonNull(stats, "stats");
+  }
+
+  /** A result without a normalizing-constant estimate. */
+  public SearchResult(List<Candidate> candidates, Outcome outcome, String stoppedBy, SearchStats stats) {
+    this(candidates, outcome, stoppedBy, stats, Double.NaN);
   }
 
   /** The top-ranked candidate. */

@@ -37,4 +37,9 @@ public final class Search {
   public static StepBeamSearch dvts(LanguageModel policy, ProcessScorer<LmHypothesis> prm) {
     return new StepBeamSearch(policy, prm, true);
   }
+
+  /** Particle filtering (SMC) with Feynman-Kac potentials from a process reward model. */
+  public static ParticleFilterSearch particleFilter(LanguageModel policy, ProcessScorer<LmHypothesis> prm) {
+    return new ParticleFilterSearch(policy, prm);
+  }
 }
