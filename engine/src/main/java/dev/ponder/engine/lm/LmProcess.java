@@ -142,6 +142,65 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     return live;
   }
 
+  /**
+   * Appends a chosen token to each hypothesis (token-level algorithms such as beam search choose tokens
+   * themselves), adds its model log-probability, and feeds the non-terminal ones to the model in one batched
+   * call so that their next-token logits are ready.
+   */
+  public List<LmHypothesis> extend(List<LmHypothesis> hs, int[] tokens, SearchContext ctx) {
+    requireOpen();
+    if (tokens.length != hs.size()) {
+      throw new IllegalArgumentException("extend needs one token per hypothesis: " + hs.size() + " hypotheses, "
+          + tokens.length + " tokens");
+    }
+    int v = model.config().vocab();
+    boolean anyFed = false;
+    for (int i = 0; i < hs.size(); i++) {
+      LmHypothesis h = hs.get(i);
+      if (h.released || h.isTerminal()) {
+        throw new IllegalArgumentException("hypothesis " + h.lineage + " is " + (h.released ? "released" : "terminal"));
+      }
+      if (tokens[i] < 0 || tokens[i] >= v) {
+        throw new IllegalArgumentException("token " + tokens[i] + " is outside the vocabulary [0, " + v + ")");
+      }
+      double lp = TokenSampler.logSoftmaxAt(h.block.logits.floats, h.row * v, v, tokens[i]);
+      h.append(tokens[i]);
+      h.logProb += lp;
+      h.stepLogProb = lp;
+      h.stepTokens = 1;
+      h.stepIndex++;
+      ctx.counters().addGeneratedTokens(1);
+      if (model.config().eosIds().contains(tokens[i])) {
+        h.finished = true;
+      } else if (h.generatedLength() >= decoding.maxNewTokens() || h.length >= model.config().maxPositions()) {
+        h.cut = true;
+      }
+      anyFed |= !h.isTerminal();
+    }
+    if (anyFed) {
+      runForward(hs, ctx);
+    }
+    return hs;
+  }
+
+  /** The model's log-probabilities of every next token for the hypothesis (log-softmax of its logits). */
+  public float[] nextLogProbs(LmHypothesis h) {
+    float[] logits = nextLogits(h);
+    double max = Double.NEGATIVE_INFINITY;
+    for (float x : logits) {
+      max = Math.max(max, x);
+    }
+    double z = 0;
+    for (float x : logits) {
+      z += Math.exp(x - max);
+    }
+    double logZ = max + Math.log(z);
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = (float) (logits[i] - logZ);
+    }
+    return logits;
+  }
+
   private static boolean allDone(List<LmHypothesis> live) {
     for (LmHypothesis h : live) {
       if (!h.stepDone) {

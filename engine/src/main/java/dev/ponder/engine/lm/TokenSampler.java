@@ -48,6 +48,19 @@ final class TokenSampler {
 
   private double lastLogProb;
 
+  /** log softmax(logits)[token] over one row, in double precision. */
+  static double logSoftmaxAt(java.nio.FloatBuffer logits, int offset, int vocab, int token) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < vocab; i++) {
+      max = Math.max(max, logits.get(offset + i));
+    }
+    double z = 0;
+    for (int i = 0; i < vocab; i++) {
+      z += Math.exp(logits.get(offset + i) - max);
+    }
+    return logits.get(offset + token) - max - Math.log(z);
+  }
+
   double lastLogProb() {
     return lastLogProb;
   }
