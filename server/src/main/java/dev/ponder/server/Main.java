@@ -23,6 +23,8 @@ public final class Main {
       switch (args.get(0)) {
         case "search":
           return SearchCommand.run(rest, out);
+        case "eval":
+          return EvalCommand.run(rest, out, err);
         default:
           throw new Args.UsageException("unknown command '" + args.get(0) + "'");
       }
@@ -38,6 +40,6 @@ public final class Main {
   }
 
   static String usage() {
-    return "usage: java -jar ponder.jar COMMAND [options]\n\n" + SearchCommand.USAGE;
+    return "usage: java -jar ponder.jar COMMAND [options]\n\n" + SearchCommand.USAGE + "\n\n" + EvalCommand.USAGE;
   }
 }

@@ -38,4 +38,33 @@ class MainTest {
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("model directory not found");
     assertThat(run("frobnicate")).isEqualTo(2);
   }
+
+  @Test
+  void evalWritesOneCheckedLinePerProblem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path problems = dir.resolve("p.jsonl");
+    java.nio.file.Files.writeString(problems, "{\"id\": \"a\", \"numbers\": [3, 7, 25, 50], \"target\": 85}\n"
+        + "{\"id\": \"b\", \"numbers\": [2, 4, 6, 8], \"target\": 48}\n");
+    java.nio.file.Path out = dir.resolve("out.jsonl");
+    String repo = Zoo.root().toString();
+    int code = run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "4",
+        "--seed", "3", "--out", out.toString(), "--policy", repo + "/onnx-models/countdown/policy",
+        "--orm", repo + "/onnx-models/countdown/orm");
+    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    List<String> lines = java.nio.file.Files.readAllLines(out);
+    assertThat(lines).hasSize(2);
+    com.fasterxml.jackson.databind.JsonNode first = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0));
+    assertThat(first.get("id").asText()).isEqualTo("a");
+    assertThat(first.has("text") && first.has("correct") && first.has("score")).isTrue();
+    assertThat(first.get("verifier_calls").asInt()).isEqualTo(1);
+    assertThat(first.get("policy_tokens").asLong()).isPositive();
+    // 'correct' is the rule checker's verdict on exactly the text written.
+    boolean verdict = dev.ponder.verifiers.CountdownChecker.create()
+        .check("numbers: 3 7 25 50 target: 85\n" + first.get("text").asText()).correct();
+    assertThat(first.get("correct").asBoolean()).isEqualTo(verdict);
+    assertThat(out.toString()).isNotEmpty();
+    assertThat(this.out.toString(StandardCharsets.UTF_8)).contains("eval countdown algorithm=bon n=4 seed=3 problems=2 accuracy=");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "magic",
+        "--out", out.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--algorithm must be one of");
+  }
 }

@@ -1,0 +1,210 @@
+package dev.ponder.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ponder.engine.Budget;
+import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.lm.Decoding;
+import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.samplers.LmSearchBuilder;
+import dev.ponder.samplers.Potential;
+import dev.ponder.samplers.Resampling;
+import dev.ponder.samplers.Search;
+import dev.ponder.samplers.Selection;
+import dev.ponder.verifiers.AnswerVerifier;
+import dev.ponder.verifiers.CountdownChecker;
+import dev.ponder.verifiers.OnnxOutcomeReward;
+import dev.ponder.verifiers.OnnxProcessReward;
+import dev.ponder.verifiers.Verifiers;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code ponder eval --task countdown --problems FILE.jsonl --algorithm ALG --seed S [...] --out OUT.jsonl}: runs
+ * one search algorithm on every problem and writes one JSON line per problem with the chosen solution, whether
+ * the rule checker accepts it, and what it cost.
+ */
+final class EvalCommand {
+  static final String USAGE = """
+      ponder eval --task countdown --problems FILE.jsonl --algorithm ALG --seed S --out OUT.jsonl
+                  [--n N] [--m M] [--budget-tokens T] [--temperature T] [--limit K]
+                  [--policy DIR] [--orm DIR] [--prm DIR] [--lambda L] [--resampling SCHEME] [--threads N]
+        ALG: greedy, sample, bon, weighted-bon, majority, step-beam, dvts, smc.
+        bon and weighted-bon score with the ORM; step-beam, dvts and smc with the PRM (incremental export);
+        majority votes over the extracted answers. 'correct' is the Countdown rule checker's verdict on the
+        chosen text. Prints a progress line per problem (stderr) and a summary at the end.""";
+
+  static final Set<String> ALGORITHMS = Set.of("greedy", "sample", "bon", "weighted-bon", "majority", "step-beam",
+      "dvts", "smc");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private EvalCommand() {
+  }
+
+  static int run(List<String> argv, PrintStream out, PrintStream err) {
+    Args a = new Args("eval", argv);
+    String task = a.required("task");
+    Path problemsFile = Path.of(a.required("problems"));
+    String algorithm = a.required("algorithm");
+    long seed = a.longValue("seed", 0);
+    Path outFile = Path.of(a.required("out"));
+    int n = a.integer("n", 8);
+    int m = a.integer("m", 4);
+    long budgetTokens = a.longValue("budget-tokens", Long.MAX_VALUE);
+    double temperature = a.decimal("temperature", 1.0);
+    int limit = a.integer("limit", Integer.MAX_VALUE);
+    Path policyDir = Path.of(a.text("policy", "onnx-models/countdown/policy"));
+    Path ormDir = Path.of(a.text("orm", "onnx-models/countdown/orm"));
+    Path prmDir = Path.of(a.text("prm", "onnx-models/countdown/prm-cached"));
+    double lambda = a.decimal("lambda", 10);
+    String resampling = a.text("resampling", "systematic");
+    int threads = a.integer("threads", 0);
+    a.rejectUnknown();
+    if (!task.equals("countdown")) {
+      throw new Args.UsageException("eval: --task must be 'countdown' (digits comes with the diffusion issue), was '" + task + "'");
+    }
+    if (!ALGORITHMS.contains(algorithm)) {
+      throw new Args.UsageException("eval: --algorithm must be one of " + ALGORITHMS.stream().sorted().toList()
+          + ", was '" + algorithm + "'");
+    }
+    List<JsonNode> problems = readProblems(problemsFile, limit);
+    ModelOptions options = ModelOptions.cpu().withThreads(threads, 0);
+    CountdownChecker checker = CountdownChecker.create();
+    AnswerVerifier answers = AnswerVerifier.builder().pattern("answer: *(\\S+)").reference("").build();
+
+    int correct = 0;
+    long tokens = 0;
+    long calls = 0;
+    long wallNanos = 0;
+    try (LanguageModel policy = LanguageModel.load(policyDir, options);
+         OnnxOutcomeReward orm = needsOrm(algorithm) ? OnnxOutcomeReward.builder(ormDir).options(options).build() : null;
+         OnnxProcessReward prm = needsPrm(algorithm) ? OnnxProcessReward.builder(prmDir).options(options).build() : null;
+         BufferedWriter w = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
+      Decoding decoding = Decoding.sampling().withTemperature(temperature).withMaxNewTokens(policy.defaultMaxNewTokens());
+      for (int i = 0; i < problems.size(); i++) {
+        JsonNode p = problems.get(i);
+        String prompt = prompt(p);
+        LmSearchBuilder<?> search = build(algorithm, policy, orm, prm, answers, n, m, lambda, resampling, decoding);
+        SearchResult r = search.budget(Budget.tokens(budgetTokens)).seed(seed).run(prompt);
+        Candidate best = r.candidates().isEmpty() ? null : r.best();
+        String text = best == null ? "" : best.text();
+        boolean ok = checker.check(prompt + text).correct();
+        correct += ok ? 1 : 0;
+        tokens += r.stats().policyTokens();
+        calls += r.stats().modelCalls();
+        wallNanos += r.stats().wallNanos();
+        ObjectNode line = JSON.createObjectNode();
+        line.put("id", p.get("id").asText());
+        line.put("text", text);
+        line.put("correct", ok);
+        if (best == null || Double.isNaN(best.score())) {
+          line.putNull("score");
+        } else {
+          line.put("score", best.score());
+        }
+        line.put("policy_tokens", r.stats().policyTokens());
+        line.put("model_calls", r.stats().modelCalls());
+        line.put("verifier_calls", r.stats().verifierCalls());
+        line.put("wall_ms", Math.round(r.stats().wallNanos() / 1e6 * 10) / 10.0);
+        w.write(JSON.writeValueAsString(line));
+        w.newLine();
+        err.printf(Locale.ROOT, "[%d/%d] %s %s  accuracy so far %.3f  tokens/problem %.0f%n", i + 1, problems.size(),
+            p.get("id").asText(), ok ? "correct" : "wrong", correct / (double) (i + 1), tokens / (double) (i + 1));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("eval: cannot write " + outFile + ": " + e.getMessage(), e);
+    }
+    int total = problems.size();
+    out.printf(Locale.ROOT, "eval countdown algorithm=%s n=%d seed=%d problems=%d accuracy=%.4f (%d/%d)"
+            + " policy_tokens/problem=%.1f model_calls/problem=%.1f wall_ms/problem=%.1f%n", algorithm, n, seed, total,
+        correct / (double) total, correct, total, tokens / (double) total, calls / (double) total,
+        wallNanos / 1e6 / total);
+    return 0;
+  }
+
+  private static boolean needsOrm(String algorithm) {
+    return algorithm.equals("bon") || algorithm.equals("weighted-bon");
+  }
+
+  private static boolean needsPrm(String algorithm) {
+    return algorithm.equals("step-beam") || algorithm.equals("dvts") || algorithm.equals("smc");
+  }
+
+  private static LmSearchBuilder<?> build(String algorithm, LanguageModel policy, OnnxOutcomeReward orm,
+      OnnxProcessReward prm, AnswerVerifier answers, int n, int m, double lambda, String resampling, Decoding decoding) {
+    java.util.function.Function<String, String> answerOf = text -> answers.extract(text).orElse("");
+    switch (algorithm) {
+      case "greedy":
+        return Search.sample(policy).samples(1).decoding(decoding.withTemperature(0));
+      case "sample":
+        return Search.sample(policy).samples(1).decoding(decoding);
+      case "bon":
+        return Search.bestOfN(policy, orm.asOutcomeScorer()).n(n).decoding(decoding);
+      case "weighted-bon":
+        return Search.bestOfN(policy, orm.asOutcomeScorer()).n(n).selection(Selection.weighted()).answers(answerOf)
+            .decoding(decoding);
+      case "majority":
+        return Search.bestOfN(policy, Verifiers.ofText("none", t -> 0.0).asOutcomeScorer()).n(n)
+            .selection(Selection.majority()).answers(answerOf).decoding(decoding);
+      case "step-beam":
+        return Search.stepBeam(policy, prm.asProcessScorer()).n(n).m(m);
+      case "dvts":
+        return Search.dvts(policy, prm.asProcessScorer()).n(n).m(m);
+      default:
+        return Search.particleFilter(policy, prm.asProcessScorer()).particles(n)
+            .potential(Potential.DIFFERENCE, lambda).resampling(parseResampling(resampling));
+    }
+  }
+
+  private static Resampling parseResampling(String name) {
+    try {
+      return Resampling.valueOf(name.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new Args.UsageException("eval: --resampling must be multinomial, stratified, systematic or residual, was '"
+          + name + "'");
+    }
+  }
+
+  static String prompt(JsonNode problem) {
+    StringBuilder sb = new StringBuilder("numbers:");
+    problem.get("numbers").forEach(x -> sb.append(' ').append(x.asInt()));
+    return sb.append(" target: ").append(problem.get("target").asInt()).append('\n').toString();
+  }
+
+  private static List<JsonNode> readProblems(Path file, int limit) {
+    List<JsonNode> out = new ArrayList<>();
+    try {
+      int lineNo = 0;
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        lineNo++;
+        if (line.isBlank() || out.size() >= limit) {
+          continue;
+        }
+        JsonNode node = JSON.readTree(line);
+        if (!node.has("id") || !node.path("numbers").isArray() || !node.path("target").canConvertToInt()) {
+          throw new IllegalArgumentException(file + " line " + lineNo + ": expected {\"id\", \"numbers\": [...],"
+              + " \"target\": N}, found " + line);
+        }
+        out.add(node);
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read problems file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("problems file " + file + " has no problems");
+    }
+    return out;
+  }
+}
