@@ -26,6 +26,7 @@ public final class LmHypothesis {
   boolean stepDone;
   long forks;
   boolean released;
+  private String promptText;
 
   LmHypothesis(LanguageModel model, long lineage, int[] prompt) {
     this.model = model;
@@ -37,6 +38,7 @@ public final class LmHypothesis {
 
   private LmHypothesis(LmHypothesis parent, long lineage) {
     this.model = parent.model;
+    this.promptText = parent.promptText;
     this.lineage = lineage;
     this.promptLength = parent.promptLength;
     this.tokens = Arrays.copyOf(parent.tokens, parent.tokens.length);
@@ -81,7 +83,10 @@ public final class LmHypothesis {
 
   /** The prompt's text as the tokenizer decodes it. */
   public String promptText() {
-    return model.decodeGenerated(Arrays.copyOf(tokens, promptLength));
+    if (promptText == null) { // decoded once per lineage, shared by forks: scorers ask for it every step
+      promptText = model.decodeGenerated(Arrays.copyOf(tokens, promptLength));
+    }
+    return promptText;
   }
 
   public int generatedLength() {
