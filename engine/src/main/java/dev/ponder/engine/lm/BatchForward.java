@@ -67,16 +67,17 @@ final class BatchForward {
     FloatPool.Lease[] pastKeys = new FloatPool.Lease[config.layers()];
     FloatPool.Lease[] pastValues = new FloatPool.Lease[config.layers()];
     boolean gathered = false;
-    long[] pastMask = new long[b * p];
+    long[] pastMask = EMPTY_MASK;
     if (config.hasCache() && p > 0) {
       if (source != null) {
         reusedCalls++;
-        System.arraycopy(source.mask, 0, pastMask, 0, b * p);
+        pastMask = source.mask; // read only: [b * p], exactly this batch's rows
         for (int l = 0; l < config.layers(); l++) {
           pastKeys[l] = source.keys[l];
           pastValues[l] = source.values[l];
         }
       } else {
+        pastMask = new long[b * p];
         gather(rows, p, pastKeys, pastValues, pastMask);
         gathered = true;
         gatheredRows += b;
@@ -91,9 +92,7 @@ final class BatchForward {
       LmHypothesis h = rows.get(i);
       int n = h.length - feedFrom[i];
       int pad = s - n;
-      for (int j = 0; j < p; j++) {
-        mask.put(i * total + j, pastMask[i * p + j]);
-      }
+      mask.put(i * total, pastMask, i * p, p);
       for (int j = 0; j < s; j++) {
         boolean isReal = j >= pad;
         int tokenIndex = feedFrom[i] + j - pad;
@@ -147,11 +146,7 @@ final class BatchForward {
     counters.addPaddingTokens((long) b * s - real);
 
     long[] newMask = new long[config.hasCache() ? b * total : 0];
-    for (int i = 0; i < b && config.hasCache(); i++) {
-      for (int j = 0; j < total; j++) {
-        newMask[i * total + j] = mask.get(i * total + j);
-      }
-    }
+    mask.get(0, newMask, 0, newMask.length);
     FloatPool.Lease nextLogits = pool.acquire(b * v);
     for (int i = 0; i < b; i++) {
       LmHypothesis h = rows.get(i);
@@ -247,6 +242,7 @@ final class BatchForward {
     return lease == null ? EMPTY : lease.floats;
   }
 
+  private static final long[] EMPTY_MASK = new long[0];
   private static final FloatBuffer EMPTY = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()).asFloatBuffer();
 
   private static LongBuffer ensure(LongBuffer buf, int n) {

@@ -8,8 +8,9 @@ import java.util.Arrays;
  * the unfiltered model distribution. Work arrays are reused across calls: no allocation per token. Not
  * thread-safe; one per process.
  *
- * <p>The draw is inverse-CDF over the kept tokens in descending probability (ties by token id), so the result is
- * a deterministic function of (logits, decoding, u).
+ * <p>The draw is inverse-CDF: over all tokens in id order when no filter is set (no sort), otherwise over the kept
+ * tokens in descending probability (ties by token id). Either way the result is a deterministic function of
+ * (logits, decoding, u).
  */
 final class TokenSampler {
   private final int vocab;
@@ -73,9 +74,22 @@ final class TokenSampler {
       probs[i] = p;
       z += p;
     }
-    // Sort token ids by descending probability; ties by id. Key: high bits = inverted order of p, low = id.
     for (int i = 0; i < vocab; i++) {
       probs[i] /= z;
+    }
+    if (d.topK() == 0 && d.topP() >= 1 && d.minP() == 0) {
+      // No filter: walk the CDF in token-id order, O(V) instead of a sort (vocabularies reach 10^5 tokens).
+      double cum = 0;
+      for (int i = 0; i < vocab; i++) {
+        cum += probs[i];
+        if (u < cum) {
+          return i;
+        }
+      }
+      return lastPositive();
+    }
+    // Sort token ids by descending probability; ties by id. Key: high bits = inverted order of p, low = id.
+    for (int i = 0; i < vocab; i++) {
       long sortable = Double.doubleToLongBits(probs[i]) >>> 21; // non-negative doubles order like their bits
       order[i] = ((Long.MAX_VALUE >>> 21) - sortable) << 21 | i;
     }
@@ -115,6 +129,16 @@ final class TokenSampler {
       }
     }
     return id(kept - 1);
+  }
+
+  /** The last token with non-zero probability: where rounding leaves the CDF just below 1. */
+  private int lastPositive() {
+    for (int i = vocab - 1; i > 0; i--) {
+      if (probs[i] > 0) {
+        return i;
+      }
+    }
+    return 0;
   }
 
   private int id(int rank) {

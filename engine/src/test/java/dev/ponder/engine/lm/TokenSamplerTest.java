@@ -22,8 +22,17 @@ class TokenSamplerTest {
   }
 
   @Test
-  void uniformDrawWalksTheDescendingCdf() {
+  void unfilteredDrawWalksTheCdfInTokenOrder() {
     Decoding d = Decoding.sampling();
+    assertThat(sampler.choose(LOGITS, 0, d, 0.29)).isEqualTo(0);
+    assertThat(sampler.choose(LOGITS, 0, d, 0.31)).isEqualTo(1);
+    assertThat(sampler.choose(LOGITS, 0, d, 0.51)).isEqualTo(2);
+    assertThat(sampler.lastLogProb()).isCloseTo(Math.log(0.5), offset(1e-6));
+  }
+
+  @Test
+  void filteredDrawWalksTheDescendingCdf() {
+    Decoding d = Decoding.sampling().withTopK(3); // keeps every token, but filters sort
     assertThat(sampler.choose(LOGITS, 0, d, 0.49)).isEqualTo(2);
     assertThat(sampler.choose(LOGITS, 0, d, 0.51)).isEqualTo(0);
     assertThat(sampler.choose(LOGITS, 0, d, 0.81)).isEqualTo(1);
@@ -44,10 +53,10 @@ class TokenSamplerTest {
 
   @Test
   void temperatureSharpensTheDistribution() {
-    // At T = 0.5 probabilities are proportional to p^2: 0.25, 0.09, 0.04 -> 0.658, 0.237, 0.105.
-    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTemperature(0.5), 0.65)).isEqualTo(2);
-    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTemperature(0.5), 0.66)).isEqualTo(0);
-    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTemperature(0.5), 0.90)).isEqualTo(1);
+    // At T = 0.5 probabilities are proportional to p^2: ids 0, 1, 2 get 0.237, 0.105, 0.658 (CDF 0.237, 0.342).
+    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTemperature(0.5), 0.23)).isEqualTo(0);
+    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTemperature(0.5), 0.24)).isEqualTo(1);
+    assertThat(sampler.choose(LOGITS, 0, Decoding.sampling().withTemperature(0.5), 0.35)).isEqualTo(2);
   }
 
   @Test
