@@ -16,4 +16,5 @@ step distill_generator.py
 step export_reward_grad.py
 step evaluate.py
 step verify_diffusers.py
+step bench_ort.py
 echo "== digits build finished in $(( $(date +%s) - start ))s"
