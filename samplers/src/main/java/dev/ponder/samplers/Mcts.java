@@ -41,6 +41,9 @@ import java.util.function.ToDoubleFunction;
  * exact statistics; a larger wave may choose different leaves (virtual loss is a heuristic), but once the budget
  * covers the whole tree (every node exhausted) the tree and the result are the same for every wave size.
  *
+ * <p>Budgets are checked before each wave (and by the process inside a step); a wave that has begun is scored
+ * and backed up, then the search returns the best so far flagged {@code BUDGET_EXHAUSTED}.
+ *
  * <p>Answer: the exhausted leaves (and finished rollouts) ranked by their exact value, ties by lineage; if there
  * are none (the budget ran out first), the end of the most-visited path.
  */
@@ -133,7 +136,9 @@ final class Mcts<S> {
       return finish(result);
     } finally {
       for (int i = 0; i < tree.size(); i++) {
-        process.release(hyp(i));
+        if (hypotheses[i] != null) {
+          process.release(hyp(i));
+        }
       }
     }
   }
