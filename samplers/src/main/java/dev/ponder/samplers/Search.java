@@ -42,4 +42,9 @@ public final class Search {
   public static ParticleFilterSearch particleFilter(LanguageModel policy, ProcessScorer<LmHypothesis> prm) {
     return new ParticleFilterSearch(policy, prm);
   }
+
+  /** Monte Carlo tree search over reasoning steps, guided by a process reward model. */
+  public static MctsSearch mcts(LanguageModel policy, ProcessScorer<LmHypothesis> prm) {
+    return new MctsSearch(policy, prm);
+  }
 }

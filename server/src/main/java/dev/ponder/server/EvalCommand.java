@@ -41,13 +41,14 @@ final class EvalCommand {
       ponder eval --task countdown --problems FILE.jsonl --algorithm ALG --seed S --out OUT.jsonl
                   [--n N] [--m M] [--budget-tokens T] [--temperature T] [--limit K]
                   [--policy DIR] [--orm DIR] [--prm DIR] [--lambda L] [--resampling SCHEME] [--threads N]
-        ALG: greedy, sample, bon, weighted-bon, majority, step-beam, dvts, smc.
-        bon and weighted-bon score with the ORM; step-beam, dvts and smc with the PRM (incremental export);
+        ALG: greedy, sample, bon, weighted-bon, majority, step-beam, dvts, smc, mcts (--n = simulations,
+        --m = children per expansion). bon and weighted-bon score with the ORM; step-beam, dvts, smc and mcts
+        with the PRM (incremental export); the rule checker only judges the chosen text;
         majority votes over the extracted answers. 'correct' is the Countdown rule checker's verdict on the
         chosen text. Prints a progress line per problem (stderr) and a summary at the end.""";
 
   static final Set<String> ALGORITHMS = Set.of("greedy", "sample", "bon", "weighted-bon", "majority", "step-beam",
-      "dvts", "smc");
+      "dvts", "smc", "mcts");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private EvalCommand() {
@@ -139,7 +140,8 @@ final class EvalCommand {
   }
 
   private static boolean needsPrm(String algorithm) {
-    return algorithm.equals("step-beam") || algorithm.equals("dvts") || algorithm.equals("smc");
+    return algorithm.equals("step-beam") || algorithm.equals("dvts") || algorithm.equals("smc")
+        || algorithm.equals("mcts");
   }
 
   private static LmSearchBuilder<?> build(String algorithm, LanguageModel policy, OnnxOutcomeReward orm,
@@ -162,6 +164,8 @@ final class EvalCommand {
         return Search.stepBeam(policy, prm.asProcessScorer()).n(n).m(m);
       case "dvts":
         return Search.dvts(policy, prm.asProcessScorer()).n(n).m(m);
+      case "mcts":
+        return Search.mcts(policy, prm.asProcessScorer()).simulations(n).children(m);
       default:
         return Search.particleFilter(policy, prm.asProcessScorer()).particles(n)
             .potential(Potential.DIFFERENCE, lambda).resampling(parseResampling(resampling));
