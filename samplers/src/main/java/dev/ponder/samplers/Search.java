@@ -23,6 +23,11 @@ public final class Search {
     return new SampleSearch(Objects.requireNonNull(policy, "policy"));
   }
 
+  /** Token-level beam search, matching Hugging Face transformers' generate(num_beams=N, do_sample=False). */
+  public static TokenBeamSearch tokenBeam(LanguageModel policy) {
+    return new TokenBeamSearch(Objects.requireNonNull(policy, "policy"));
+  }
+
   /** Best-of-N: N samples scored by an outcome scorer (ORM, rule checker), one picked by a {@link Selection}. */
   public static BestOfNSearch bestOfN(LanguageModel policy, OutcomeScorer<LmHypothesis> scorer) {
     return new BestOfNSearch(policy, scorer);

@@ -41,14 +41,15 @@ final class EvalCommand {
       ponder eval --task countdown --problems FILE.jsonl --algorithm ALG --seed S --out OUT.jsonl
                   [--n N] [--m M] [--budget-tokens T] [--temperature T] [--limit K]
                   [--policy DIR] [--orm DIR] [--prm DIR] [--lambda L] [--resampling SCHEME] [--threads N]
-        ALG: greedy, sample, bon, weighted-bon, majority, step-beam, dvts, smc, mcts (--n = simulations,
+        ALG: greedy, sample, bon, weighted-bon, majority, beam (token-level, --n beams), step-beam, dvts, smc,
+        mcts (--n = simulations,
         --m = children per expansion). bon and weighted-bon score with the ORM; step-beam, dvts, smc and mcts
         with the PRM (incremental export); the rule checker only judges the chosen text;
         majority votes over the extracted answers. 'correct' is the Countdown rule checker's verdict on the
         chosen text. Prints a progress line per problem (stderr) and a summary at the end.""";
 
   static final Set<String> ALGORITHMS = Set.of("greedy", "sample", "bon", "weighted-bon", "majority", "step-beam",
-      "dvts", "smc", "mcts");
+      "dvts", "smc", "mcts", "beam");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private EvalCommand() {
@@ -164,6 +165,8 @@ final class EvalCommand {
         return Search.stepBeam(policy, prm.asProcessScorer()).n(n).m(m);
       case "dvts":
         return Search.dvts(policy, prm.asProcessScorer()).n(n).m(m);
+      case "beam":
+        return Search.tokenBeam(policy).numBeams(n).maxNewTokens(policy.defaultMaxNewTokens());
       case "mcts":
         return Search.mcts(policy, prm.asProcessScorer()).simulations(n).children(m);
       default:
