@@ -29,7 +29,6 @@ final class BestOfN {
       Function<String, String> answerOf, SearchContext ctx) {
     List<S> all = process.start(n, ctx);
     Outcome outcome = Sampling.decodeToEnd(process, all, ctx);
-    String stoppedBy = outcome == Outcome.BUDGET_EXHAUSTED ? ctx.budgetExceededBy() : null;
 
     // Score each distinct text once.
     Map<String, S> firstByText = new LinkedHashMap<>();
@@ -59,8 +58,7 @@ final class BestOfN {
     all.forEach(process::release);
 
     List<Candidate> ranked = rank(scored, selection, answerOf, ctx);
-    SearchResult result = new SearchResult(ranked, outcome, stoppedBy, ctx.stats());
-    ctx.emit(new SearchEvent.Done(outcome, stoppedBy, result.stats()));
+    SearchResult result = Sampling.finish(ctx, outcome, ranked);
     return result;
   }
 

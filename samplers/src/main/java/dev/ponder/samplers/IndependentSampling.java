@@ -22,15 +22,13 @@ final class IndependentSampling {
   static <S> SearchResult run(GenerativeProcess<S> process, int n, SearchContext ctx) {
     List<S> all = process.start(n, ctx);
     Outcome outcome = Sampling.decodeToEnd(process, all, ctx);
-    String stoppedBy = outcome == Outcome.BUDGET_EXHAUSTED ? ctx.budgetExceededBy() : null;
     List<Candidate> candidates = new ArrayList<>();
     for (S h : all) {
       candidates.add(process.toCandidate(h, Double.NaN));
       process.release(h);
     }
     candidates.sort(Comparator.comparingDouble(Candidate::logProb).reversed());
-    SearchResult result = new SearchResult(candidates, outcome, stoppedBy, ctx.stats());
-    ctx.emit(new SearchEvent.Done(outcome, stoppedBy, result.stats()));
+    SearchResult result = Sampling.finish(ctx, outcome, candidates);
     return result;
   }
 }

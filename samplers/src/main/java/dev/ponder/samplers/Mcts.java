@@ -363,7 +363,6 @@ final class Mcts<S> {
   }
 
   private MctsRun finish(Outcome result) {
-    String stoppedBy = result == Outcome.BUDGET_EXHAUSTED ? ctx.budgetExceededBy() : null;
     record Ranked(Candidate candidate, long lineage) {}
     List<Ranked> ranked = new ArrayList<>();
     for (int i = 1; i < tree.size(); i++) {
@@ -382,8 +381,7 @@ final class Mcts<S> {
       candidates.add(process.toCandidate(hyp(leaf), tree.leafValue[leaf]));
     }
     String json = cfg.exportTree() ? treeJson() : "";
-    SearchResult r = new SearchResult(candidates, result, stoppedBy, ctx.stats());
-    ctx.emit(new SearchEvent.Done(result, stoppedBy, r.stats()));
+    SearchResult r = Sampling.finish(ctx, result, candidates);
     return new MctsRun(r, json);
   }
 

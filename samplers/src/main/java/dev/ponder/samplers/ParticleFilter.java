@@ -103,7 +103,6 @@ final class ParticleFilter {
     }
     Weights fin = Weights.fromLog(particles.stream().mapToDouble(p -> p.logWeight).toArray());
     logZ += fin.logMean();
-    String stoppedBy = outcome == Outcome.BUDGET_EXHAUSTED ? ctx.budgetExceededBy() : null;
 
     Integer[] order = new Integer[particles.size()];
     for (int i = 0; i < order.length; i++) {
@@ -121,8 +120,7 @@ final class ParticleFilter {
       ranked.add(0, ranked.remove(at));
     }
     particles.forEach(p -> process.release(p.h));
-    SearchResult result = new SearchResult(ranked, outcome, stoppedBy, ctx.stats(), logZ);
-    ctx.emit(new SearchEvent.Done(outcome, stoppedBy, result.stats()));
+    SearchResult result = Sampling.finish(ctx, outcome, ranked, logZ);
     return result;
   }
 

@@ -78,7 +78,6 @@ final class StepBeam {
       }
       live = diverse ? keepBestPerTree(process, open, m, ctx) : keepBest(process, open, Math.max(1, n / m), m, ctx);
     }
-    String stoppedBy = outcome == Outcome.BUDGET_EXHAUSTED ? ctx.budgetExceededBy() : null;
     List<Candidate> ranked = new ArrayList<>();
     Comparator<Node<S>> byScore = Comparator.comparingDouble((Node<S> x) -> x.score).reversed();
     finished.sort(byScore);
@@ -91,8 +90,7 @@ final class StepBeam {
       ranked.add(process.toCandidate(node.h, node.score));
       process.release(node.h);
     }
-    SearchResult result = new SearchResult(ranked, outcome, stoppedBy, ctx.stats());
-    ctx.emit(new SearchEvent.Done(outcome, stoppedBy, result.stats()));
+    SearchResult result = Sampling.finish(ctx, outcome, ranked);
     return result;
   }
 

@@ -384,9 +384,7 @@ final class TokenBeam {
       }
       beams = null;
     }
-    String stoppedBy = outcome == Outcome.BUDGET_EXHAUSTED ? ctx.budgetExceededBy() : null;
-    SearchResult result = new SearchResult(candidates, outcome, stoppedBy, ctx.stats());
-    ctx.emit(new SearchEvent.Done(outcome, stoppedBy, result.stats()));
+    SearchResult result = Sampling.finish(ctx, outcome, candidates);
     return new Run(result, tokens, closest);
   }
 
