@@ -4,7 +4,6 @@ import dev.ponder.engine.Candidate;
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.Outcome;
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import java.util.ArrayList;
 import java.util.Comparator;
