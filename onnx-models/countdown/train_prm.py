@@ -31,6 +31,10 @@ OUT_CACHED = os.path.join(common.HERE, "prm-cached")
 STEPS, BATCH, LR = 700, 64, 5e-4
 
 
+def auroc(y, p):
+    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
+
+
 def load_items():
     with open(os.path.join(common.WORK, "prm_prefixes.jsonl")) as f:
         return [json.loads(line) for line in f]
@@ -109,9 +113,9 @@ def main():
     nonroot = np.array([it["prefix"] != "" for it in held])
     res = {"train_prefixes": len(train), "heldout_prefixes": len(held), "rollouts_per_prefix": held[0]["rollouts"],
            "heldout_mean_mc_value": float(v.mean()),
-           "step_auroc_vs_mc_value_gt_0": float(roc_auc_score(solvable, p)),
-           "step_auroc_vs_mc_value_ge_0.5": float(roc_auc_score(majority, p)),
-           "step_auroc_vs_mc_value_ge_0.5_step_prefixes_only": float(roc_auc_score(majority[nonroot], p[nonroot])),
+           "step_auroc_vs_mc_value_gt_0": auroc(solvable, p),
+           "step_auroc_vs_mc_value_ge_0.5": auroc(majority, p),
+           "step_auroc_vs_mc_value_ge_0.5_step_prefixes_only": auroc(majority[nonroot], p[nonroot]),
            "mse_vs_mc_value": float(np.mean((p - v) ** 2)),
            "mse_of_constant_mean_baseline": float(np.mean((v.mean() - v) ** 2)),
            "calibration": table, "train_steps": STEPS, "batch": BATCH, "train_seconds": round(train_s)}
