@@ -85,4 +85,18 @@ class KvReuseTest {
       }
     }
   }
+
+  @Test
+  void aCallbackCanEndTheStep() {
+    SearchContext ctx = SearchContext.builder().seed(6).build();
+    // End each step once it holds two characters (the token limit alone would allow 10).
+    StepBoundary twoChars = StepBoundary.tokens(10).withCallback((h, stepText) -> stepText.length() >= 2);
+    try (LmProcess process = lm.process("answer:", Decoding.sampling().withMaxNewTokens(40).withBoundary(twoChars))) {
+      List<LmHypothesis> live = process.advance(process.start(5, ctx), ctx);
+      for (LmHypothesis h : live) {
+        assertThat(h.isFinished() || h.generatedLength() == 2).as("step of %s", h).isTrue();
+      }
+      assertThat(live.stream().filter(h -> h.generatedLength() == 2)).isNotEmpty();
+    }
+  }
 }
