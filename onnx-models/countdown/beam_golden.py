@@ -18,9 +18,9 @@ CONFIGS = [
     {"name": "lp0_early", "num_beams": 4, "length_penalty": 0.0, "early_stopping": True, "max_new_tokens": 72},
     {"name": "lp1_noearly", "num_beams": 4, "length_penalty": 1.0, "early_stopping": False, "max_new_tokens": 72},
     {"name": "lp0_noearly", "num_beams": 4, "length_penalty": 0.0, "early_stopping": False, "max_new_tokens": 72},
-    {"name": "lp1_early_short", "num_beams": 4, "length_penalty": 1.0, "early_stopping": True, "max_new_tokens": 14},
+    {"name": "lp1_early_short", "num_beams": 4, "length_penalty": 1.0, "early_stopping": True, "max_new_tokens": 26},
     {"name": "lp0_noearly_short", "num_beams": 4, "length_penalty": 0.0, "early_stopping": False,
-     "max_new_tokens": 14},
+     "max_new_tokens": 26},
 ]
 NUM_RETURN = 2
 

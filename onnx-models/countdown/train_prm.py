@@ -28,7 +28,7 @@ from zoo import chartok, gpt2_onnx as gx
 SEED = 13
 OUT = os.path.join(common.HERE, "prm")
 OUT_CACHED = os.path.join(common.HERE, "prm-cached")
-STEPS, BATCH, LR = 700, 64, 5e-4
+STEPS, BATCH, LR = 250, 64, 5e-4  # 700 steps overfit (held-out MSE above the constant baseline)
 
 
 def auroc(y, p):
@@ -103,12 +103,12 @@ def main():
     v = np.array([it["wins"] / it["rollouts"] for it in held])
     solvable = (v > 0).astype(int)
     majority = (v >= 0.5).astype(int)
-    bins = np.linspace(0, 1, 6)
+    bins = np.array([0.0, 0.05, 0.1, 0.2, 0.4, 0.6, 1.0])
     table = []
     for lo, hi in zip(bins[:-1], bins[1:]):
         sel = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
         if sel.sum():
-            table.append({"predicted": f"[{lo:.1f},{hi:.1f}{']' if hi == 1 else ')'}", "count": int(sel.sum()),
+            table.append({"predicted": f"[{lo:.2f},{hi:.2f}{']' if hi == 1 else ')'}", "count": int(sel.sum()),
                           "mean_predicted": float(p[sel].mean()), "mean_mc_value": float(v[sel].mean())})
     nonroot = np.array([it["prefix"] != "" for it in held])
     res = {"train_prefixes": len(train), "heldout_prefixes": len(held), "rollouts_per_prefix": held[0]["rollouts"],
