@@ -247,6 +247,13 @@ def export_seq_cls(model, path):
     dyn = {"input_ids": {0: "batch_size", 1: "sequence_length"},
            "attention_mask": {0: "batch_size", 1: "sequence_length"}, "logits": {0: "batch_size"}}
     _export(SeqCls(model), [ids, mask], path, ["input_ids", "attention_mask"], ["logits"], dyn)
+    import onnx
+    m = onnx.load(path)  # the tracer leaves the label axis symbolic: pin it to num_labels
+    d = m.graph.output[0].type.tensor_type.shape.dim[1]
+    d.Clear()
+    d.dim_value = cfg.num_labels
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
 
 
 def export_tok_cls(model, path):
