@@ -24,6 +24,8 @@ import java.util.List;
  * and the log mean weight added to the log normalizing-constant estimate; otherwise weights carry over. Finished
  * particles are absorbing: they keep their weight, take part in resampling, and cost nothing more.
  *
+ * <p>Answer: the particle with the highest final reward, or with {@code weightedDraw} one drawn by final weight.
+ *
  * <p>log Z = sum over resampling times of log(mean weight) + log(mean final weight): an unbiased estimate of Z
  * (on the natural scale) for the target p(x) exp(lambda r(x)).
  */
@@ -108,11 +110,15 @@ final class ParticleFilter {
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
-    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> fin.get(i)).reversed());
+    // Argmax answer: the highest final reward (Puri et al.'s choice). The final weights alone are not a ranking:
+    // after resampling they only hold the last step's potentials, which favour whoever stopped changing.
+    List<Particle<S>> last = particles;
+    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> lastReward(last.get(i)))
+        .thenComparingDouble(fin::get).reversed());
     List<Candidate> ranked = new ArrayList<>();
     for (int i : order) {
       Particle<S> p = particles.get(i);
-      ranked.add(process.toCandidate(p.h, p.count == 0 ? Double.NaN : p.rewards[p.count - 1]));
+      ranked.add(process.toCandidate(p.h, lastReward(p)));
     }
     if (c.weightedDraw()) {
       int pick = Resampling.MULTINOMIAL.ancestors(fin, 1, k -> ctx.random().uniform(0, -1, RandomStreams.Purpose.CHOICE, k))[0];
@@ -122,6 +128,10 @@ final class ParticleFilter {
     particles.forEach(p -> process.release(p.h));
     SearchResult result = Sampling.finish(ctx, outcome, ranked, logZ);
     return result;
+  }
+
+  private static double lastReward(Particle<?> p) {
+    return p.count == 0 ? Double.NEGATIVE_INFINITY : p.rewards[p.count - 1];
   }
 
   private static <S> List<Particle<S>> resample(GenerativeProcess<S> process, List<Particle<S>> particles, Weights w,
