@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       generated; with KV reuse this equals the distinct tokens of the search tree;</li>
  *   <li>{@code paddingTokens}: padding positions fed to the model to keep a batch rectangular;</li>
  *   <li>{@code modelCalls}: policy forward passes (one per batched step);</li>
- *   <li>{@code verifierCalls}, {@code verifierTokens}: batched scorer invocations and the tokens they read.</li>
+ *   <li>{@code verifierCalls}, {@code verifierTokens}: batched scorer invocations and the tokens they read;</li>
+ *   <li>{@code verifierCacheHits}, {@code verifierCacheMisses}: inputs a score cache answered, and sent on.</li>
  * </ul>
  */
 public final class SearchCounters {
@@ -25,6 +26,24 @@ public final class SearchCounters {
   private final AtomicLong modelCalls = new AtomicLong();
   private final AtomicLong verifierCalls = new AtomicLong();
   private final AtomicLong verifierTokens = new AtomicLong();
+  private final AtomicLong verifierCacheHits = new AtomicLong();
+  private final AtomicLong verifierCacheMisses = new AtomicLong();
+
+  public void addVerifierCacheHits(long n) {
+    verifierCacheHits.addAndGet(n);
+  }
+
+  public void addVerifierCacheMisses(long n) {
+    verifierCacheMisses.addAndGet(n);
+  }
+
+  public long verifierCacheHits() {
+    return verifierCacheHits.get();
+  }
+
+  public long verifierCacheMisses() {
+    return verifierCacheMisses.get();
+  }
 
   public void addPromptTokens(long n) {
     promptTokens.addAndGet(n);
@@ -85,6 +104,6 @@ public final class SearchCounters {
   /** An immutable copy, stamped with the wall time so far. */
   public SearchStats snapshot(long wallNanos) {
     return new SearchStats(promptTokens(), generatedTokens(), policyTokens(), paddingTokens(), modelCalls(),
-        verifierCalls(), verifierTokens(), wallNanos);
+        verifierCalls(), verifierTokens(), verifierCacheHits(), verifierCacheMisses(), wallNanos);
   }
 }

@@ -23,6 +23,9 @@ public sealed interface SearchEvent {
    */
   record Resample(int step, double ess, List<Integer> ancestors) implements SearchEvent {}
 
+  /** A verifier's NaN or infinite score was replaced by a configured policy (never silently). */
+  record BadScore(String verifier, String input, double value, double replacement) implements SearchEvent {}
+
   /** A hypothesis was dropped. */
   record Prune(long lineage, String reason) implements SearchEvent {}
 

@@ -1,6 +1,7 @@
 package dev.ponder.verifiers;
 
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchEvent;
 import java.util.List;
 
 /** Applies a {@link BadScorePolicy} to a verifier's scores; keeps the verifier's name. */
@@ -31,7 +32,10 @@ final class PolicyVerifier implements Verifier {
     Scores.requireLength(delegate, raw, inputs.size());
     double[] out = raw.clone();
     for (int i = 0; i < out.length; i++) {
-      out[i] = policy.apply(delegate.name(), inputs.get(i), out[i]);
+      out[i] = policy.apply(delegate.name(), inputs.get(i), raw[i]);
+      if (!Double.isFinite(raw[i])) {
+        ctx.emit(new SearchEvent.BadScore(delegate.name(), inputs.get(i).describe(), raw[i], out[i]));
+      }
     }
     return out;
   }

@@ -119,7 +119,13 @@ public final class VerifierCache {
       for (VerifierInput in : inputs) {
         keys.add(new Key(delegate, Objects.requireNonNull(in, "input")));
       }
-      Map<Key, Double> found = cache.getAll(keys, missing -> load(missing, ctx));
+      long[] sent = {0};
+      Map<Key, Double> found = cache.getAll(keys, missing -> {
+        sent[0] += missing.size();
+        return load(missing, ctx);
+      });
+      ctx.counters().addVerifierCacheMisses(sent[0]);
+      ctx.counters().addVerifierCacheHits(new java.util.HashSet<>(keys).size() - sent[0]); // as Caffeine counts
       double[] out = new double[keys.size()];
       for (int i = 0; i < out.length; i++) {
         out[i] = found.get(keys.get(i));

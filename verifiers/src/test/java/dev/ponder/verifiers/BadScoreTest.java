@@ -58,6 +58,16 @@ class BadScoreTest {
   }
 
   @Test
+  void mappedScoresAreReportedInTheSearchEvents() {
+    List<dev.ponder.engine.SearchEvent> events = new ArrayList<>();
+    SearchContext traced = SearchContext.builder().listener(events::add).build();
+    Verifier safe = Verifiers.withBadScorePolicy(broken, BadScorePolicy.mapping().nanTo(0).build());
+    assertThat(safe.score(texts("ab", "nan"), traced)).containsExactly(2.0, 0.0);
+    assertThat(events).containsExactly(new dev.ponder.engine.SearchEvent.BadScore("broken",
+        VerifierInput.of("P", "nan").describe(), Double.NaN, 0.0));
+  }
+
+  @Test
   void policyBuilderValidates() {
     assertThatThrownBy(() -> BadScorePolicy.mapping().build()).hasMessageContaining("needs at least one of nanTo");
     assertThatThrownBy(() -> BadScorePolicy.mapping().nanTo(Double.NaN))

@@ -53,6 +53,8 @@ class VerifierCacheTest {
     assertThat(ctx.counters().verifierCalls()).isEqualTo(2);
     assertThat(cache.stats()).isEqualTo(new VerifierCache.Stats(3, 3, 0, 3));
     assertThat(cache.stats().hitRate()).isEqualTo(0.5);
+    assertThat(ctx.stats().verifierCacheHits()).as("the search's own stats").isEqualTo(3);
+    assertThat(ctx.stats().verifierCacheMisses()).isEqualTo(3);
     assertThat(v.name()).isEqualTo("counting");
   }
 
