@@ -8,6 +8,7 @@ import dev.ponder.engine.Candidate;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.lm.StepBoundary;
 import dev.ponder.engine.onnx.ModelOptions;
 import dev.ponder.samplers.LmSearchBuilder;
 import dev.ponder.samplers.Potential;
@@ -148,6 +149,7 @@ final class EvalCommand {
   private static LmSearchBuilder<?> build(String algorithm, LanguageModel policy, OnnxOutcomeReward orm,
       OnnxProcessReward prm, AnswerVerifier answers, int n, int m, double lambda, String resampling, Decoding decoding) {
     java.util.function.Function<String, String> answerOf = text -> answers.extract(text).orElse("");
+    Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n")); // step-level methods: one line a step
     switch (algorithm) {
       case "greedy":
         return Search.sample(policy).samples(1).decoding(decoding.withTemperature(0));
@@ -162,16 +164,16 @@ final class EvalCommand {
         return Search.bestOfN(policy, Verifiers.ofText("none", t -> 0.0).asOutcomeScorer()).n(n)
             .selection(Selection.majority()).answers(answerOf).decoding(decoding);
       case "step-beam":
-        return Search.stepBeam(policy, prm.asProcessScorer()).n(n).m(m);
+        return Search.stepBeam(policy, prm.asProcessScorer()).n(n).m(m).decoding(perLine);
       case "dvts":
-        return Search.dvts(policy, prm.asProcessScorer()).n(n).m(m);
+        return Search.dvts(policy, prm.asProcessScorer()).n(n).m(m).decoding(perLine);
       case "beam":
         return Search.tokenBeam(policy).numBeams(n).maxNewTokens(policy.defaultMaxNewTokens());
       case "mcts":
-        return Search.mcts(policy, prm.asProcessScorer()).simulations(n).children(m);
+        return Search.mcts(policy, prm.asProcessScorer()).simulations(n).children(m).decoding(perLine);
       default:
         return Search.particleFilter(policy, prm.asProcessScorer()).particles(n)
-            .potential(Potential.DIFFERENCE, lambda).resampling(parseResampling(resampling));
+            .potential(Potential.DIFFERENCE, lambda).resampling(parseResampling(resampling)).decoding(perLine);
     }
   }
 
