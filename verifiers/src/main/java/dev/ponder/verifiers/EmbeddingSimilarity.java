@@ -215,11 +215,7 @@ public final class EmbeddingSimilarity implements Verifier, AutoCloseable {
     }
 
     public Builder name(String value) {
-      Objects.requireNonNull(value, "name");
-      if (value.isBlank()) {
-        throw new IllegalArgumentException("the verifier name must not be blank");
-      }
-      name = value;
+      name = BuilderRules.name(value);
       return this;
     }
 
@@ -249,22 +245,13 @@ public final class EmbeddingSimilarity implements Verifier, AutoCloseable {
 
     /** The most tokens one text may have (special tokens included); default from sentence_bert_config.json. */
     public Builder maxLength(int value) {
-      if (maxLength != -1) {
-        throw new IllegalStateException("maxLength was already set to " + maxLength);
-      }
-      if (value < 2) {
-        throw new IllegalArgumentException("maxLength must be >= 2 tokens, was " + value);
-      }
-      maxLength = value;
+      maxLength = BuilderRules.maxLength(maxLength, value, 2);
       return this;
     }
 
     /** What to do with a longer text; default {@link Overflow#FAIL}. */
     public Builder overflow(Overflow value) {
-      if (overflowSet) {
-        throw new IllegalStateException("overflow was already set to " + overflow);
-      }
-      overflow = Objects.requireNonNull(value, "overflow");
+      overflow = BuilderRules.once("overflow", overflowSet, overflow, value);
       overflowSet = true;
       return this;
     }

@@ -143,41 +143,25 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
     }
 
     public Builder name(String value) {
-      Objects.requireNonNull(value, "name");
-      if (value.isBlank()) {
-        throw new IllegalArgumentException("the verifier name must not be blank");
-      }
-      name = value;
+      name = BuilderRules.name(value);
       return this;
     }
 
     /** How logits become a score; default sigmoid for one label, softmax of label 1 for two or more. */
     public Builder transform(ScoreTransform value) {
-      if (transform != null) {
-        throw new IllegalStateException("transform was already set to " + transform);
-      }
-      transform = Objects.requireNonNull(value, "transform");
+      transform = BuilderRules.once("transform", transform != null, transform, value);
       return this;
     }
 
     /** The most tokens one input may have; default and upper bound: the model's positions from config.json. */
     public Builder maxLength(int value) {
-      if (maxLength != -1) {
-        throw new IllegalStateException("maxLength was already set to " + maxLength);
-      }
-      if (value < 1) {
-        throw new IllegalArgumentException("maxLength must be >= 1 tokens, was " + value);
-      }
-      maxLength = value;
+      maxLength = BuilderRules.maxLength(maxLength, value, 1);
       return this;
     }
 
     /** What to do with a longer input; default {@link Overflow#FAIL}. */
     public Builder overflow(Overflow value) {
-      if (overflowSet) {
-        throw new IllegalStateException("overflow was already set to " + overflow);
-      }
-      overflow = Objects.requireNonNull(value, "overflow");
+      overflow = BuilderRules.once("overflow", overflowSet, overflow, value);
       overflowSet = true;
       return this;
     }

@@ -347,20 +347,13 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
     }
 
     public Builder name(String value) {
-      Objects.requireNonNull(value, "name");
-      if (value.isBlank()) {
-        throw new IllegalArgumentException("the verifier name must not be blank");
-      }
-      name = value;
+      name = BuilderRules.name(value);
       return this;
     }
 
     /** How a step's logits become its score; default sigmoid (one label) or softmax of label 1. */
     public Builder transform(ScoreTransform value) {
-      if (transform != null) {
-        throw new IllegalStateException("transform was already set to " + transform);
-      }
-      transform = Objects.requireNonNull(value, "transform");
+      transform = BuilderRules.once("transform", transform != null, transform, value);
       return this;
     }
 
@@ -390,13 +383,7 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
 
     /** The most tokens up to an input's last step; default and upper bound: the model's positions. */
     public Builder maxLength(int value) {
-      if (maxLength != -1) {
-        throw new IllegalStateException("maxLength was already set to " + maxLength);
-      }
-      if (value < 1) {
-        throw new IllegalArgumentException("maxLength must be >= 1 tokens, was " + value);
-      }
-      maxLength = value;
+      maxLength = BuilderRules.maxLength(maxLength, value, 1);
       return this;
     }
 
