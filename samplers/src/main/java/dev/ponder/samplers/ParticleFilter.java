@@ -20,7 +20,7 @@ import java.util.List;
  *
  * <p>Each step: every unfinished particle takes one step (one batched call per token position); the scorer gives
  * its reward r_t; its log-weight grows by the log-potential (the terminal one when it just finished). Then, if
- * ESS < kappa N, particles are resampled: ancestors drawn by the scheme, copies forked, weights reset to equal
+ * the schedule allows it and ESS < kappa N, particles are resampled: ancestors drawn by the scheme, copies forked, weights reset to equal
  * and the log mean weight added to the log normalizing-constant estimate; otherwise weights carry over. Finished
  * particles are absorbing: they keep their weight, take part in resampling, and cost nothing more.
  *
@@ -35,7 +35,7 @@ final class ParticleFilter {
 
   /** Configuration, validated by the builder. */
   record Config(int particles, Potential potential, double lambda, Resampling scheme, double essThreshold,
-      int maxSteps, boolean weightedDraw) {}
+      ResampleSchedule schedule, int maxSteps, boolean weightedDraw) {}
 
   private static final class Particle<S> {
     S h;
@@ -98,7 +98,7 @@ final class ParticleFilter {
         break;
       }
       Weights w = Weights.fromLog(particles.stream().mapToDouble(p -> p.logWeight).toArray());
-      if (w.ess() < c.essThreshold() * c.particles()) {
+      if (c.schedule().allows(step) && w.ess() < c.essThreshold() * c.particles()) {
         logZ += w.logMean();
         particles = resample(process, particles, w, c.scheme(), step, ctx);
       }
