@@ -9,6 +9,7 @@ import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,13 +31,13 @@ final class BestOfN {
     List<S> all = process.start(n, ctx);
     Outcome outcome = Sampling.decodeToEnd(process, all, ctx);
 
-    // Score each distinct text once.
+    // Score each distinct output (text, or text and sample) once.
     Map<String, S> firstByText = new LinkedHashMap<>();
     List<Candidate> unscored = new ArrayList<>();
     for (S h : all) {
       Candidate c = process.toCandidate(h, Double.NaN);
       unscored.add(c);
-      firstByText.putIfAbsent(c.text(), h);
+      firstByText.putIfAbsent(outputKey(c), h);
     }
     List<S> distinct = new ArrayList<>(firstByText.values());
     double[] distinctScores = distinct.isEmpty() ? new double[0] : scorer.score(distinct, ctx);
@@ -53,13 +54,19 @@ final class BestOfN {
     }
     List<Candidate> scored = new ArrayList<>();
     for (Candidate c : unscored) {
-      scored.add(c.withScore(scoreByText.get(c.text())));
+      scored.add(c.withScore(scoreByText.get(outputKey(c))));
     }
     all.forEach(process::release);
 
     List<Candidate> ranked = rank(scored, selection, answerOf, ctx);
     SearchResult result = Sampling.finish(ctx, outcome, ranked);
     return result;
+  }
+
+  /** Identical outputs share a score: the text, plus the sample's values for a continuous candidate. */
+  private static String outputKey(Candidate c) {
+    float[] sample = c.sample();
+    return sample == null ? c.text() : c.text() + Arrays.toString(sample);
   }
 
   static List<Candidate> rank(List<Candidate> scored, Selection selection, Function<String, String> answerOf,
