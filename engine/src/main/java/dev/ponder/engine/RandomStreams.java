@@ -31,6 +31,17 @@ public final class RandomStreams {
     return (bits(lineage, step, purpose, index) >>> 11) * 0x1.0p-53;
   }
 
+  /**
+   * A standard normal draw for the given key, by the Box-Muller transform of the uniforms at indices
+   * {@code 2 * index} and {@code 2 * index + 1} of the same (lineage, step, purpose): a pure function of the key,
+   * like {@link #uniform}. The two uniforms are not shared with any other {@code index}.
+   */
+  public double gaussian(long lineage, long step, Purpose purpose, long index) {
+    double u1 = 1.0 - uniform(lineage, step, purpose, 2 * index); // in (0, 1], so the log is finite
+    double u2 = uniform(lineage, step, purpose, 2 * index + 1);
+    return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
+  }
+
   /** 64 random bits for the given key. */
   public long bits(long lineage, long step, Purpose purpose, long index) {
     long h = mix(seed + GOLDEN);

@@ -68,4 +68,32 @@ class BudgetAndStreamsTest {
     assertThat(chi2).as("chi-square, 9 degrees of freedom; 27.9 is the 0.999 quantile").isLessThan(27.9);
     assertThat(sum / n).isBetween(0.495, 0.505);
   }
+
+  @Test
+  void gaussianDrawsAreStandardNormalAndPure() {
+    RandomStreams r = new RandomStreams(3);
+    int n = 200_000;
+    double sum = 0;
+    double sumSq = 0;
+    for (int i = 0; i < n; i++) {
+      double z = r.gaussian(i % 97, i / 97, RandomStreams.Purpose.NOISE, i % 5);
+      sum += z;
+      sumSq += z * z;
+    }
+    double mean = sum / n;
+    double variance = sumSq / n - mean * mean;
+    // standard errors: 1/sqrt(n) for the mean, sqrt(2/n) for the variance of a standard normal
+    assertThat(Math.abs(mean)).as("mean").isLessThan(4 / Math.sqrt(n));
+    assertThat(Math.abs(variance - 1)).as("variance").isLessThan(4 * Math.sqrt(2.0 / n));
+    assertThat(r.gaussian(5, 6, RandomStreams.Purpose.NOISE, 7))
+        .isEqualTo(new RandomStreams(3).gaussian(5, 6, RandomStreams.Purpose.NOISE, 7))
+        .isNotEqualTo(r.gaussian(5, 6, RandomStreams.Purpose.NOISE, 8))
+        .isNotEqualTo(new RandomStreams(4).gaussian(5, 6, RandomStreams.Purpose.NOISE, 7));
+    double tail = 0;
+    for (int i = 0; i < n; i++) {
+      tail += Math.abs(r.gaussian(1, 2, RandomStreams.Purpose.NOISE, i)) > 1.959964 ? 1 : 0;
+    }
+    assertThat(tail / n).as("P(|z| > 1.96) = 0.05").isBetween(0.05 - 4 * Math.sqrt(0.05 * 0.95 / n),
+        0.05 + 4 * Math.sqrt(0.05 * 0.95 / n));
+  }
 }

@@ -1,0 +1,107 @@
+package dev.ponder.engine.diffusion;
+
+import dev.ponder.engine.GenerativeProcess;
+import dev.ponder.engine.NoiseGenerator;
+import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.onnx.ModelContract;
+import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.onnx.OnnxModel;
+import dev.ponder.engine.onnx.TensorSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A one-step generator in ONNX (a distilled sampler): {@code model.onnx} with input {@code noise} float32 [B, D]
+ * and output {@code sample} float32 [B, E], D and E fixed. Thread-safe; {@link #close()} is idempotent and
+ * waits for calls in flight.
+ */
+public final class GeneratorModel implements AutoCloseable, NoiseGenerator {
+  static final String NOISE = "noise";
+  static final String SAMPLE = "sample";
+  private static final ModelContract CONTRACT = ModelContract.of("one-step generator")
+      .input(TensorSpec.float32(NOISE, 2)).output(TensorSpec.float32(SAMPLE, 2));
+
+  private final Path dir;
+  private final OnnxModel session;
+  private final int noiseDimension;
+  private final int sampleDimension;
+
+  private GeneratorModel(Path dir, OnnxModel session, int noiseDimension, int sampleDimension) {
+    this.dir = dir;
+    this.session = session;
+    this.noiseDimension = noiseDimension;
+    this.sampleDimension = sampleDimension;
+  }
+
+  public static GeneratorModel load(Path dir) {
+    return load(dir, ModelOptions.cpu());
+  }
+
+  /**
+   * @throws IllegalArgumentException when the directory or model file is missing
+   * @throws dev.ponder.engine.onnx.ModelContractException when the model breaks the generator contract
+   */
+  public static GeneratorModel load(Path dir, ModelOptions options) {
+    Objects.requireNonNull(dir, "dir");
+    Objects.requireNonNull(options, "options");
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("generator directory not found: " + dir.toAbsolutePath());
+    }
+    OnnxModel session = OnnxModel.load(dir.resolve("model.onnx"), options);
+    try {
+      CONTRACT.verify(session);
+      return new GeneratorModel(dir, session, RowBatch.fixedWidth(session, "one-step generator", NOISE, true),
+          RowBatch.fixedWidth(session, "one-step generator", SAMPLE, false));
+    } catch (RuntimeException e) {
+      session.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public int noiseDimension() {
+    return noiseDimension;
+  }
+
+  /** E, the length of a sample. */
+  public int sampleDimension() {
+    return sampleDimension;
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  public OnnxModel session() {
+    return session;
+  }
+
+  /** One sample per noise row, in one batched call; adds 1 model call and one policy token per row. */
+  @Override
+  public float[][] generate(float[][] noise, SearchContext ctx) {
+    Objects.requireNonNull(ctx, "ctx");
+    if (noise.length == 0) {
+      return new float[0][];
+    }
+    float[][] out = RowBatch.run(session, NOISE, noise, noiseDimension, null, null, SAMPLE, sampleDimension);
+    ctx.counters().addModelCalls(1);
+    ctx.counters().addPolicyTokens(noise.length);
+    return out;
+  }
+
+  /**
+   * A one-step process over this generator: {@code start} draws x_T as {@link DiffusionProcess} does, one
+   * {@code advance} generates the sample and makes the hypothesis terminal. Before the step,
+   * {@link Latent#timestep()} is 999 (pure noise on a 1000-step schedule); after it, 0, and
+   * {@link Latent#x0Prediction()} is the sample.
+   */
+  public GenerativeProcess<Latent> process() {
+    return new GeneratorProcess(this);
+  }
+
+  @Override
+  public void close() {
+    session.close();
+  }
+}
