@@ -13,7 +13,7 @@ package dev.ponder.engine;
 public final class RandomStreams {
 
   /** Why a number is drawn: distinct purposes never share a stream. */
-  public enum Purpose { TOKEN, RESAMPLE, SELECT, NOISE, CHOICE, LINEAGE }
+  public enum Purpose { TOKEN, RESAMPLE, SELECT, NOISE, CHOICE, LINEAGE, REWARD }
 
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
   private final long seed;
