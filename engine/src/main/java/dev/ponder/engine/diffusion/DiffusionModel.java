@@ -2,6 +2,7 @@ package dev.ponder.engine.diffusion;
 
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.onnx.ModelContract;
+import dev.ponder.engine.onnx.ModelContractException;
 import dev.ponder.engine.onnx.ModelOptions;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorSpec;
@@ -51,7 +52,7 @@ public final class DiffusionModel implements AutoCloseable {
   /**
    * @throws IllegalArgumentException when the directory or a file is missing, or the scheduler config asks for
    *                                  something unsupported
-   * @throws dev.ponder.engine.onnx.ModelContractException when the model breaks the denoiser contract
+   * @throws ModelContractException when the model breaks the denoiser contract
    */
   public static DiffusionModel load(Path dir, ModelOptions options) {
     Objects.requireNonNull(dir, "dir");
@@ -59,14 +60,14 @@ public final class DiffusionModel implements AutoCloseable {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("denoiser directory not found: " + dir.toAbsolutePath());
     }
-    NoiseSchedule schedule = NoiseSchedule.read(dir.resolve("scheduler_config.json"));
     OnnxModel session = OnnxModel.load(dir.resolve("model.onnx"), options);
     try {
       CONTRACT.verify(session);
+      NoiseSchedule schedule = NoiseSchedule.read(dir.resolve("scheduler_config.json"));
       int d = RowBatch.fixedWidth(session, "denoiser", SAMPLE, true);
       int out = RowBatch.fixedWidth(session, "denoiser", NOISE_PRED, false);
       if (out != d) {
-        throw new dev.ponder.engine.onnx.ModelContractException("denoiser model " + session.file() + ": noise_pred"
+        throw new ModelContractException("denoiser model " + session.file() + ": noise_pred"
             + " has width " + out + " but sample has width " + d + "; an epsilon-prediction denoiser returns one"
             + " noise value per sample value");
       }
