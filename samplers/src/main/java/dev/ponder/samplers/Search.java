@@ -1,5 +1,8 @@
 package dev.ponder.samplers;
 
+import dev.ponder.engine.DifferentiableReward;
+import dev.ponder.engine.NoiseGenerator;
+import dev.ponder.engine.NoiseReward;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.lm.LanguageModel;
@@ -51,5 +54,20 @@ public final class Search {
   /** Monte Carlo tree search over reasoning steps, guided by a process reward model. */
   public static MctsSearch mcts(LanguageModel policy, ProcessScorer<LmHypothesis> prm) {
     return new MctsSearch(policy, prm);
+  }
+
+  /** Reward-guided noise optimization (ReNO): gradient ascent on generator noise through differentiable rewards. */
+  public static RenoSearch reno(NoiseGenerator generator, DifferentiableReward reward) {
+    return new RenoSearch(generator, reward);
+  }
+
+  /** Gradient-free ReNO: the reward's gradient estimated by SPSA from two evaluations per step. */
+  public static SpsaSearch spsa(NoiseGenerator generator, NoiseReward reward) {
+    return new SpsaSearch(generator, reward);
+  }
+
+  /** Zero-order search: hill climbing over noise neighbours at a fixed angle from each pivot. */
+  public static ZeroOrderSearch zeroOrder(NoiseGenerator generator, NoiseReward reward) {
+    return new ZeroOrderSearch(generator, reward);
   }
 }
