@@ -131,4 +131,17 @@ class DiffusionModelTest {
       p.close();
     }
   }
+
+  @Test
+  void thePublicSurfaceIsSmall() throws Exception {
+    for (String name : List.of("DiffusionModel", "DiffusionProcess", "DiffusionSampling", "NoiseSchedule", "Latent",
+        "GeneratorModel")) {
+      assertThat(java.lang.reflect.Modifier.isPublic(Class.forName("dev.ponder.engine.diffusion." + name).getModifiers()))
+          .as(name).isTrue();
+    }
+    for (String name : List.of("RowBatch", "ReverseStep", "GeneratorProcess")) {
+      assertThat(java.lang.reflect.Modifier.isPublic(Class.forName("dev.ponder.engine.diffusion." + name).getModifiers()))
+          .as(name).isFalse();
+    }
+  }
 }
