@@ -37,10 +37,10 @@ class PublicApiTest {
         "AnswerVerifier", "AnswerVerifier.Builder",
         "BadScoreException", "BadScorePolicy", "BadScorePolicy.BadScore", "BadScorePolicy.Builder",
         "CountdownChecker", "CountdownProblem", "CountdownVerdict", "CountdownVerdict.Reason",
-        "EmbeddingSimilarity", "EmbeddingSimilarity.Builder",
+        "EmbeddingSimilarity", "EmbeddingSimilarity.Builder", "ImageClassifier",
         "Normalization",
         "OnnxOutcomeReward", "OnnxOutcomeReward.Builder",
-        "OnnxProcessReward", "OnnxProcessReward.Aggregation", "OnnxProcessReward.Builder",
+        "OnnxProcessReward", "OnnxProcessReward.Aggregation", "OnnxProcessReward.Builder", "OnnxRewardGradient",
         "Overflow", "ScoreTransform",
         "Verifier", "VerifierCache", "VerifierCache.Stats", "VerifierInput", "Verifiers")));
   }
