@@ -5,6 +5,8 @@ import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.NoiseReward;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
+import dev.ponder.engine.diffusion.DiffusionModel;
+import dev.ponder.engine.diffusion.Latent;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import java.util.Objects;
@@ -69,5 +71,20 @@ public final class Search {
   /** Zero-order search: hill climbing over noise neighbours at a fixed angle from each pivot. */
   public static ZeroOrderSearch zeroOrder(NoiseGenerator generator, NoiseReward reward) {
     return new ZeroOrderSearch(generator, reward);
+  }
+
+  /** Unsteered samples from a diffusion model: N noise draws denoised together, in draw order. */
+  public static DiffusionBestOfNSearch diffusionSample(DiffusionModel model) {
+    return new DiffusionBestOfNSearch(Objects.requireNonNull(model, "model"), null);
+  }
+
+  /** Best-of-N over noise draws of a diffusion model, optionally pruning weak draws part-way. */
+  public static DiffusionBestOfNSearch noiseBestOfN(DiffusionModel model, OutcomeScorer<Latent> scorer) {
+    return new DiffusionBestOfNSearch(Objects.requireNonNull(model, "model"), Objects.requireNonNull(scorer, "scorer"));
+  }
+
+  /** Feynman-Kac steering of a diffusion model toward p(x) exp(lambda r(x)) with particle resampling. */
+  public static FeynmanKacSearch feynmanKac(DiffusionModel model, ProcessScorer<Latent> reward) {
+    return new FeynmanKacSearch(Objects.requireNonNull(model, "model"), reward);
   }
 }

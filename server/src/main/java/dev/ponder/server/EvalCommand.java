@@ -57,6 +57,10 @@ final class EvalCommand {
   }
 
   static int run(List<String> argv, PrintStream out, PrintStream err) {
+    int taskAt = argv.indexOf("--task");
+    if (taskAt >= 0 && taskAt + 1 < argv.size() && argv.get(taskAt + 1).equals("digits")) {
+      return DigitsEvalCommand.run(argv, out, err);
+    }
     Args a = new Args("eval", argv);
     String task = a.required("task");
     Path problemsFile = Path.of(a.required("problems"));
@@ -76,7 +80,7 @@ final class EvalCommand {
     int threads = a.integer("threads", 0);
     a.rejectUnknown();
     if (!task.equals("countdown")) {
-      throw new Args.UsageException("eval: --task must be 'countdown' (digits comes with the diffusion issue), was '" + task + "'");
+      throw new Args.UsageException("eval: --task must be 'countdown' or 'digits', was '" + task + "'");
     }
     if (!ALGORITHMS.contains(algorithm)) {
       throw new Args.UsageException("eval: --algorithm must be one of " + ALGORITHMS.stream().sorted().toList()

@@ -40,6 +40,7 @@ public final class Main {
   }
 
   static String usage() {
-    return "usage: java -jar ponder.jar COMMAND [options]\n\n" + SearchCommand.USAGE + "\n\n" + EvalCommand.USAGE;
+    return "usage: java -jar ponder.jar COMMAND [options]\n\n" + SearchCommand.USAGE + "\n\n" + EvalCommand.USAGE
+        + "\n\n" + DigitsEvalCommand.USAGE;
   }
 }
