@@ -92,14 +92,8 @@ public final class NoiseNeighbours {
     }
   }
 
-  /**
-   * A standard normal keyed by (lineage, step, NOISE, index): Box-Muller over the uniforms at indices
-   * {@code 2 index} and {@code 2 index + 1}. (RandomStreams has no Gaussian draw yet; when it gains one, this can
-   * delegate to it, which changes the numbers a seed gives.)
-   */
+  /** A standard normal keyed by (lineage, step, NOISE, index): {@link RandomStreams#gaussian}. */
   static double standardNormal(RandomStreams random, long lineage, long step, long index) {
-    double u1 = random.uniform(lineage, step, RandomStreams.Purpose.NOISE, 2 * index);
-    double u2 = random.uniform(lineage, step, RandomStreams.Purpose.NOISE, 2 * index + 1);
-    return Math.sqrt(-2 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
+    return random.gaussian(lineage, step, RandomStreams.Purpose.NOISE, index);
   }
 }
