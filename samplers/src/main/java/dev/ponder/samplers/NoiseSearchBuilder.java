@@ -1,22 +1,19 @@
 package dev.ponder.samplers;
 
-import dev.ponder.engine.Budget;
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.Outcome;
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.SearchListener;
 import dev.ponder.engine.SearchResult;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.LongSupplier;
 
 /**
- * What every search over generator noise is configured with: restarts, budget, seed and listener. Subclasses add
- * their algorithm's knobs and implement {@link #search}.
+ * What every search over generator noise is configured with: restarts, plus the budget, seed and listener of
+ * every search. Subclasses add their algorithm's knobs and implement {@link #search}.
  *
  * <p>Restart {@code i} has lineage id {@code i}; its starting noise is a standard normal keyed by
  * {@code (lineage i, step -1, NOISE, j)}, and every later draw is keyed by its lineage too, so restart {@code i}
@@ -27,48 +24,18 @@ import java.util.function.LongSupplier;
  * noise vectors themselves. The samples come from one batched generator call after the search, made even when
  * the budget ran out (the result must hold samples).
  */
-public abstract class NoiseSearchBuilder<B extends NoiseSearchBuilder<B>> {
+public abstract class NoiseSearchBuilder<B extends NoiseSearchBuilder<B>> extends SearchBuilder<B> {
   protected final NoiseGenerator generator;
   int restarts = 1;
-  private Budget budget = Budget.unlimited();
-  private long seed;
-  private SearchListener listener = SearchListener.none();
-  private LongSupplier nanoClock = System::nanoTime;
 
   NoiseSearchBuilder(NoiseGenerator generator) {
     this.generator = Objects.requireNonNull(generator, "generator");
     requireAtLeast("generator.noiseDimension()", generator.noiseDimension(), 1, "the generator must take noise");
   }
 
-  @SuppressWarnings("unchecked")
-  final B self() {
-    return (B) this;
-  }
-
   /** Independent noise vectors searched together, each one batch row (default 1). */
   public B restarts(int n) {
     this.restarts = requireAtLeast("restarts", n, 1, "use 1 for a single noise vector");
-    return self();
-  }
-
-  public B budget(Budget value) {
-    this.budget = Objects.requireNonNull(value, "budget");
-    return self();
-  }
-
-  public B seed(long value) {
-    this.seed = value;
-    return self();
-  }
-
-  public B listener(SearchListener value) {
-    this.listener = Objects.requireNonNull(value, "listener");
-    return self();
-  }
-
-  /** The clock the deadline reads; tests inject a fake one. */
-  B clock(LongSupplier value) {
-    this.nanoClock = Objects.requireNonNull(value, "clock");
     return self();
   }
 
@@ -79,9 +46,7 @@ public abstract class NoiseSearchBuilder<B extends NoiseSearchBuilder<B>> {
 
   /** Runs the search and also returns the best noise of every restart, in the candidates' order. */
   public Result runWithNoise() {
-    SearchContext ctx = SearchContext.builder().seed(seed).budget(budget).listener(listener).nanoClock(nanoClock)
-        .build();
-    return search(ctx);
+    return search(newContext());
   }
 
   abstract Result search(SearchContext ctx);

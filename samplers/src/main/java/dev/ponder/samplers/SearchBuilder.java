@@ -4,6 +4,7 @@ import dev.ponder.engine.Budget;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchListener;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * What every search is configured with, whatever it searches over: budget, seed and listener. Subclasses add the
@@ -13,6 +14,7 @@ public abstract class SearchBuilder<B extends SearchBuilder<B>> {
   private Budget budget = Budget.unlimited();
   private long seed;
   private SearchListener listener = SearchListener.none();
+  private LongSupplier nanoClock = System::nanoTime;
 
   SearchBuilder() {
   }
@@ -37,9 +39,15 @@ public abstract class SearchBuilder<B extends SearchBuilder<B>> {
     return self();
   }
 
+  /** The clock the deadline reads; tests inject a fake one. */
+  B clock(LongSupplier value) {
+    this.nanoClock = Objects.requireNonNull(value, "clock");
+    return self();
+  }
+
   /** A fresh context for one run. */
   final SearchContext newContext() {
-    return SearchContext.builder().seed(seed).budget(budget).listener(listener).build();
+    return SearchContext.builder().seed(seed).budget(budget).listener(listener).nanoClock(nanoClock).build();
   }
 
   static int requireAtLeast(String name, int value, int min) {
