@@ -21,12 +21,39 @@ import java.util.List;
  * N/M independent subtrees of width M; each subtree keeps only its best child and expands it M times, which keeps
  * the subtrees apart and the answers diverse.
  *
- * <p>Invariants: at most N hypotheses are live; a finished hypothesis leaves the beam with its aggregated score;
- * the search ends when N have finished, nothing is live, maxSteps is reached or the budget runs out (then the
- * live ones are returned too, ranked after the finished).
+ * <p>Lookahead k (search-and-learn's {@code lookahead}; Snell et al. 2024, section 5): a candidate step is
+ * scored not on itself but on where it leads. Each open candidate is forked, the forks are rolled out k more
+ * steps greedily (temperature 0: the same state always rolls out the same way) together, one batched call per
+ * token position, and the PRM scores the rolled-out prefixes; the candidate keeps its own un-rolled state and
+ * step score, and the forks are released. Roll-out tokens are real compute and are counted as policy and
+ * generated tokens; a budget that runs out mid roll-out stops it, the round is scored on what was rolled, and the
+ * search returns. With k = 0 the search is the plain one.
+ *
+ * <p>Invariants: at most N hypotheses are live (plus, during a lookahead, one roll-out fork per open candidate);
+ * a finished hypothesis leaves the beam with its aggregated score; the search ends when N have finished, nothing
+ * is live, maxSteps is reached or the budget runs out (then the live ones are returned too, ranked after the
+ * finished; a fork made for the next round carries its parent's score).
  */
 final class StepBeam {
   private StepBeam() {
+  }
+
+  /**
+   * Configuration, validated by {@link StepBeamSearch}.
+   *
+   * @param n           live hypotheses N, a multiple of m
+   * @param m           expansions per kept hypothesis
+   * @param diverse     DVTS (N/M independent subtrees) instead of one beam
+   * @param aggregation how a hypothesis's step scores combine
+   * @param maxSteps    the most rounds
+   * @param lookahead   greedy roll-out steps before scoring, >= 0 (0 = score the step itself)
+   */
+  record Config(int n, int m, boolean diverse, Aggregation aggregation, int maxSteps, int lookahead) {}
+
+  /** One greedy (temperature 0) step for all roll-outs together; returns them in the same order. */
+  @FunctionalInterface
+  interface GreedyStep<S> {
+    List<S> advance(List<S> rollouts, SearchContext ctx);
   }
 
   /** One hypothesis with the PRM scores of its steps so far. */
@@ -45,8 +72,11 @@ final class StepBeam {
     }
   }
 
-  static <S> SearchResult run(GenerativeProcess<S> process, ProcessScorer<S> prm, int n, int m, boolean diverse,
-      Aggregation aggregation, int maxSteps, SearchContext ctx) {
+  static <S> SearchResult run(GenerativeProcess<S> process, ProcessScorer<S> prm, Config c, GreedyStep<S> greedy,
+      SearchContext ctx) {
+    int n = c.n();
+    int m = c.m();
+    boolean diverse = c.diverse();
     List<Node<S>> live = new ArrayList<>();
     List<S> started = process.start(n, ctx);
     for (int i = 0; i < started.size(); i++) {
@@ -54,7 +84,7 @@ final class StepBeam {
     }
     List<Node<S>> finished = new ArrayList<>();
     Outcome outcome = Outcome.COMPLETED;
-    for (int step = 0; step < maxSteps && !live.isEmpty() && finished.size() < n; step++) {
+    for (int step = 0; step < c.maxSteps() && !live.isEmpty() && finished.size() < n; step++) {
       Outcome stop = ctx.stopReason();
       if (stop != null) {
         outcome = stop;
@@ -64,7 +94,7 @@ final class StepBeam {
       List<S> hs = new ArrayList<>();
       live.forEach(node -> hs.add(node.h));
       process.advance(hs, ctx);
-      double[] scores = prm.score(hs, ctx);
+      double[] scores = c.lookahead() == 0 ? prm.score(hs, ctx) : scoreAhead(process, prm, hs, c.lookahead(), greedy, ctx);
       List<Node<S>> open = new ArrayList<>();
       for (int i = 0; i < live.size(); i++) {
         Node<S> node = live.get(i);
@@ -72,7 +102,7 @@ final class StepBeam {
           node.stepScores = Arrays.copyOf(node.stepScores, node.steps * 2);
         }
         node.stepScores[node.steps++] = scores[i];
-        node.score = aggregation.combine(node.stepScores, node.steps);
+        node.score = c.aggregation().combine(node.stepScores, node.steps);
         ctx.emit(new SearchEvent.Score(process.lineage(node.h), "process", node.score));
         (process.isTerminal(node.h) ? finished : open).add(node);
       }
@@ -92,6 +122,33 @@ final class StepBeam {
     }
     SearchResult result = Sampling.finish(ctx, outcome, ranked);
     return result;
+  }
+
+  /**
+   * The PRM's scores of the hypotheses after each open one is rolled out {@code k} more greedy steps on a fork
+   * (terminal ones are scored as they are); the forks are released, the hypotheses are untouched.
+   */
+  private static <S> double[] scoreAhead(GenerativeProcess<S> process, ProcessScorer<S> prm, List<S> hs, int k,
+      GreedyStep<S> greedy, SearchContext ctx) {
+    List<S> scored = new ArrayList<>(hs.size());
+    List<S> rollouts = new ArrayList<>();
+    for (S h : hs) {
+      S r = process.isTerminal(h) ? h : process.fork(h, ctx);
+      scored.add(r);
+      if (r != h) {
+        rollouts.add(r);
+      }
+    }
+    try {
+      List<S> open = new ArrayList<>(rollouts);
+      for (int j = 0; j < k && !open.isEmpty() && ctx.stopReason() == null; j++) {
+        greedy.advance(open, ctx);
+        open.removeIf(process::isTerminal);
+      }
+      return prm.score(scored, ctx);
+    } finally {
+      rollouts.forEach(process::release);
+    }
   }
 
   /** Beam: keep the best {@code keep} open hypotheses, then fork each to {@code m} copies. */
@@ -137,7 +194,9 @@ final class StepBeam {
     for (int k = 1; k < m; k++) {
       S child = process.fork(node.h, ctx);
       ids.add(process.lineage(child));
-      children.add(new Node<>(child, node.tree, node.stepScores.clone(), node.steps));
+      Node<S> copy = new Node<>(child, node.tree, node.stepScores.clone(), node.steps);
+      copy.score = node.score;
+      children.add(copy);
     }
     if (!ids.isEmpty()) {
       ctx.emit(new SearchEvent.Expand(process.lineage(node.h), ids));

@@ -30,6 +30,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
   private final List<KvBlock> blocks = new ArrayList<>();
   private KvBlock promptBlock;
   private long nextLineage;
+  private int maxBatchRows = Integer.MAX_VALUE;
   private boolean closed;
 
   LmProcess(LanguageModel model, int[] prompt, Decoding decoding) {
@@ -48,6 +49,23 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     return prompt.length;
   }
 
+  /**
+   * Caps the rows of one model call: a step for more hypotheses runs as several calls of at most {@code rows}
+   * rows each (consecutive slices of the list, in order), which bounds peak memory for wide searches. Tokens and
+   * texts are the same at any cap (draws are keyed by lineage, never by row); model calls, padding and gathered
+   * rows are not. Default: no cap.
+   *
+   * @return this process
+   * @throws IllegalArgumentException when {@code rows < 1}
+   */
+  public LmProcess maxBatchRows(int rows) {
+    if (rows < 1) {
+      throw new IllegalArgumentException("maxBatchRows must be >= 1, was " + rows);
+    }
+    this.maxBatchRows = rows;
+    return this;
+  }
+
   @Override
   public List<LmHypothesis> start(int n, SearchContext ctx) {
     requireOpen();
@@ -56,7 +74,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     }
     if (promptBlock == null) {
       LmHypothesis root = new LmHypothesis(model, -1, prompt);
-      promptBlock = runForward(List.of(root), ctx);
+      promptBlock = runCall(List.of(root), ctx);
       ctx.counters().addPromptTokens(prompt.length);
       promptBlock.retain(); // the process keeps the prompt's state for later starts
       drop(root);
@@ -87,6 +105,19 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
 
   @Override
   public List<LmHypothesis> advance(List<LmHypothesis> live, SearchContext ctx) {
+    return advance(live, decoding, ctx);
+  }
+
+  /**
+   * One step like {@link #advance}, but every token is the most likely one (temperature 0) whatever this
+   * process's decoding samples; the step boundary and the length limit are this process's. For look-ahead
+   * roll-outs: the same state always rolls out to the same tokens, and no random draw is made.
+   */
+  public List<LmHypothesis> advanceGreedy(List<LmHypothesis> live, SearchContext ctx) {
+    return advance(live, decoding.withTemperature(0), ctx);
+  }
+
+  private List<LmHypothesis> advance(List<LmHypothesis> live, Decoding tokens, SearchContext ctx) {
     requireOpen();
     boolean[] moved = new boolean[live.size()];
     for (int i = 0; i < live.size(); i++) {
@@ -107,7 +138,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
         if (h.stepDone) {
           continue;
         }
-        chooseNext(h, ctx);
+        chooseNext(h, tokens, ctx);
         if (decoding.boundary().needsText()) {
           stepText[i] = stepText[i] == null ? new StringBuilder() : stepText[i];
           stepText[i].append(model.tokenText(h.tokens[h.length - 1]));
@@ -211,10 +242,10 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
   }
 
   /** Samples the hypothesis's next token from the logits its KV row holds, and appends it. */
-  private void chooseNext(LmHypothesis h, SearchContext ctx) {
+  private void chooseNext(LmHypothesis h, Decoding tokens, SearchContext ctx) {
     int v = model.config().vocab();
-    double u = ctx.random().uniform(h.lineage, h.length - h.promptLength, RandomStreams.Purpose.TOKEN, 0);
-    int token = sampler.choose(h.block.logits.floats, h.row * v, decoding, u);
+    double u = tokens.isGreedy() ? 0 : ctx.random().uniform(h.lineage, h.length - h.promptLength, RandomStreams.Purpose.TOKEN, 0);
+    int token = sampler.choose(h.block.logits.floats, h.row * v, tokens, u);
     double lp = sampler.lastLogProb();
     h.append(token);
     h.logProb += lp;
@@ -249,8 +280,43 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     return sb.length() >= n && sb.substring(sb.length() - n).equals(suffix);
   }
 
-  /** One model call for these rows (rows that fed nothing keep their state); repoints them at the new block. */
-  private KvBlock runForward(List<LmHypothesis> rows, SearchContext ctx) {
+  /**
+   * One model call for these rows, or one per slice of at most {@link #maxBatchRows} rows (a slice that feeds
+   * nothing is skipped); rows that fed nothing keep their state.
+   */
+  private void runForward(List<LmHypothesis> rows, SearchContext ctx) {
+    if (rows.size() <= maxBatchRows) {
+      runCall(rows, ctx);
+      return;
+    }
+    for (int from = 0; from < rows.size(); from += maxBatchRows) {
+      List<LmHypothesis> slice = rows.subList(from, Math.min(rows.size(), from + maxBatchRows));
+      if (feedsAnything(slice)) {
+        runCall(slice, ctx);
+      }
+    }
+  }
+
+  /** Whether some row has tokens its KV row does not hold yet (a terminal row never feeds). */
+  private boolean feedsAnything(List<LmHypothesis> rows) {
+    for (LmHypothesis h : rows) {
+      if (!h.isTerminal() && (!model.config().hasCache() || h.block == null || h.length > cachedTokens(h))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int cachedTokens(LmHypothesis h) {
+    int n = 0;
+    for (int j = 0; j < h.block.length; j++) {
+      n += (int) h.block.mask[h.row * h.block.length + j];
+    }
+    return n;
+  }
+
+  /** One model call for these rows; repoints them at the new block. */
+  private KvBlock runCall(List<LmHypothesis> rows, SearchContext ctx) {
     KvBlock next = forward.run(rows, ctx.counters());
     blocks.add(next);
     for (int i = 0; i < rows.size(); i++) {
