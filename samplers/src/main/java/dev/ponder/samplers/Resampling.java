@@ -54,13 +54,21 @@ public enum Resampling {
     }
   }
 
-  /** Ancestor of each sorted point in [0, 1) under the cumulative weights. */
+  /**
+   * Ancestor of each sorted point in [0, 1) under the cumulative weights. The walk stops at the last particle with
+   * positive weight: normalized weights may sum to a hair under 1 and a point may round to 1.0, and neither may
+   * hand a copy to a zero-weight particle after it.
+   */
   private static int[] invert(Weights w, double[] sortedPoints) {
     int[] out = new int[sortedPoints.length];
+    int lastPositive = w.size() - 1;
+    while (lastPositive > 0 && w.get(lastPositive) == 0) {
+      lastPositive--;
+    }
     double cum = w.get(0);
     int i = 0;
     for (int k = 0; k < sortedPoints.length; k++) {
-      while (sortedPoints[k] >= cum && i < w.size() - 1) {
+      while (sortedPoints[k] >= cum && i < lastPositive) {
         i++;
         cum += w.get(i);
       }

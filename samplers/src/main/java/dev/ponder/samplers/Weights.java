@@ -6,7 +6,8 @@ import java.util.Arrays;
  * Normalized importance weights of a particle population, from unnormalized log-weights, computed by
  * max-subtraction so that log-weights near 1e4 (or -1e4) neither overflow nor underflow.
  *
- * <p>{@code W_i = exp(lw_i - max) / sum_j exp(lw_j - max)}; {@code ESS = 1 / sum W_i^2}, in [1, N];
+ * <p>{@code W_i = exp(lw_i - max) / sum_j exp(lw_j - max)}; {@code ESS = 1 / sum W_i^2}, in [1, N] (exactly N
+ * for equal weights);
  * {@code logMean = log(1/N sum exp(lw_i))}, the increment of the log normalizing-constant estimate.
  */
 public final class Weights {
@@ -48,10 +49,15 @@ public final class Weights {
     }
     double sumSq = 0;
     for (int i = 0; i < n; i++) {
-      w[i] /= sum;
       sumSq += w[i] * w[i];
     }
-    return new Weights(w, 1.0 / sumSq, max + Math.log(sum / n));
+    // (sum w)^2 / sum w^2 on the unnormalized weights: exactly N for equal weights, where 1 / sum W^2 of the
+    // normalized ones can round below N and trigger a needless resampling at kappa = 1.
+    double ess = Math.min(n, sum * sum / sumSq);
+    for (int i = 0; i < n; i++) {
+      w[i] /= sum;
+    }
+    return new Weights(w, ess, max + Math.log(sum / n));
   }
 
   public int size() {

@@ -136,4 +136,25 @@ class ExactResamplingTest {
     }
     return c;
   }
+
+  @ParameterizedTest
+  @EnumSource(Resampling.class)
+  void pointsRoundingToOneNeverReachATrailingZeroWeightParticle(Resampling scheme) {
+    // Found by this suite: (n - 1 + u) / n rounds to 1.0 for u = nextDown(1), and normalized weights can sum to
+    // a hair under 1; the inversion used to hand such points to the last particle, weight or not.
+    Weights w = Weights.fromLog(new double[] {Math.log(0.4256), Math.log(0.5744), Double.NEGATIVE_INFINITY});
+    assertThat(scheme.ancestors(w, 4, k -> Math.nextDown(1.0))).doesNotContain(2);
+    Weights sumsUnderOne = Weights.fromLog(new double[] {1.56, -0.61, -1.09, Double.NEGATIVE_INFINITY});
+    assertThat(scheme.ancestors(sumsUnderOne, 1, k -> Math.nextDown(1.0))).doesNotContain(3);
+  }
+
+  @Test
+  void equalWeightsHaveAnEssOfExactlyN() {
+    // 1 / sum W^2 gave 5.999999999999999 for N = 6: below kappa N at kappa = 1, a needless resampling.
+    for (int n : new int[] {3, 6, 7, 10, 12, 100}) {
+      double[] lw = new double[n];
+      java.util.Arrays.fill(lw, -3.7);
+      assertThat(Weights.fromLog(lw).ess()).as("N = %d", n).isEqualTo((double) n);
+    }
+  }
 }
