@@ -1,0 +1,115 @@
+package dev.ponder.bench;
+
+import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.lm.Decoding;
+import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.lm.StepBoundary;
+import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.samplers.LmSearchBuilder;
+import dev.ponder.samplers.Potential;
+import dev.ponder.samplers.Resampling;
+import dev.ponder.samplers.Search;
+import dev.ponder.verifiers.OnnxOutcomeReward;
+import dev.ponder.verifiers.OnnxProcessReward;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The language-model algorithms on the Countdown model zoo, configured as {@code ponder eval --task countdown}
+ * configures them (server/EvalCommand): temperature-1 sampling up to the policy's default maximum of new tokens;
+ * best-of-N ranks by the ORM; step beam, DVTS, SMC and MCTS take one line per step and score with the cached PRM;
+ * M = 4 children per expansion; SMC uses difference potentials with lambda 10 and systematic resampling.
+ *
+ * <p>Every model runs with one intra-op and one inter-op thread. The ORM and PRM are loaded only when an algorithm
+ * that needs them is asked for.
+ */
+final class CountdownSearches implements AutoCloseable {
+  /** The benchmarks' one prompt, in the format of onnx-models/countdown/task.py. */
+  static final String PROMPT = DecodeInputs.PROMPT;
+  /** Every algorithm name {@link #builder} accepts. */
+  static final List<String> ALGORITHMS = List.of("greedy", "sample", "bon", "beam", "step-beam", "dvts", "smc",
+      "mcts");
+
+  private static final int CHILDREN = 4;
+  private static final double LAMBDA = 10;
+
+  final ModelOptions options = ModelOptions.cpu().withThreads(1, 1);
+  final Path root = DecodeInputs.repoRoot();
+  final LanguageModel policy;
+  private OnnxOutcomeReward orm;
+  private OnnxProcessReward prm;
+
+  CountdownSearches() {
+    this.policy = LanguageModel.load(root.resolve("onnx-models/countdown/policy"), options);
+  }
+
+  OnnxOutcomeReward orm() {
+    if (orm == null) {
+      orm = OnnxOutcomeReward.builder(root.resolve("onnx-models/countdown/orm")).options(options).build();
+    }
+    return orm;
+  }
+
+  OnnxProcessReward prm() {
+    if (prm == null) {
+      prm = OnnxProcessReward.builder(root.resolve("onnx-models/countdown/prm-cached")).options(options).build();
+    }
+    return prm;
+  }
+
+  /** Whether the algorithm scores with the PRM (whose step-prefix state outlives a search: see {@link #resetPrm}). */
+  static boolean usesPrm(String algorithm) {
+    return List.of("step-beam", "dvts", "smc", "mcts").contains(algorithm);
+  }
+
+  /**
+   * Closes the PRM so that the next {@link #builder} loads a fresh one. The incremental PRM keeps the KV state of
+   * every step prefix it has scored across searches (bounded by its state cache), so a second search of the same
+   * prompt and seed makes fewer PRM calls than the first; a fresh PRM makes every search cost what a first one does.
+   */
+  void resetPrm() {
+    if (prm != null) {
+      prm.close();
+      prm = null;
+    }
+  }
+
+  /**
+   * A configured search; {@code n} is the budget: samples (bon), beams (beam), particles or beam width (step-beam,
+   * dvts, smc) or simulations (mcts); greedy and sample ignore it.
+   */
+  LmSearchBuilder<?> builder(String algorithm, int n, long seed) {
+    Decoding decoding = Decoding.sampling().withMaxNewTokens(policy.defaultMaxNewTokens());
+    Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n"));
+    LmSearchBuilder<?> b = switch (algorithm) {
+      case "greedy" -> Search.sample(policy).samples(1).decoding(decoding.withTemperature(0));
+      case "sample" -> Search.sample(policy).samples(1).decoding(decoding);
+      case "bon" -> Search.bestOfN(policy, orm().asOutcomeScorer()).n(n).decoding(decoding);
+      case "beam" -> Search.tokenBeam(policy).numBeams(n).maxNewTokens(policy.defaultMaxNewTokens());
+      case "step-beam" -> Search.stepBeam(policy, prm().asProcessScorer()).n(n).m(CHILDREN).decoding(perLine);
+      case "dvts" -> Search.dvts(policy, prm().asProcessScorer()).n(n).m(CHILDREN).decoding(perLine);
+      case "smc" -> Search.particleFilter(policy, prm().asProcessScorer()).particles(n)
+          .potential(Potential.DIFFERENCE, LAMBDA).resampling(Resampling.SYSTEMATIC).decoding(perLine);
+      case "mcts" -> Search.mcts(policy, prm().asProcessScorer()).simulations(n).children(CHILDREN).decoding(perLine);
+      default -> throw new IllegalArgumentException("algorithm must be one of " + ALGORITHMS + ", was '" + algorithm
+          + "'");
+    };
+    b.seed(seed);
+    return b;
+  }
+
+  SearchResult run(String algorithm, int n, long seed, String prompt) {
+    return builder(algorithm, n, seed).run(prompt);
+  }
+
+  @Override
+  public void close() {
+    if (orm != null) {
+      orm.close();
+    }
+    if (prm != null) {
+      prm.close();
+    }
+    policy.close();
+  }
+}
