@@ -46,11 +46,12 @@ final class DigitsEvalCommand {
         ALG: unsteered (one DDIM sample), bon (best of --particles DDIM samples by the classifier), zo (zero-order
         search over DDIM noise: --rounds x --neighbours), fk (Feynman-Kac steering with --particles particles,
         DDIM eta --eta), reno (noise optimization of the one-step generator through the reward-gradient graph,
-        --iterations). Each line: id, target_class, pixels (64 values, sklearn's 0..16 scale), reward
+        --iterations), spsa (the same optimization with the gradient estimated by SPSA from the classifier alone,
+        no gradient graph; --iterations, --lr). Each line: id, target_class, pixels (64 values, sklearn's 0..16 scale), reward
         (log p(K | image) by the reward classifier), model_calls (all ONNX calls: denoiser or generator plus
         reward model), wall_ms, and the two classifiers' verdicts.""";
 
-  static final Set<String> ALGORITHMS = Set.of("unsteered", "bon", "zo", "fk", "reno");
+  static final Set<String> ALGORITHMS = Set.of("unsteered", "bon", "zo", "fk", "reno", "spsa");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private DigitsEvalCommand() {
@@ -103,7 +104,8 @@ final class DigitsEvalCommand {
          ImageClassifier independent = ImageClassifier.load(models.resolve("independent-classifier"), options);
          ImageClassifier noisy = s.fkReward().equals("noisy")
              ? ImageClassifier.load(models.resolve("noisy-classifier"), options) : null;
-         GeneratorModel generator = algorithm.equals("reno") ? GeneratorModel.load(models.resolve("generator"), options) : null;
+         GeneratorModel generator = algorithm.equals("reno") || algorithm.equals("spsa")
+             ? GeneratorModel.load(models.resolve("generator"), options) : null;
          OnnxRewardGradient rewardGrad = algorithm.equals("reno")
              ? OnnxRewardGradient.load(models.resolve("reward-grad"), options) : null;
          BufferedWriter w = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
@@ -162,6 +164,9 @@ final class DigitsEvalCommand {
               .neighbours(s.neighbours()).cosine(s.cosine()).budget(budget).seed(seed).run();
         }
       }
+      case "spsa":
+        return Search.spsa(generator, classifier.through(generator, s.target())).iterations(s.iterations())
+            .optimizer(dev.ponder.samplers.NoiseOptimizer.sgdNesterov(s.lr(), 0.9)).budget(budget).seed(seed).run();
       default:
         return Search.reno(generator, rewardGrad.forClass(s.target())).iterations(s.iterations())
             .optimizer(dev.ponder.samplers.NoiseOptimizer.sgdNesterov(s.lr(), 0.9)).budget(budget).seed(seed).run();

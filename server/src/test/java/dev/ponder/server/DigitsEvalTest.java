@@ -29,7 +29,7 @@ class DigitsEvalTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"unsteered", "bon", "zo", "fk", "reno"})
+  @ValueSource(strings = {"unsteered", "bon", "zo", "fk", "reno", "spsa"})
   void everyAlgorithmWritesTheRequiredLinesAndAGrid(String algorithm, @TempDir Path dir) throws Exception {
     Path file = dir.resolve("d.jsonl");
     int code = run("eval", "--task", "digits", "--target-class", "7", "--count", "2", "--algorithm", algorithm,
