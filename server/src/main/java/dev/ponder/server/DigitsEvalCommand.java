@@ -33,9 +33,10 @@ import java.util.Set;
 
 /**
  * {@code ponder eval --task digits --target-class K --count C --algorithm ALG --seed S --out OUT.jsonl}: makes C
- * digit images steered toward class K, one independent search per image (image i uses seed S + i), and writes one
- * JSON line per image plus a PNG grid. Every image is judged by the reward classifier and by an independently
- * trained classifier (a steered sample that only fools the reward model shows up as a disagreement).
+ * digit images steered toward class K, one independent search per image (image i uses seed S + 1000 K + i, so that
+ * runs for different classes start from different noise), and writes one JSON line per image plus a PNG grid. Every
+ * image is judged by the reward classifier and by an independently trained classifier (a steered sample that only
+ * fools the reward model shows up as a disagreement).
  */
 final class DigitsEvalCommand {
   static final String USAGE = """
@@ -110,7 +111,8 @@ final class DigitsEvalCommand {
              ? OnnxRewardGradient.load(models.resolve("reward-grad"), options) : null;
          BufferedWriter w = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
       for (int i = 0; i < count; i++) {
-        SearchResult r = search(algorithm, s, seed + i, denoiser, classifier, noisy, generator, rewardGrad);
+        long imageSeed = seed + 1000L * target + i;
+        SearchResult r = search(algorithm, s, imageSeed, denoiser, classifier, noisy, generator, rewardGrad);
         float[] x = r.best().sample();
         SearchContext judge = SearchContext.builder().build();
         double[] logP = classifier.logProbabilities(new float[][] {x}, null, judge)[0];
