@@ -1,6 +1,7 @@
 package dev.ponder.samplers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -116,6 +117,7 @@ class AlgorithmDeterminismTest {
       SearchResult r = search.search(process, ctx);
       // Done carries every counter, batch-dependent ones included: compared separately.
       events.removeIf(e -> e instanceof SearchEvent.Done);
+      assertThat(process.liveBlocks()).as("only the prompt's KV block is left").isLessThanOrEqualTo(1);
       return new Run(r, events, r.stats().modelCalls());
     }
   }
@@ -165,6 +167,14 @@ class AlgorithmDeterminismTest {
     Run uncapped = run(algorithm.get(), Integer.MAX_VALUE, 9, budget);
     for (int cap : new int[] {1, 3}) {
       assertSameAsUncapped(name + ", 60-token budget", uncapped, run(algorithm.get(), cap, 9, budget), cap);
+    }
+  }
+
+  @Test
+  void theRowCapMustBePositive() {
+    try (LmProcess process = lm.process(PROMPT, TOKENS)) {
+      assertThatThrownBy(() -> process.maxBatchRows(0)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("maxBatchRows must be >= 1, was 0");
     }
   }
 
