@@ -8,22 +8,24 @@ import java.util.Locale;
 
 /**
  * Checks the allocation per decode step of a {@link DecodeStepBenchmark} run with {@code -prof gc} against the
- * budget, and prints one PASS/FAIL line per (batch, side) and a verdict; exits 1 when any side is over budget or
- * the file has no {@code gc.alloc.rate.norm}.
+ * budget, and prints one PASS/FAIL line per batch for the engine's sides (INFO for the raw ones, which are the
+ * reference, not under test) and a verdict; exits 1 when an engine side is over budget or the file has no engine
+ * result with {@code gc.alloc.rate.norm}.
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.ponder.bench.AllocBudget bench/target/decode-step-gc.json</pre>
  *
  * <p><b>The budget</b> is bytes per step = {@link #ENGINE_FIXED} + {@link #ENGINE_PER_ROW} x batch for the
  * engine's sides, {@link #RAW_FIXED} for the raw ones, on {@code gc.alloc.rate.norm}, which counts the per-step
  * reset done at {@code Level.Invocation} (forking the B hypotheses) as well as the step. It was set from the
- * measured allocation (bench/README.md, "Allocation per step": about 9.1 KB + 1.25 KB per row, the fork of each
- * row included) with about 50% headroom on the fixed part and 20% on the per-row part, so that a change
- * that adds an allocation per token or per row (a boxed value, a copied array) fails it, while run-to-run noise
- * (JMH's error is under 2%) does not. {@code --fixed B --per-row B} override the engine's budget.
+ * measured allocation (bench/README.md, "Allocation budget": on 2026-12-01, 12.0 KB at batch 1, 25.7 KB at 16 and
+ * 70.4 KB at 64, that is about 11 KB + 0.93 KB per row, the fork of each row included) with about 25% headroom
+ * on the fixed part and 20% on the per-row part, so that a change that adds an allocation per token or per row (a
+ * boxed value per row costs 16 B, a copied mask 8 B per position) shows up as a growing share of the budget and one
+ * that doubles a per-row cost fails it, while run-to-run noise does not. {@code --fixed B --per-row B} override the engine's budget.
  */
 public final class AllocBudget {
   static final double ENGINE_FIXED = 14_000;
-  static final double ENGINE_PER_ROW = 1_500;
+  static final double ENGINE_PER_ROW = 1_100;
   static final double RAW_FIXED = 2_048;
 
   private AllocBudget() {
@@ -54,20 +56,26 @@ public final class AllocBudget {
       String side = run.get("params").get("side").asText();
       double bytes = gc.get("score").asDouble();
       double error = gc.get("scoreError").asDouble();
-      double budget = side.startsWith("engine") ? fixed + perRow * batch : RAW_FIXED;
+      boolean engine = side.startsWith("engine");
+      double budget = engine ? fixed + perRow * batch : RAW_FIXED;
       boolean ok = bytes <= budget;
-      checked++;
-      failed += ok ? 0 : 1;
-      System.out.printf(Locale.ROOT, "%s batch=%d side=%s: %.0f ± %.0f B/step, budget %.0f B/step (%.0f%%)%n",
-          ok ? "PASS" : "FAIL", batch, side, bytes, Double.isNaN(error) ? 0 : error, budget, 100 * bytes / budget);
+      if (engine) {
+        checked++;
+        failed += ok ? 0 : 1;
+      }
+      System.out.printf(Locale.ROOT, "%s batch=%d side=%s: %.0f ± %.0f B/step, budget %.0f B/step (%.0f%%)%s%n",
+          engine ? (ok ? "PASS" : "FAIL") : "INFO", batch, side, bytes, Double.isNaN(error) ? 0 : error, budget,
+          100 * bytes / budget, error > 0.2 * bytes ? " [noisy: JMH's per-iteration allocations are spread over few"
+              + " steps; measure longer, e.g. -i 5 -r 4s]" : "");
     }
     if (checked == 0) {
-      System.out.println("FAIL: no DecodeStepBenchmark result with gc.alloc.rate.norm in " + args[0]
+      System.out.println("FAIL: no engine DecodeStepBenchmark result with gc.alloc.rate.norm in " + args[0]
           + " (run it with -prof gc -rf json -rff FILE)");
       System.exit(1);
     }
-    System.out.printf(Locale.ROOT, "%s: %d of %d within the allocation budget (engine %.0f B + %.0f B per row,"
-        + " raw %.0f B)%n", failed == 0 ? "PASS" : "FAIL", checked - failed, checked, fixed, perRow, RAW_FIXED);
+    System.out.printf(Locale.ROOT, "%s: %d of %d engine results within the allocation budget (%.0f B + %.0f B per"
+        + " row; raw sides for reference against %.0f B)%n", failed == 0 ? "PASS" : "FAIL", checked - failed, checked,
+        fixed, perRow, RAW_FIXED);
     System.exit(failed == 0 ? 0 : 1);
   }
 }

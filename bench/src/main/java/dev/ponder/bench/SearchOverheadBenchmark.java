@@ -24,7 +24,9 @@ import org.openjdk.jmh.runner.IterationType;
  * {@code Search.bestOfN(...).run(prompt)}, against the same model calls replayed through raw
  * {@code OrtSession.run} ({@link RawBestOfNReplay}: same shapes, same tokens, pinned outputs). The two take turns
  * in blocks of {@code block} searches in one JVM ({@link InterleavedSamples}); the ratio of the medians with a 99%
- * bootstrap interval is logged at the end as {@code [search-overhead] ...}. JMH's own score mixes both sides.
+ * bootstrap interval is logged at the end as {@code [search-overhead] ...}, for wall time and for the thread's CPU
+ * time (with one intra-op thread ONNX Runtime runs on the calling thread, so CPU time covers the model calls but
+ * not the time spent waiting for a core, which dominates the wall time on a loaded machine). JMH's own score mixes both sides.
  *
  * <p>The replay is rebuilt from the setup search's result and checked against its counters; every measured
  * engine search must do exactly the same work (its counters are compared, outside the timed region). The raw side
@@ -55,6 +57,10 @@ public class SearchOverheadBenchmark {
   private RawBestOfNReplay replay;
   private AlgorithmLatencyBenchmark.Fingerprint expected;
   private InterleavedSamples samples;
+  /** The same turns timed by the thread's CPU time, which leaves out waiting for a core on a loaded machine. */
+  private InterleavedSamples cpuSamples;
+  private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+  private long cpuNanos;
   private boolean engineTurn;
   private boolean measuring;
   private long nanos;
@@ -73,6 +79,7 @@ public class SearchOverheadBenchmark {
     replay = new RawBestOfNReplay(models.policy, models.root.resolve("onnx-models/countdown/orm"),
         CountdownSearches.PROMPT, first, baseline.equals("raw"));
     samples = new InterleavedSamples(block, 1 << 12);
+    cpuSamples = new InterleavedSamples(block, 1 << 12);
     System.out.printf("%n[search-overhead] best-of-%d, %s%n[search-overhead] replay: %s%n", n, first.stats(),
         replay.description);
   }
@@ -89,9 +96,11 @@ public class SearchOverheadBenchmark {
 
   @Benchmark
   public Object search() {
+    long c0 = threads.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
     Object out = engineTurn ? (last = search.run(CountdownSearches.PROMPT)) : (Object) replay.run();
     nanos = System.nanoTime() - t0;
+    cpuNanos = threads.getCurrentThreadCpuTime() - c0;
     return out;
   }
 
@@ -106,12 +115,14 @@ public class SearchOverheadBenchmark {
       engineSearches++;
     }
     samples.add(nanos, measuring);
+    cpuSamples.add(cpuNanos, measuring);
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    System.out.printf("%n[search-overhead] best-of-%d: %s%n[search-overhead] %d engine searches, all the same work"
-        + " as the replayed one%n", n, samples.summary(baseline), engineSearches);
+    System.out.printf("%n[search-overhead] best-of-%d, wall time: %s%n[search-overhead] best-of-%d, thread CPU time: %s%n"
+        + "[search-overhead] %d engine searches, all the same work as the replayed one%n", n, samples.summary(baseline),
+        n, cpuSamples.summary(baseline), engineSearches);
     replay.close();
     models.close();
   }
