@@ -42,14 +42,17 @@ final class DigitsEvalCommand {
   static final String USAGE = """
       ponder eval --task digits --target-class K --count C --algorithm ALG --seed S --out OUT.jsonl
                   [--particles N] [--steps T] [--eta E] [--lambda L] [--potential P] [--resampling SCHEME]
-                  [--kappa K] [--fk-reward x0|noisy|x0-samples] [--rounds R] [--neighbours M] [--cosine C]
+                  [--kappa K] [--fk-reward x0|noisy|x0-samples] [--x0-draws K] [--x0-spread S]
+                  [--rounds R] [--neighbours M] [--cosine C]
                   [--iterations I] [--lr LR] [--budget-calls B] [--png FILE] [--models DIR] [--threads N]
-        ALG: unsteered (one DDIM sample), bon (best of --particles DDIM samples by the classifier), zo (zero-order
-        search over DDIM noise: --rounds x --neighbours), fk (Feynman-Kac steering with --particles particles,
-        DDIM eta --eta), reno (noise optimization of the one-step generator through the reward-gradient graph,
-        --iterations), spsa (the same optimization with the gradient estimated by SPSA from the classifier alone,
-        no gradient graph; --iterations, --lr). Each line: id, target_class, pixels (64 values, sklearn's 0..16 scale), reward
-        (log p(K | image) by the reward classifier), model_calls (all ONNX calls: denoiser or generator plus
+        ALG: unsteered (one DDIM sample); bon (best of --particles DDIM samples by the classifier); zo (zero-order
+        search over DDIM noise: --rounds x --neighbours at --cosine); fk (Feynman-Kac steering with --particles
+        particles, DDIM eta --eta; the intermediate reward reads the x0 prediction, the noisy state with the
+        noise-aware classifier, or log-mean-exp over --x0-draws draws x0_hat + S sqrt(1 - abar_t) eps); reno (noise
+        optimization of the one-step generator through the reward-gradient graph, --iterations, --lr); spsa (the
+        same with the gradient estimated by SPSA from the classifier alone, no gradient graph).
+        Each line: id, target_class, pixels (64 values, sklearn's 0..16 scale), reward (log p(K | image) by the
+        reward classifier), model_calls (all ONNX calls: denoiser or generator plus
         reward model), wall_ms, and the two classifiers' verdicts.""";
 
   static final Set<String> ALGORITHMS = Set.of("unsteered", "bon", "zo", "fk", "reno", "spsa");
@@ -60,7 +63,8 @@ final class DigitsEvalCommand {
 
   /** The settings of one eval run. */
   private record Settings(int target, int particles, int steps, double eta, double lambda, Potential potential,
-      Resampling resampling, double kappa, String fkReward, int rounds, int neighbours, double cosine,
+      Resampling resampling, double kappa, String fkReward, int x0Draws, double x0Spread, int rounds, int neighbours,
+      double cosine,
       int iterations, double lr, long budgetCalls) {}
 
   static int run(List<String> argv, PrintStream out, PrintStream err) {
@@ -74,7 +78,8 @@ final class DigitsEvalCommand {
     Settings s = new Settings(target, a.integer("particles", 8), a.integer("steps", 50), a.decimal("eta", 1.0),
         a.decimal("lambda", 10), parse(Potential.class, "potential", a.text("potential", "difference")),
         parse(Resampling.class, "resampling", a.text("resampling", "systematic")), a.decimal("kappa", 0.5),
-        a.text("fk-reward", "x0"), a.integer("rounds", 4), a.integer("neighbours", 2), a.decimal("cosine", 0.95),
+        a.text("fk-reward", "x0"), a.integer("x0-draws", 4), a.decimal("x0-spread", 0.2), a.integer("rounds", 4),
+        a.integer("neighbours", 2), a.decimal("cosine", 0.95),
         a.integer("iterations", 50), a.decimal("lr", 5.0), a.longValue("budget-calls", Long.MAX_VALUE));
     Path png = Path.of(a.text("png", outFile.toString().replaceAll("\\.jsonl$", "") + ".png"));
     Path models = Path.of(a.text("models", "onnx-models/digits"));
@@ -181,7 +186,7 @@ final class DigitsEvalCommand {
       case "noisy":
         return noisy.onNoisySample(s.target());
       case "x0-samples":
-        return classifier.onPredictionSamples(s.target(), 4, 1.0, denoiser.schedule()::alphaCumprod);
+        return classifier.onPredictionSamples(s.target(), s.x0Draws(), s.x0Spread(), denoiser.schedule()::alphaCumprod);
       default:
         return classifier.onPrediction(s.target());
     }
