@@ -33,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Fixed seed, so fixed work: the first search (in setup) records its counters (every {@link SearchStats} field
  * but the wall time) and its best candidate; every measured search must reproduce both exactly, or the benchmark
  * fails. The check is a few comparisons after a search of milliseconds. Logged at the end: {@code [algorithm] ...}
- * with the counters of one search.
+ * with the counters of one search, and {@code [algorithm] cpu-time ...}: the thread CPU time per search (warm-up
+ * included), which leaves out waiting for a core (with one intra-op thread ONNX Runtime runs on this thread).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -65,6 +66,10 @@ public class AlgorithmLatencyBenchmark {
   private Supplier<SearchResult> search;
   private Fingerprint expected;
   private long searches;
+  private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+  /** Thread CPU time of each search (ns): what the search cost without the time spent waiting for a core. */
+  private final long[] cpuNanos = new long[1 << 16];
+  private int cpuSamples;
 
   /** What a search did, without its wall time: equal fingerprints mean the same work and the same answer. */
   record Fingerprint(long promptTokens, long generatedTokens, long policyTokens, long paddingTokens, long modelCalls,
@@ -131,7 +136,11 @@ public class AlgorithmLatencyBenchmark {
 
   @Benchmark
   public SearchResult search() {
+    long c0 = threads.getCurrentThreadCpuTime();
     SearchResult r = search.get();
+    if (cpuSamples < cpuNanos.length) {
+      cpuNanos[cpuSamples++] = threads.getCurrentThreadCpuTime() - c0;
+    }
     Fingerprint found = Fingerprint.of(r);
     if (!found.equals(expected)) {
       throw new IllegalStateException(algorithm + ": a seeded search did different work or found a different answer"
@@ -145,6 +154,7 @@ public class AlgorithmLatencyBenchmark {
   public void tearDown() throws Exception {
     System.out.printf("%n[algorithm] %s: %d searches, each the same work and answer as the first: %s%n", algorithm,
         searches, expected);
+    System.out.printf("[algorithm] cpu-time %s: %s%n", algorithm, CpuTimes.summary(cpuNanos, cpuSamples));
     models.close();
   }
 }

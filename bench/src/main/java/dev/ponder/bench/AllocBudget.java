@@ -65,7 +65,7 @@ public final class AllocBudget {
       }
       System.out.printf(Locale.ROOT, "%s batch=%d side=%s: %.0f ± %.0f B/step, budget %.0f B/step (%.0f%%)%s%n",
           engine ? (ok ? "PASS" : "FAIL") : "INFO", batch, side, bytes, Double.isNaN(error) ? 0 : error, budget,
-          100 * bytes / budget, error > 0.2 * bytes ? " [noisy: JMH's per-iteration allocations are spread over few"
+          100 * bytes / budget, error > 0.2 * bytes ? " [wide interval: few iterations, or JMH's per-iteration allocations spread over few"
               + " steps; measure longer, e.g. -i 5 -r 4s]" : "");
     }
     if (checked == 0) {

@@ -40,6 +40,9 @@ final class CurvePlots {
     } else {
       plot(rows, header, "mean_model_calls", "target_rate", "model calls per image (denoiser/generator + reward)",
           "Digits: target-class rate (reward classifier) vs model calls", dir.resolve("digits-target-rate-vs-model-calls"));
+      plot(rows, header, "mean_evaluations", "target_rate", "network evaluations per image (rows through any model)",
+          "Digits: target-class rate (reward classifier) vs evaluations",
+          dir.resolve("digits-target-rate-vs-evaluations"));
       plot(rows, header, "mean_model_calls", "independent_rate", "model calls per image (denoiser/generator + reward)",
           "Digits: target-class rate (independent classifier) vs model calls",
           dir.resolve("digits-independent-rate-vs-model-calls"));

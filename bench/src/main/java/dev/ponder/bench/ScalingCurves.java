@@ -35,7 +35,9 @@ import java.util.Locale;
  * <p><b>digits</b>: for each target class and sample i, one search with seed 1 + i ({@link DigitsSearches}); the
  * target rate is the fraction of images the reward classifier puts in the target class, and the independent rate
  * the same by the independently trained classifier. Model calls count the denoiser or generator and the reward
- * model together, as {@code ponder eval --task digits} does.
+ * model together, as {@code ponder eval --task digits} does: one batched call counts once, however many rows it
+ * has. Evaluations count rows instead: every image (or noise) one network processed, denoiser or generator rows
+ * ({@code policyTokens}) plus the reward model's rows ({@code verifierTokens}).
  *
  * <p>{@code --from-csv} reads the CSV in --out and writes only the plots and the Markdown table. One thread,
  * one ONNX Runtime thread per model; wall times include nothing but the searches (models are loaded once).
@@ -49,7 +51,7 @@ public final class ScalingCurves {
   static final String COUNTDOWN_HEADER = "algorithm,budget,problems,accuracy,mean_policy_tokens,mean_model_calls,"
       + "mean_verifier_calls,mean_wall_ms";
   static final String DIGITS_HEADER = "algorithm,budget,samples,target_rate,independent_rate,mean_model_calls,"
-      + "mean_wall_ms";
+      + "mean_evaluations,mean_wall_ms";
   private static final long SEED = 1;
 
   private ScalingCurves() {
@@ -138,6 +140,7 @@ public final class ScalingCurves {
         int hits = 0;
         int independentHits = 0;
         double calls = 0;
+        double evaluations = 0;
         double wall = 0;
         for (int target : classes) {
           for (int i = 0; i < samples; i++) {
@@ -146,12 +149,13 @@ public final class ScalingCurves {
             hits += verdicts[0] == target ? 1 : 0;
             independentHits += verdicts[1] == target ? 1 : 0;
             calls += r.stats().modelCalls() + r.stats().verifierCalls();
+            evaluations += r.stats().policyTokens() + r.stats().verifierTokens();
             wall += r.stats().wallNanos() / 1e6;
           }
         }
         int n = classes.length * samples;
-        lines.add(String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%.1f,%.2f", algorithm, budget, n, hits / (double) n,
-            independentHits / (double) n, calls / n, wall / n));
+        lines.add(String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%.1f,%.1f,%.2f", algorithm, budget, n,
+            hits / (double) n, independentHits / (double) n, calls / n, evaluations / n, wall / n));
         System.err.println("[curves] digits " + lines.get(lines.size() - 1));
         Files.write(csv, lines, StandardCharsets.UTF_8);
       }
