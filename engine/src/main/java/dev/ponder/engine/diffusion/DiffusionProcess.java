@@ -1,7 +1,5 @@
 package dev.ponder.engine.diffusion;
 
-import dev.ponder.engine.Candidate;
-import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchContext;
@@ -9,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -33,15 +30,14 @@ import java.util.Set;
  * row-step counts as one token). Not thread-safe; {@link #close()} frees nothing of the model's and is
  * idempotent.
  */
-public final class DiffusionProcess implements GenerativeProcess<Latent>, NoiseGenerator {
+public final class DiffusionProcess extends LatentProcess implements NoiseGenerator {
   private final DiffusionModel model;
   private final NoiseSchedule schedule;
   private final DiffusionSampling sampling;
   private final int[] timesteps;
-  private long started;
-  private boolean closed;
 
   DiffusionProcess(DiffusionModel model, DiffusionSampling sampling, int[] timesteps) {
+    super("diffusion", timesteps);
     this.model = model;
     this.schedule = model.schedule();
     this.sampling = sampling;
@@ -72,32 +68,12 @@ public final class DiffusionProcess implements GenerativeProcess<Latent>, NoiseG
     return h.isTerminal() ? 1.0 : schedule.alphaCumprod(h.timestep());
   }
 
-  @Override
-  public List<Latent> start(int n, SearchContext ctx) {
-    requireOpen();
-    if (n < 0) {
-      throw new IllegalArgumentException("start needs n >= 0 hypotheses, was " + n);
-    }
-    int d = model.dimension();
-    List<Latent> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      long lineage = RandomStreams.childLineage(0, started++);
-      float[] noise = new float[d];
-      for (int j = 0; j < d; j++) {
-        noise[j] = (float) ctx.random().gaussian(lineage, -1, RandomStreams.Purpose.NOISE, j);
-      }
-      out.add(new Latent(this, lineage, timesteps, noise));
-    }
-    return out;
-  }
-
   /** Hypotheses that start from the given x_T vectors (each of length D; copied), lineages as {@link #start}. */
   public List<Latent> startFrom(List<float[]> noises, SearchContext ctx) {
     requireOpen();
     List<Latent> out = new ArrayList<>(noises.size());
     for (int i = 0; i < noises.size(); i++) {
-      float[] z = checkedNoise(noises.get(i), i);
-      out.add(new Latent(this, RandomStreams.childLineage(0, started++), timesteps, z.clone()));
+      out.add(startAt(noises.get(i), i));
     }
     return out;
   }
@@ -150,36 +126,6 @@ public final class DiffusionProcess implements GenerativeProcess<Latent>, NoiseG
     h.stepsTaken = k + 1;
   }
 
-  /**
-   * A deep copy under lineage {@code childLineage(parent.lineage(), k)}, k counting this parent's forks from 0.
-   */
-  @Override
-  public Latent fork(Latent parent, SearchContext ctx) {
-    requireOpen();
-    requireUsable(parent);
-    return parent.copyAs(RandomStreams.childLineage(parent.lineage, parent.forks++));
-  }
-
-  @Override
-  public boolean isTerminal(Latent h) {
-    return h.isTerminal();
-  }
-
-  @Override
-  public long lineage(Latent h) {
-    return h.lineage;
-  }
-
-  @Override
-  public Candidate toCandidate(Latent h, double score) {
-    return Candidate.ofSample(h.sample(), score, h.stepsTaken(), h.isTerminal());
-  }
-
-  @Override
-  public void release(Latent h) {
-    h.released = true;
-  }
-
   /** D, the length of a noise vector x_T. */
   @Override
   public int noiseDimension() {
@@ -196,7 +142,7 @@ public final class DiffusionProcess implements GenerativeProcess<Latent>, NoiseG
     requireOpen();
     List<Latent> live = new ArrayList<>(noise.length);
     for (int i = 0; i < noise.length; i++) {
-      live.add(new Latent(this, RandomStreams.childLineage(0, i), timesteps, checkedNoise(noise[i], i).clone()));
+      live.add(atPosition(noise[i], i));
     }
     for (int k = 0; k < timesteps.length; k++) {
       advance(live, ctx);
@@ -208,33 +154,8 @@ public final class DiffusionProcess implements GenerativeProcess<Latent>, NoiseG
     return out;
   }
 
-  private float[] checkedNoise(float[] z, int i) {
-    Objects.requireNonNull(z, "noise vector");
-    if (z.length != model.dimension()) {
-      throw new IllegalArgumentException("noise vector " + i + " has length " + z.length + "; this denoiser's samples"
-          + " have D = " + model.dimension() + " values");
-    }
-    return z;
-  }
-
-  private void requireUsable(Latent h) {
-    Objects.requireNonNull(h, "hypothesis");
-    if (h.owner != this) {
-      throw new IllegalArgumentException("hypothesis " + h.lineage + " belongs to another process");
-    }
-    if (h.released) {
-      throw new IllegalArgumentException("hypothesis " + h.lineage + " was released");
-    }
-  }
-
-  private void requireOpen() {
-    if (closed) {
-      throw new IllegalStateException("this diffusion process is closed");
-    }
-  }
-
   @Override
-  public void close() {
-    closed = true;
+  int latentDimension() {
+    return model.dimension();
   }
 }
