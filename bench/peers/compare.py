@@ -3,10 +3,11 @@ bench/peers/results.csv plus a Markdown table (stdout and out/table.md).
 
 Timing on both sides is per search: tokenization, generation, scoring and picking the answer, for one problem;
 process start-up and model loading are excluded on both sides (Ponder's wall_ms is SearchResult.stats().wallNanos;
-the peers time their per-problem call with perf_counter after loading). Each side runs its R repeats in one
-process (Ponder: the problems file is the K problems written R times), so repeat 0 carries the warm-up (the JIT
-on Ponder's side, first-call allocations on the Python side); the median over repeats of the mean ms/problem is
-what is compared. Every engine uses one intra-op thread (Ponder --threads 1, onnxruntime intra_op_num_threads 1,
+the peers time their per-problem call with perf_counter after loading). Each round runs each engine in its own
+process; every process (Ponder's JVM, each peer's Python) first runs the first W problems untimed (warm-up: the
+JIT on Ponder's side, first-call allocations on the Python side), then the K problems once. The R rounds are
+interleaved (round 1: every engine on every algorithm, then round 2, ...) so that the drift of a shared machine
+hits all engines alike; the median over rounds of the mean ms/problem is what is compared. Every engine uses one intra-op thread (Ponder --threads 1, onnxruntime intra_op_num_threads 1,
 torch.set_num_threads(1)).
 
 Run it with the venv's python from the repository root or anywhere: bench/peers/run.sh does both.
@@ -45,13 +46,12 @@ def read_jsonl(path):
         return [json.loads(x) for x in f if x.strip()]
 
 
-def run_ponder(alg, n, m, problems_file, k, repeats, seed, threads):
-    rep_file = os.path.join(OUT, f"problems_{k}x{repeats}.jsonl")
+def run_ponder(alg, n, m, problems_file, k, warmup, rnd, seed, threads):
+    rep_file = os.path.join(OUT, f"problems_{warmup}+{k}.jsonl")
     lines = [x for x in open(problems_file) if x.strip()][:k]
     with open(rep_file, "w") as f:
-        for _ in range(repeats):
-            f.writelines(lines)
-    out = os.path.join(OUT, f"ponder_{alg}.jsonl")
+        f.writelines(lines[:warmup] + lines)
+    out = os.path.join(OUT, f"ponder_{alg}_round{rnd}.jsonl")
     cmd = ["java", "-jar", JAR, "eval", "--task", "countdown", "--problems", rep_file, "--algorithm", alg,
            "--n", str(n), "--m", str(m), "--seed", str(seed), "--threads", str(threads), "--out", out]
     print("$ " + " ".join(cmd), flush=True)
@@ -60,25 +60,28 @@ def run_ponder(alg, n, m, problems_file, k, repeats, seed, threads):
     if r.returncode != 0:
         raise RuntimeError(f"ponder {alg} failed:\n{r.stderr[-3000:]}")
     print(r.stdout.strip(), f"({time.time() - t0:.0f} s)", flush=True)
-    rows = read_jsonl(out)
-    for i, row in enumerate(rows):
-        row["repeat"] = i // k
+    rows = read_jsonl(out)[warmup:]
+    for row in rows:
+        row["repeat"] = rnd
         row["peer"] = "ponder"
     return rows
 
 
-def run_peer(script, alg, n, m, problems_file, k, repeats, seed, threads, tag):
-    out = os.path.join(OUT, f"{tag}.jsonl")
+def run_peer(script, alg, n, m, problems_file, k, warmup, rnd, seed, threads, tag):
+    out = os.path.join(OUT, f"{tag}_round{rnd}.jsonl")
     cmd = [PY, os.path.join(HERE, script), "--algorithm", alg, "--n", str(n), "--m", str(m), "--k", str(k),
-           "--repeats", str(repeats), "--seed", str(seed), "--threads", str(threads), "--problems", problems_file,
-           "--out", out]
+           "--repeats", "1", "--warmup", str(warmup), "--seed", str(seed), "--threads", str(threads),
+           "--problems", problems_file, "--out", out]
     print("$ " + " ".join(os.path.relpath(c, REPO) if c.startswith(REPO) else c for c in cmd), flush=True)
     t0 = time.time()
     r = subprocess.run(cmd, cwd=HERE, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"{script} {alg} failed:\n{r.stderr[-3000:]}")
     print(r.stdout.strip().splitlines()[-1], f"({time.time() - t0:.0f} s)", flush=True)
-    return read_jsonl(out)
+    rows = read_jsonl(out)
+    for row in rows:
+        row["repeat"] = rnd
+    return rows
 
 
 def summarize(rows):
@@ -98,32 +101,37 @@ def summarize(rows):
 
 
 def main():
+    global JAR
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--problems", default=os.path.join(REPO, "onnx-models", "countdown", "test.jsonl"))
     ap.add_argument("--k", type=int, default=20)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=3, help="rounds; each round runs every engine once, in turn")
+    ap.add_argument("--warmup", type=int, default=3, help="problems each process runs first, not timed")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--algorithms", default=",".join(PLAN))
     ap.add_argument("--csv", default=os.path.join(HERE, "results.csv"))
     ap.add_argument("--jar", default=JAR, help="Ponder's CLI jar (copy it if others may rebuild it meanwhile)")
     a = ap.parse_args()
-    global JAR
     JAR = os.path.abspath(a.jar)
     os.makedirs(OUT, exist_ok=True)
     if not os.path.exists(JAR):
         sys.exit(f"{JAR} is missing: cd {REPO} && mvn -B -q -ntp -DskipTests package")
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     load0 = os.getloadavg()
-    results = []  # (algorithm, peer, summary)
-    for name in a.algorithms.split(","):
-        p_alg, n, m, peers = PLAN[name]
-        ponder = summarize(run_ponder(p_alg, n, m, a.problems, a.k, a.repeats, a.seed, a.threads))
-        results.append((name, "ponder", ponder))
-        for peer, script, s_alg in peers:
-            tag = f"{peer}_{s_alg}"
-            results.append((name, peer, summarize(run_peer(script, s_alg, n, m, a.problems, a.k, a.repeats,
-                                                           a.seed, a.threads, tag))))
+    rows = {}  # (algorithm, peer) -> rows of every round
+    names = a.algorithms.split(",")
+    for rnd in range(a.repeats):
+        print(f"--- round {rnd + 1}/{a.repeats}, load average {os.getloadavg()[0]:.1f}", flush=True)
+        for name in names:
+            p_alg, n, m, peers = PLAN[name]
+            rows.setdefault((name, "ponder"), []).extend(
+                run_ponder(p_alg, n, m, a.problems, a.k, a.warmup, rnd, a.seed, a.threads))
+            for peer, script, s_alg in peers:
+                rows.setdefault((name, peer), []).extend(
+                    run_peer(script, s_alg, n, m, a.problems, a.k, a.warmup, rnd, a.seed, a.threads,
+                             f"{peer}_{s_alg}"))
+    results = [(name, peer, summarize(r)) for (name, peer), r in rows.items()]
     load1 = os.getloadavg()
     base = {name: s for name, peer, s in results if peer == "ponder"}
     with open(a.csv, "w", newline="") as f:
@@ -139,7 +147,7 @@ def main():
                         f"{s['verifier_calls_per_problem']:.1f}", f"{s['accuracy']:.3f}",
                         f"{s['ms_per_problem_median'] / b['ms_per_problem_median']:.2f}",
                         f"{s['tokens_per_problem'] / b['tokens_per_problem']:.2f}"])
-    lines = [f"Run {started}, K={a.k} problems x R={a.repeats} repeats, seed {a.seed}, {a.threads} thread(s); "
+    lines = [f"Run {started}, K={a.k} problems x R={a.repeats} interleaved rounds (warm-up {a.warmup} problems), seed {a.seed}, {a.threads} thread(s); "
              f"load average before {load0[0]:.1f}, after {load1[0]:.1f}", "",
              "| algorithm | engine | ms/problem (median of repeats) | repeats (ms/problem) | policy tokens/problem "
              "| model calls/problem | accuracy | ms: peer/Ponder | tokens: peer/Ponder |",

@@ -69,12 +69,11 @@ def main():
     orm = pc.Orm(a.threads) if a.algorithm == "bon" else None
     problems = pc.load_problems(a.problems, a.k)
     rec = pc.Recorder(a.out, "hf-generate", a.algorithm, a.n, a.m)
-    for r in range(a.repeats):
-        for i, p in enumerate(problems):
-            start = pc.timer()
-            best, tokens, T, vcalls, vtokens, padding = run(model, p, a, orm, i, r)
-            wall = pc.timer() - start
-            rec.add(r, p, best, wall, tokens, T, vcalls, vtokens, padding)
+    for r, i, p in pc.schedule(problems, a.repeats, a.warmup):
+        start = pc.timer()
+        best, tokens, T, vcalls, vtokens, padding = run(model, p, a, orm, i, r)
+        wall = pc.timer() - start
+        rec.add(r, p, best, wall, tokens, T, vcalls, vtokens, padding)
     print(rec.summary(), flush=True)
 
 

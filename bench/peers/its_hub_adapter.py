@@ -148,17 +148,16 @@ def main():
     problems = pc.load_problems(a.problems, a.k)
     rec = pc.Recorder(a.out, "its-hub", a.algorithm, a.n, a.m)
     v = orm or prm
-    for r in range(a.repeats):
-        for i, p in enumerate(problems):
-            lm.rng = np.random.default_rng([a.seed, i])
-            random.seed(a.seed * 1_000_003 + i)
-            np.random.seed(a.seed * 1_000_003 + i)
-            c0, t0, vc0, vt0 = policy.calls, policy.tokens, v.calls, v.tokens
-            start = pc.timer()
-            res = alg.infer(lm, pc.prompt_of(p), a.n)
-            wall = pc.timer() - start
-            text = res["content"] if isinstance(res, dict) else _text(res)
-            rec.add(r, p, text, wall, policy.tokens - t0, policy.calls - c0, v.calls - vc0, v.tokens - vt0)
+    for r, i, p in pc.schedule(problems, a.repeats, a.warmup):
+        lm.rng = np.random.default_rng([a.seed, i])
+        random.seed(a.seed * 1_000_003 + i)
+        np.random.seed(a.seed * 1_000_003 + i)
+        c0, t0, vc0, vt0 = policy.calls, policy.tokens, v.calls, v.tokens
+        start = pc.timer()
+        res = alg.infer(lm, pc.prompt_of(p), a.n)
+        wall = pc.timer() - start
+        text = res["content"] if isinstance(res, dict) else _text(res)
+        rec.add(r, p, text, wall, policy.tokens - t0, policy.calls - c0, v.calls - vc0, v.tokens - vt0)
     print(rec.summary(), flush=True)
 
 

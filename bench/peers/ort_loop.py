@@ -125,17 +125,16 @@ def main():
     prm = pc.Prm(a.threads) if a.algorithm == "step-beam" else None
     problems = pc.load_problems(a.problems, a.k)
     rec = pc.Recorder(a.out, "ort-loop", a.algorithm, a.n, a.m)
-    for r in range(a.repeats):
-        for i, p in enumerate(problems):
-            rng = np.random.default_rng([a.seed, i])
-            c0, t0 = policy.calls, policy.tokens
-            v = orm or prm
-            vc0, vt0 = (v.calls, v.tokens) if v else (0, 0)
-            start = pc.timer()
-            text = ALGS[a.algorithm](policy, p, rng, n=a.n, m=a.m, orm=orm, prm=prm)
-            wall = pc.timer() - start
-            rec.add(r, p, text, wall, policy.tokens - t0, policy.calls - c0,
-                    (v.calls - vc0) if v else 0, (v.tokens - vt0) if v else 0)
+    for r, i, p in pc.schedule(problems, a.repeats, a.warmup):
+        rng = np.random.default_rng([a.seed, i])
+        c0, t0 = policy.calls, policy.tokens
+        v = orm or prm
+        vc0, vt0 = (v.calls, v.tokens) if v else (0, 0)
+        start = pc.timer()
+        text = ALGS[a.algorithm](policy, p, rng, n=a.n, m=a.m, orm=orm, prm=prm)
+        wall = pc.timer() - start
+        rec.add(r, p, text, wall, policy.tokens - t0, policy.calls - c0,
+                (v.calls - vc0) if v else 0, (v.tokens - vt0) if v else 0)
     print(rec.summary(), flush=True)
 
 

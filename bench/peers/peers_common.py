@@ -131,6 +131,8 @@ class Recorder:
 
     def add(self, repeat, p, text, wall_s, policy_tokens, model_calls, verifier_calls=0, verifier_tokens=0,
             padding_tokens=0):
+        if repeat < 0:
+            return  # warm-up, not recorded
         row = {"peer": self.peer, "algorithm": self.algorithm, "n": self.n, "m": self.m, "repeat": repeat,
                "id": p["id"], "text": text, "correct": bool(check(p, text)),
                "wall_ms": round(wall_s * 1e3, 3), "policy_tokens": int(policy_tokens),
@@ -164,5 +166,12 @@ def common_args(ap):
     ap.add_argument("--m", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--warmup", type=int, default=0, help="problems run first and not recorded")
     ap.add_argument("--out", default=None)
     return ap
+
+
+def schedule(problems, repeats, warmup):
+    """(repeat, index, problem): the first `warmup` problems with repeat -1 (not recorded), then the repeats."""
+    return ([(-1, i, p) for i, p in enumerate(problems[:warmup])]
+            + [(r, i, p) for r in range(repeats) for i, p in enumerate(problems)])
