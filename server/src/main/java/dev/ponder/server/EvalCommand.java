@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.Candidate;
+import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.StepBoundary;
 import dev.ponder.engine.onnx.ModelOptions;
 import dev.ponder.samplers.LmSearchBuilder;
@@ -42,9 +44,11 @@ final class EvalCommand {
       ponder eval --task countdown --problems FILE.jsonl --algorithm ALG --seed S --out OUT.jsonl
                   [--n N] [--m M] [--budget-tokens T] [--temperature T] [--limit K]
                   [--policy DIR] [--orm DIR] [--prm DIR] [--lambda L] [--resampling SCHEME] [--threads N]
+                  [--verifier orm|checker]
         ALG: greedy, sample, bon, weighted-bon, majority, beam (token-level, --n beams), step-beam, dvts, smc,
         mcts (--n = simulations,
-        --m = children per expansion). bon and weighted-bon score with the ORM; step-beam, dvts, smc and mcts
+        --m = children per expansion). bon and weighted-bon score with the ORM, or with --verifier checker with
+        the Countdown rule checker (an exact verifier: it needs only the numbers and the target); step-beam, dvts, smc and mcts
         with the PRM (incremental export); the rule checker only judges the chosen text;
         majority votes over the extracted answers. 'correct' is the Countdown rule checker's verdict on the
         chosen text. Prints a progress line per problem (stderr) and a summary at the end.""";
@@ -77,10 +81,15 @@ final class EvalCommand {
     Path prmDir = Path.of(a.text("prm", "onnx-models/countdown/prm-cached"));
     double lambda = a.decimal("lambda", 10);
     String resampling = a.text("resampling", "systematic");
+    String verifier = a.text("verifier", "orm");
     int threads = a.integer("threads", 0);
     a.rejectUnknown();
     if (!task.equals("countdown")) {
       throw new Args.UsageException("eval: --task must be 'countdown' or 'digits', was '" + task + "'");
+    }
+    if (!verifier.equals("orm") && !verifier.equals("checker")) {
+      throw new Args.UsageException("eval: --verifier must be 'orm' (the trained outcome reward model) or 'checker' (the"
+          + " Countdown rule checker, an exact verifier), was '" + verifier + "'");
     }
     if (!ALGORITHMS.contains(algorithm)) {
       throw new Args.UsageException("eval: --algorithm must be one of " + ALGORITHMS.stream().sorted().toList()
@@ -96,14 +105,16 @@ final class EvalCommand {
     long calls = 0;
     long wallNanos = 0;
     try (LanguageModel policy = LanguageModel.load(policyDir, options);
-         OnnxOutcomeReward orm = needsOrm(algorithm) ? OnnxOutcomeReward.builder(ormDir).options(options).build() : null;
+         OnnxOutcomeReward orm = needsOrm(algorithm) && verifier.equals("orm")
+             ? OnnxOutcomeReward.builder(ormDir).options(options).build() : null;
          OnnxProcessReward prm = needsPrm(algorithm) ? OnnxProcessReward.builder(prmDir).options(options).build() : null;
          BufferedWriter w = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
       Decoding decoding = Decoding.sampling().withTemperature(temperature).withMaxNewTokens(policy.defaultMaxNewTokens());
       for (int i = 0; i < problems.size(); i++) {
         JsonNode p = problems.get(i);
         String prompt = prompt(p);
-        LmSearchBuilder<?> search = build(algorithm, policy, orm, prm, answers, n, m, lambda, resampling, decoding);
+        OutcomeScorer<LmHypothesis> outcome = orm != null ? orm.asOutcomeScorer() : checker.asOutcomeScorer();
+        LmSearchBuilder<?> search = build(algorithm, policy, outcome, prm, answers, n, m, lambda, resampling, decoding);
         SearchResult r = search.budget(Budget.tokens(budgetTokens)).seed(seed).run(prompt);
         Candidate best = r.candidates().isEmpty() ? null : r.best();
         String text = best == null ? "" : best.text();
@@ -150,7 +161,7 @@ final class EvalCommand {
         || algorithm.equals("mcts");
   }
 
-  private static LmSearchBuilder<?> build(String algorithm, LanguageModel policy, OnnxOutcomeReward orm,
+  private static LmSearchBuilder<?> build(String algorithm, LanguageModel policy, OutcomeScorer<LmHypothesis> outcome,
       OnnxProcessReward prm, AnswerVerifier answers, int n, int m, double lambda, String resampling, Decoding decoding) {
     java.util.function.Function<String, String> answerOf = text -> answers.extract(text).orElse("");
     Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n")); // step-level methods: one line a step
@@ -160,9 +171,9 @@ final class EvalCommand {
       case "sample":
         return Search.sample(policy).samples(1).decoding(decoding);
       case "bon":
-        return Search.bestOfN(policy, orm.asOutcomeScorer()).n(n).decoding(decoding);
+        return Search.bestOfN(policy, outcome).n(n).decoding(decoding);
       case "weighted-bon":
-        return Search.bestOfN(policy, orm.asOutcomeScorer()).n(n).selection(Selection.weighted()).answers(answerOf)
+        return Search.bestOfN(policy, outcome).n(n).selection(Selection.weighted()).answers(answerOf)
             .decoding(decoding);
       case "majority":
         return Search.bestOfN(policy, Verifiers.ofText("none", t -> 0.0).asOutcomeScorer()).n(n)

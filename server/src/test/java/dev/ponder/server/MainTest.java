@@ -67,4 +67,23 @@ class MainTest {
         "--out", out.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--algorithm must be one of");
   }
+
+  @Test
+  void bestOfNWithTheRuleCheckerPicksACheckedSolutionWhenOneExists(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path problems = dir.resolve("p.jsonl");
+    java.nio.file.Files.writeString(problems, "{\"id\": \"a\", \"numbers\": [3, 7, 25, 50], \"target\": 85}\n");
+    java.nio.file.Path out = dir.resolve("out.jsonl");
+    String repo = Zoo.root().toString();
+    int code = run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "16",
+        "--verifier", "checker", "--seed", "2", "--out", out.toString(), "--policy", repo + "/onnx-models/countdown/policy");
+    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    com.fasterxml.jackson.databind.JsonNode line = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(java.nio.file.Files.readAllLines(out).get(0));
+    // The checker's score is its verdict: 1 exactly when the chosen text is correct.
+    assertThat(line.get("score").asDouble()).isEqualTo(line.get("correct").asBoolean() ? 1.0 : 0.0);
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
+        "--verifier", "oracle", "--out", out.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--verifier must be 'orm'");
+  }
 }
