@@ -3,6 +3,7 @@ package dev.ponder.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.engine.Candidate;
+import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.verifiers.CountdownChecker;
 import java.io.IOException;
@@ -25,14 +26,16 @@ import java.util.Locale;
  * java -cp bench/target/benchmarks.jar dev.ponder.bench.ScalingCurves --task countdown|digits --out bench/curves/ --from-csv
  * </pre>
  *
- * <p><b>countdown</b>: the first K problems of onnx-models/countdown/test.jsonl (all 500 without --limit), seed 1,
+ * <p><b>countdown</b>: the first K problems of onnx-models/countdown/test.jsonl (all 500 without --limit), problem
+ * p with seed {@code RandomStreams.childLineage(1, p)} as {@code ponder eval} uses,
  * every configuration of {@link #COUNTDOWN}, configured as in {@link CountdownSearches}; accuracy is the rule
  * checker's verdict on the chosen text. Writes countdown.csv (algorithm, budget, problems, accuracy, mean policy
  * tokens, model calls, verifier calls and wall ms per problem) and accuracy against policy tokens, model calls and
  * wall time. A fresh PRM is loaded for each configuration, so that no configuration reads step prefixes that an
  * earlier one scored on the same problem.
  *
- * <p><b>digits</b>: for each target class and sample i, one search with seed 1 + i ({@link DigitsSearches}); the
+ * <p><b>digits</b>: for each target class K and sample i, one search with seed 1 + 1000 K + i, as
+ * {@code ponder eval --task digits} uses ({@link DigitsSearches}); the
  * target rate is the fraction of images the reward classifier puts in the target class, and the independent rate
  * the same by the independently trained classifier. Model calls count the denoiser or generator and the reward
  * model together, as {@code ponder eval --task digits} does: one batched call counts once, however many rows it
@@ -112,8 +115,10 @@ public final class ScalingCurves {
         double calls = 0;
         double verifierCalls = 0;
         double wall = 0;
-        for (String prompt : prompts) {
-          SearchResult r = search.run(prompt);
+        for (int p = 0; p < prompts.size(); p++) {
+          String prompt = prompts.get(p);
+          // Problem p's own seed, as ponder eval does: one seed for all would share one random stream.
+          SearchResult r = search.seed(RandomStreams.childLineage(SEED, p)).run(prompt);
           Candidate best = r.candidates().isEmpty() ? null : r.best();
           correct += best != null && checker.check(prompt + best.text()).correct() ? 1 : 0;
           tokens += r.stats().policyTokens();
@@ -144,7 +149,7 @@ public final class ScalingCurves {
         double wall = 0;
         for (int target : classes) {
           for (int i = 0; i < samples; i++) {
-            SearchResult r = models.run(algorithm, budget, target, SEED + i);
+            SearchResult r = models.run(algorithm, budget, target, SEED + 1000L * target + i);
             int[] verdicts = models.judge(r);
             hits += verdicts[0] == target ? 1 : 0;
             independentHits += verdicts[1] == target ? 1 : 0;
