@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 PY="${PYTHON:-$PWD/.venv/bin/python}"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 mkdir -p work
-LOG=work/build_times.txt
+LOG="$PWD/work/build_times.txt"  # absolute: the steps below cd into countdown/
 echo "== build_all $(date -u +%FT%TZ)" >> "$LOG"
 
 step() {
