@@ -42,7 +42,8 @@ final class DigitsEvalCommand {
   static final String USAGE = """
       ponder eval --task digits --target-class K --count C --algorithm ALG --seed S --out OUT.jsonl
                   [--particles N] [--steps T] [--eta E] [--lambda L] [--potential P] [--resampling SCHEME]
-                  [--kappa K] [--fk-reward x0|noisy|x0-samples] [--x0-draws K] [--x0-spread S]
+                  [--kappa K] [--resample-every K] [--resample-from STEP] [--resample-to STEP]
+                  [--fk-reward x0|noisy|x0-samples] [--x0-draws K] [--x0-spread S]
                   [--rounds R] [--neighbours M] [--cosine C]
                   [--iterations I] [--lr LR] [--budget-calls B] [--png FILE] [--models DIR] [--threads N]
         ALG: unsteered (one DDIM sample); bon (best of --particles DDIM samples by the classifier); zo (zero-order
@@ -63,7 +64,7 @@ final class DigitsEvalCommand {
 
   /** The settings of one eval run. */
   private record Settings(int target, int particles, int steps, double eta, double lambda, Potential potential,
-      Resampling resampling, double kappa, String fkReward, int x0Draws, double x0Spread, int rounds, int neighbours,
+      Resampling resampling, double kappa, ResampleSchedule schedule, String fkReward, int x0Draws, double x0Spread, int rounds, int neighbours,
       double cosine,
       int iterations, double lr, long budgetCalls) {}
 
@@ -78,6 +79,7 @@ final class DigitsEvalCommand {
     Settings s = new Settings(target, a.integer("particles", 8), a.integer("steps", 50), a.decimal("eta", 1.0),
         a.decimal("lambda", 10), parse(Potential.class, "potential", a.text("potential", "difference")),
         parse(Resampling.class, "resampling", a.text("resampling", "systematic")), a.decimal("kappa", 0.5),
+        schedule(a),
         a.text("fk-reward", "x0"), a.integer("x0-draws", 4), a.decimal("x0-spread", 0.2), a.integer("rounds", 4),
         a.integer("neighbours", 2), a.decimal("cosine", 0.95),
         a.integer("iterations", 50), a.decimal("lr", 5.0), a.longValue("budget-calls", Long.MAX_VALUE));
@@ -163,7 +165,7 @@ final class DigitsEvalCommand {
       case "fk":
         return Search.feynmanKac(denoiser, fkReward(s, denoiser, classifier, noisy)).particles(s.particles())
             .potential(s.potential(), s.lambda()).resampling(s.resampling()).essThreshold(s.kappa())
-            .resampleSchedule(ResampleSchedule.always()).sampling(DiffusionSampling.ddim(s.steps(), s.eta()))
+            .resampleSchedule(s.schedule()).sampling(DiffusionSampling.ddim(s.steps(), s.eta()))
             .budget(budget).seed(seed).run();
       case "zo": {
         try (DiffusionProcess ddim = denoiser.process(deterministic)) {
@@ -211,6 +213,18 @@ final class DigitsEvalCommand {
     line.put("independent_class", ind);
     line.put("outcome", r.outcome().name());
     return line;
+  }
+
+  /** Resampling every --resample-every steps from --resample-from to --resample-to (default: every step). */
+  private static ResampleSchedule schedule(Args a) {
+    int every = a.integer("resample-every", 1);
+    int from = a.integer("resample-from", 0);
+    int to = a.integer("resample-to", Integer.MAX_VALUE);
+    try {
+      return ResampleSchedule.every(every).between(from, to);
+    } catch (IllegalArgumentException e) {
+      throw new Args.UsageException("eval: " + e.getMessage());
+    }
   }
 
   private static int argmax(double[] v) {

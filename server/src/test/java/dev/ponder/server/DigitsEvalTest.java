@@ -81,5 +81,8 @@ class DigitsEvalTest {
     assertThat(run("eval", "--task", "digits", "--target-class", "1", "--algorithm", "fk", "--potential", "huge",
         "--out", outFile)).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--potential must be one of [difference, max, sum, current]");
+    assertThat(run("eval", "--task", "digits", "--target-class", "1", "--algorithm", "fk", "--resample-every", "0",
+        "--out", outFile)).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("resampling interval must be >= 1 step, was 0");
   }
 }
