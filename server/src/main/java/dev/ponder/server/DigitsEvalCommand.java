@@ -64,8 +64,8 @@ final class DigitsEvalCommand {
 
   /** The settings of one eval run. */
   private record Settings(int target, int particles, int steps, double eta, double lambda, Potential potential,
-      Resampling resampling, double kappa, ResampleSchedule schedule, String fkReward, int x0Draws, double x0Spread, int rounds, int neighbours,
-      double cosine,
+      Resampling resampling, double kappa, ResampleSchedule schedule, String fkReward, int x0Draws, double x0Spread,
+      int rounds, int neighbours, double cosine,
       int iterations, double lr, long budgetCalls) {}
 
   static int run(List<String> argv, PrintStream out, PrintStream err) {
