@@ -33,7 +33,7 @@ public final class FeynmanKacSearch extends DiffusionSearchBuilder<FeynmanKacSea
 
   @Override
   public FeynmanKacSearch sampling(DiffusionSampling value) {
-    if (!value.isStochastic()) {
+    if (!Objects.requireNonNull(value, "sampling").isStochastic()) {
       throw new IllegalArgumentException("Feynman-Kac steering needs a stochastic sampler, was " + value
           + ": resampled copies of a deterministic sampler never diverge. Use DDPM or DDIM with eta > 0.");
     }
