@@ -149,17 +149,12 @@ public final class ImageClassifier implements AutoCloseable {
     ctx.counters().addVerifierTokens(b);
     double[][] out = new double[b][classes];
     for (int i = 0; i < b; i++) {
-      double max = Double.NEGATIVE_INFINITY;
       for (int k = 0; k < classes; k++) {
-        max = Math.max(max, logits[i * classes + k]);
+        out[i][k] = logits[i * classes + k];
       }
-      double sum = 0;
+      double logNorm = LatentViews.logSumExp(out[i], 0, classes);
       for (int k = 0; k < classes; k++) {
-        sum += Math.exp(logits[i * classes + k] - max);
-      }
-      double logNorm = max + Math.log(sum);
-      for (int k = 0; k < classes; k++) {
-        out[i][k] = logits[i * classes + k] - logNorm;
+        out[i][k] -= logNorm;
       }
     }
     return out;

@@ -58,20 +58,25 @@ final class LatentViews {
     return out;
   }
 
-  /** log (1/K sum_k exp(lp[i K + k])) for each of n groups, by max-subtraction. */
+  /** log (1/K sum_k exp(lp[i K + k])) for each of n groups. */
   static double[] logMeanExp(double[] lp, int n, int draws) {
     double[] out = new double[n];
     for (int i = 0; i < n; i++) {
-      double max = Double.NEGATIVE_INFINITY;
-      for (int k = 0; k < draws; k++) {
-        max = Math.max(max, lp[i * draws + k]);
-      }
-      double sum = 0;
-      for (int k = 0; k < draws; k++) {
-        sum += Math.exp(lp[i * draws + k] - max);
-      }
-      out[i] = max + Math.log(sum / draws);
+      out[i] = logSumExp(lp, i * draws, draws) - Math.log(draws);
     }
     return out;
+  }
+
+  /** log sum_k exp(v[from + k]) over n values, by max-subtraction (no overflow near 1e4). */
+  static double logSumExp(double[] v, int from, int n) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int k = from; k < from + n; k++) {
+      max = Math.max(max, v[k]);
+    }
+    double sum = 0;
+    for (int k = from; k < from + n; k++) {
+      sum += Math.exp(v[k] - max);
+    }
+    return max + Math.log(sum);
   }
 }
