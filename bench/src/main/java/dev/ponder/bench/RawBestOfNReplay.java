@@ -29,9 +29,9 @@ import java.util.Set;
  * <p><b>The sequence, rebuilt from the search's result.</b> Sample i generated g_i tokens (its candidate's
  * {@code tokens()}), the last one end-of-sequence or the cut at the maximum length. The engine makes:
  * call 0, the prefill of the P0 prompt tokens as one row ({@code [1, P0]}, empty past); then call j = 1 ..
- * max(g) - 1 with the B_j = #{i : g_i >= j} samples still live, one token each over a past of P0 + j - 1
- * positions, where a sample whose j-th token ended it feeds a padding token (mask 0) and leaves the batch
- * after the call; then one ORM call over the distinct texts, {@code prompt + text} right-padded to the longest.
+ * max(g) - 1 with the B_j = #{i : g_i > j} samples whose j-th token did not end them, one token each over a
+ * past of P0 + j - 1 positions (a sample leaves the batch as soon as its token ends it, so no call has padding);
+ * then one ORM call over the distinct texts, {@code prompt + text} right-padded to the longest.
  * The constructor checks the rebuilt sequence against the search's own counters (model calls, policy tokens,
  * padding tokens, verifier calls and tokens) and fails if any differs. The token contents are the candidates'
  * texts re-encoded (plus the end-of-sequence token), so each row feeds what it fed in the search.
@@ -108,9 +108,9 @@ final class RawBestOfNReplay implements AutoCloseable {
     }
     int maxRows = 0;
     for (int j = 1; j < maxG; j++) {
-      maxRows = Math.max(maxRows, live(g, j));
+      maxRows = Math.max(maxRows, live(g, j + 1));
     }
-    this.rows1 = live(g, 1);
+    this.rows1 = live(g, 2);
     this.rowPrompt = h * p0 * d;
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setIntraOpNumThreads(1);
@@ -137,7 +137,7 @@ final class RawBestOfNReplay implements AutoCloseable {
     // Call 0: prefill, one row.
     long modelCalls = 1;
     long policyTokens = p0;
-    long padding = 0;
+    final long padding = 0; // stays 0: every row of every call feeds one token (checked against the search)
     Call pre = new Call(policy);
     long[] ids = new long[p0];
     long[] ones = new long[p0];
@@ -168,7 +168,7 @@ final class RawBestOfNReplay implements AutoCloseable {
     int[] liveRows = new int[n];
     int b = 0;
     for (int i = 0; i < n; i++) {
-      if (g[i] >= 1) {
+      if (g[i] > 1) {
         liveRows[b++] = i;
       }
     }
@@ -180,14 +180,10 @@ final class RawBestOfNReplay implements AutoCloseable {
       long[] cpos = new long[b];
       java.util.Arrays.fill(cmask, 1);
       for (int k = 0; k < b; k++) {
-        int i = liveRows[k];
-        boolean fed = g[i] > j;
-        cid[k] = fed ? tokens[i][j - 1] : 0;
-        cmask[k * (p + 1) + p] = fed ? 1 : 0;
-        cpos[k] = fed ? p : 1;
-        policyTokens += fed ? 1 : 0;
-        padding += fed ? 0 : 1;
+        cid[k] = tokens[liveRows[k]][j - 1];
+        cpos[k] = p;
       }
+      policyTokens += b;
       c.longs.put("input_ids", longs(cid));
       c.longs.put("attention_mask", longs(cmask));
       if (positions) {
@@ -205,11 +201,11 @@ final class RawBestOfNReplay implements AutoCloseable {
       c.floats.put("logits", floats(b * v));
       c.shapes.put("logits", new long[] {b, 1, v});
       c.outputs.add("logits");
-      // The samples that end here leave the batch: move the survivors down in the present buffer.
+      // The samples whose next token ends them leave the batch: move the survivors down in the present buffer.
       List<Integer> moves = new ArrayList<>();
       int kept = 0;
       for (int k = 0; k < b; k++) {
-        if (g[liveRows[k]] > j) {
+        if (g[liveRows[k]] > j + 1) {
           if (kept != k) {
             moves.add(k);
             moves.add(kept);

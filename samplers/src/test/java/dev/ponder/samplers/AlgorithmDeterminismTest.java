@@ -189,6 +189,7 @@ class AlgorithmDeterminismTest {
     // One row per call: a call per fed row, and never any padding.
     assertThat(single.modelCalls()).isGreaterThan(uncapped.modelCalls());
     assertThat(single.result().stats().paddingTokens()).isZero();
-    assertThat(uncapped.result().stats().paddingTokens()).isEqualTo(27);
+    // Padding only where live rows of one call feed different numbers of tokens (finished rows take no row).
+    assertThat(uncapped.result().stats().paddingTokens()).isEqualTo(7);
   }
 }

@@ -21,8 +21,10 @@ import java.util.Map;
  * row's real tokens. Padding in the middle of a row is harmless: masked positions are never attended to.
  *
  * <p>KV reuse: when the hypotheses are exactly the rows of one block in order, that block's buffers are the
- * past inputs as they are (no copy). Otherwise each row is gathered once into a fresh pooled buffer. The present
- * outputs are written by ONNX Runtime straight into pooled buffers (pinned outputs), which become the next block.
+ * past inputs as they are (no copy). When they are some of its rows, in order, and nothing else points at the
+ * block (rows left the batch because they finished), the later rows are moved down in place, one bulk copy per
+ * moved row. Otherwise each row is gathered once into a fresh pooled buffer. The present outputs are written by
+ * ONNX Runtime straight into pooled buffers (pinned outputs), which become the next block.
  */
 final class BatchForward {
   private final OnnxModel model;
@@ -33,6 +35,7 @@ final class BatchForward {
   private LongBuffer positions = LongBuffer.allocate(0);
   private FloatPool.Lease logitsOut;
   private long gatheredRows;
+  private long movedRows;
   private long reusedCalls;
 
   BatchForward(OnnxModel model, LmConfig config, FloatPool pool) {
@@ -52,8 +55,10 @@ final class BatchForward {
     int real = 0;
     for (int i = 0; i < b; i++) {
       LmHypothesis h = rows.get(i);
-      // A terminal row feeds nothing: its last token (end of sequence) never needs a next-token distribution.
-      feedFrom[i] = h.isTerminal() ? h.length : config.hasCache() ? cachedTokens(h) : 0;
+      if (h.isTerminal()) { // LmProcess leaves terminal rows out: they hold no KV and need no logits
+        throw new IllegalStateException("hypothesis " + h.lineage + " is terminal and cannot take a row in a call");
+      }
+      feedFrom[i] = config.hasCache() ? cachedTokens(h) : 0;
       int n = h.length - feedFrom[i];
       s = Math.max(s, n);
       real += n;
@@ -69,9 +74,12 @@ final class BatchForward {
     boolean gathered = false;
     long[] pastMask = EMPTY_MASK;
     if (config.hasCache() && p > 0) {
+      if (source == null && (source = soleOwnerInOrder(rows)) != null) {
+        closeUp(rows, source);
+      }
       if (source != null) {
         reusedCalls++;
-        pastMask = source.mask; // read only: [b * p], exactly this batch's rows
+        pastMask = source.mask; // read only: its first b * p entries are exactly this batch's rows
         for (int l = 0; l < config.layers(); l++) {
           pastKeys[l] = source.keys[l];
           pastValues[l] = source.values[l];
@@ -124,10 +132,11 @@ final class BatchForward {
         in.put("position_ids", scope.longs(positions.duplicate().clear().limit(b * s).slice(), b, s));
       }
       long[] pastShape = {b, config.kvHeads(), p, config.headDim()};
+      int pastFloats = b * config.kvHeads() * p * config.headDim();
       long[] presentShape = {b, config.kvHeads(), total, config.headDim()};
       for (int l = 0; l < config.layers(); l++) {
-        in.put("past_key_values." + l + ".key", scope.floats(pastView(pastKeys[l]), pastShape));
-        in.put("past_key_values." + l + ".value", scope.floats(pastView(pastValues[l]), pastShape));
+        in.put("past_key_values." + l + ".key", scope.floats(pastView(pastKeys[l], pastFloats), pastShape));
+        in.put("past_key_values." + l + ".value", scope.floats(pastView(pastValues[l], pastFloats), pastShape));
         out.put("present." + l + ".key", scope.floats(presentKeys[l].floats, presentShape));
         out.put("present." + l + ".value", scope.floats(presentValues[l].floats, presentShape));
       }
@@ -186,6 +195,54 @@ final class BatchForward {
     return first;
   }
 
+  /**
+   * The block these hypotheses are some of the rows of, in increasing row order, one hypothesis per row, when no
+   * other hypothesis points at it: then its rows can be moved in place. Null otherwise.
+   */
+  private static KvBlock soleOwnerInOrder(List<LmHypothesis> rows) {
+    KvBlock block = rows.get(0).block;
+    if (block == null || block.refs() != rows.size()) {
+      return null;
+    }
+    int previous = -1;
+    for (LmHypothesis h : rows) {
+      if (h.block != block || h.row <= previous) {
+        return null;
+      }
+      previous = h.row;
+    }
+    return block;
+  }
+
+  /**
+   * Moves row {@code rows.get(i).row} of the block to row i (KV of every layer, mask, logits), so that the
+   * block's first rows are exactly this batch. Rows only move down and in order, so no row is overwritten before
+   * it has moved; each hypothesis's row index is updated as its row moves, so the state stays consistent even if
+   * the model call that follows fails.
+   */
+  private void closeUp(List<LmHypothesis> rows, KvBlock block) {
+    int rowFloats = config.kvHeads() * block.length * config.headDim();
+    int v = config.vocab();
+    for (int i = 0; i < rows.size(); i++) {
+      LmHypothesis h = rows.get(i);
+      int from = h.row;
+      if (from == i) {
+        continue;
+      }
+      for (int l = 0; l < config.layers(); l++) {
+        FloatBuffer keys = block.keys[l].floats;
+        FloatBuffer values = block.values[l].floats;
+        keys.put(i * rowFloats, keys, from * rowFloats, rowFloats);
+        values.put(i * rowFloats, values, from * rowFloats, rowFloats);
+      }
+      System.arraycopy(block.mask, from * block.length, block.mask, i * block.length, block.length);
+      FloatBuffer logits = block.logits.floats;
+      logits.put(i * v, logits, from * v, v);
+      h.row = i;
+      movedRows++;
+    }
+  }
+
   private static int pastLength(List<LmHypothesis> rows, KvBlock source) {
     if (source != null) {
       return source.length;
@@ -238,8 +295,9 @@ final class BatchForward {
     }
   }
 
-  private static FloatBuffer pastView(FloatPool.Lease lease) {
-    return lease == null ? EMPTY : lease.floats;
+  /** The first {@code floats} elements of the lease (a block's buffer may hold rows that left the batch). */
+  private static FloatBuffer pastView(FloatPool.Lease lease, int floats) {
+    return lease == null ? EMPTY : lease.floats.duplicate().clear().limit(floats).slice();
   }
 
   private static final long[] EMPTY_MASK = new long[0];
@@ -257,7 +315,12 @@ final class BatchForward {
     return gatheredRows;
   }
 
-  /** Calls whose past was the previous call's present buffers as they were (no copy). */
+  /** Rows moved down in place inside a block because rows before them left the batch. */
+  long movedRows() {
+    return movedRows;
+  }
+
+  /** Calls whose past was the previous call's present buffers, as they were or closed up in place. */
   long reusedCalls() {
     return reusedCalls;
   }

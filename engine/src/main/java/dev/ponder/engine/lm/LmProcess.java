@@ -201,11 +201,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       h.stepTokens = 1;
       h.stepIndex++;
       ctx.counters().addGeneratedTokens(1);
-      if (model.config().eosIds().contains(tokens[i])) {
-        h.finished = true;
-      } else if (h.generatedLength() >= decoding.maxNewTokens() || h.length >= model.config().maxPositions()) {
-        h.cut = true;
-      }
+      markIfTerminal(h, tokens[i]);
       anyFed |= !h.isTerminal();
     }
     if (anyFed) {
@@ -252,10 +248,23 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     h.stepLogProb += lp;
     h.stepTokens++;
     ctx.counters().addGeneratedTokens(1);
+    markIfTerminal(h, token);
+  }
+
+  /**
+   * Marks the hypothesis finished (end of sequence) or cut (length limit) after its latest token. A terminal
+   * hypothesis never feeds the model again, so it lets go of its KV row at once: the rows still decoding can then
+   * be closed up in place instead of gathered into a new buffer.
+   */
+  private void markIfTerminal(LmHypothesis h, int token) {
     if (model.config().eosIds().contains(token)) {
       h.finished = true;
     } else if (h.generatedLength() >= decoding.maxNewTokens() || h.length >= model.config().maxPositions()) {
       h.cut = true;
+    }
+    if (h.isTerminal()) {
+      unref(h.block);
+      h.block = null;
     }
   }
 
@@ -315,8 +324,20 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     return n;
   }
 
-  /** One model call for these rows; repoints them at the new block. */
-  private KvBlock runCall(List<LmHypothesis> rows, SearchContext ctx) {
+  /**
+   * One model call for the non-terminal ones of these rows (a terminal row holds no KV and needs no logits, so it
+   * takes no row in the call); repoints them at the new block.
+   */
+  private KvBlock runCall(List<LmHypothesis> candidates, SearchContext ctx) {
+    List<LmHypothesis> rows = new ArrayList<>(candidates.size());
+    for (LmHypothesis h : candidates) {
+      if (!h.isTerminal()) {
+        rows.add(h);
+      }
+    }
+    if (rows.isEmpty()) {
+      return null;
+    }
     KvBlock next = forward.run(rows, ctx.counters());
     blocks.add(next);
     for (int i = 0; i < rows.size(); i++) {
@@ -374,6 +395,10 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
 
   /** A copy of the logits for the hypothesis's next token (for tests and token-level algorithms). */
   public float[] nextLogits(LmHypothesis h) {
+    if (h.isTerminal() || h.released) {
+      throw new IllegalArgumentException("hypothesis " + h.lineage + " is " + (h.released ? "released" : "terminal")
+          + ": it has no next-token logits");
+    }
     int v = model.config().vocab();
     float[] out = new float[v];
     h.block.logits.floats.get(h.row * v, out);
@@ -398,7 +423,12 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     return forward.gatheredRows();
   }
 
-  /** Model calls that fed the previous call's KV outputs straight back in, without a copy. */
+  /** KV rows moved down inside their block because rows before them finished: the cheap way to shrink a batch. */
+  public long movedRows() {
+    return forward.movedRows();
+  }
+
+  /** Model calls that fed the previous call's KV outputs back in, as they were or closed up in place. */
   public long reusedCalls() {
     return forward.reusedCalls();
   }
