@@ -1,8 +1,14 @@
 """Measures the policy on the test split: greedy accuracy, and sampling at temperature 1 with 64 samples
 per problem (pass@1 = mean sample accuracy, pass@k unbiased estimator for k = 8, 64).
-Writes the numbers into countdown/metrics.json under "policy"."""
+Writes the numbers into countdown/metrics.json under "policy", then checks them against the zoo's targets
+(greedy accuracy in [0.15, 0.60], pass@64 >= 2 x greedy) and exits with status 1 naming the miss, so that
+build_all.sh stops instead of building reward models on a policy that leaves search no room (or no start).
+
+    python countdown/eval_policy.py [--allow-off-target]"""
+import argparse
 import json
 import os
+import sys
 import time
 from collections import Counter
 
@@ -14,6 +20,18 @@ import make_data
 import task
 
 N_SAMPLES = 64
+GREEDY_BAND = (0.15, 0.60)
+PASS64_OVER_GREEDY = 2.0
+
+
+def target_misses(greedy, pass64):
+    """The zoo's policy targets this policy misses, as sentences (empty when it meets them all)."""
+    misses = []
+    if not GREEDY_BAND[0] <= greedy <= GREEDY_BAND[1]:
+        misses.append(f"greedy accuracy {greedy:.3f} is outside [{GREEDY_BAND[0]}, {GREEDY_BAND[1]}]")
+    if pass64 < PASS64_OVER_GREEDY * greedy:
+        misses.append(f"pass@64 {pass64:.3f} is below {PASS64_OVER_GREEDY} x greedy = {PASS64_OVER_GREEDY * greedy:.3f}")
+    return misses
 
 
 def pass_at_k(n, c, k):
@@ -31,6 +49,9 @@ def update_metrics(key, value):
 
 
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--allow-off-target", action="store_true", help="record the metrics and exit 0 even if a target is missed")
+    args = ap.parse_args()
     torch.set_num_threads(1)
     t0 = time.time()
     model = common.load_policy()
@@ -73,6 +94,10 @@ def main():
     }
     print(json.dumps(res, indent=1))
     update_metrics("policy", res)
+    misses = target_misses(greedy, res["pass@64"])
+    if misses and not args.allow_off_target:
+        sys.exit("policy misses the zoo's targets: " + "; ".join(misses)
+                 + " (metrics recorded in metrics.json; rerun with --allow-off-target to go on anyway)")
 
 
 if __name__ == "__main__":
