@@ -10,6 +10,11 @@ barely learns arithmetic within the time budget (teacher-forced accuracy on inte
 Saves the transformers checkpoint to work/countdown/policy_hf (exported later by export_policy.py).
 
     python countdown/train_policy.py [--steps N]
+
+The default is 3600 steps. The committed policy came from a 2500-step run on 2026-11-23 (test greedy 15.0%).
+The same 2500-step recipe, rerun with the same seeds on a different CPU on 2026-12-01, gave 11.4%, below the 15%
+target. The weights were not bit-identical because PyTorch picks its CPU kernels by instruction set. At 3600
+steps the rerun gave 24.0%. See onnx-models/README.md, "Build times".
 """
 import argparse
 import math
@@ -55,7 +60,7 @@ def greedy_accuracy(model, problems):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=2500)
+    ap.add_argument("--steps", type=int, default=3600)
     ap.add_argument("--aux", type=int, default=16, help="arithmetic drill sequences per batch")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
