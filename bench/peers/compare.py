@@ -47,10 +47,16 @@ def read_jsonl(path):
 
 
 def run_ponder(alg, n, m, problems_file, k, warmup, rnd, seed, threads):
+    # Warm up on problems that are not timed (the ones after the first K, cycled if the file is short): the
+    # incremental PRM keeps step-prefix states across problems in one process, so warming up on the timed
+    # problems themselves would let their timed runs hit that cache.
     rep_file = os.path.join(OUT, f"problems_{warmup}+{k}.jsonl")
-    lines = [x for x in open(problems_file) if x.strip()][:k]
+    every = [x for x in open(problems_file) if x.strip()]
+    lines = every[:k]
+    rest = every[k:] or every
+    warm = [rest[i % len(rest)] for i in range(warmup)]
     with open(rep_file, "w") as f:
-        f.writelines(lines[:warmup] + lines)
+        f.writelines(warm + lines)
     out = os.path.join(OUT, f"ponder_{alg}_round{rnd}.jsonl")
     cmd = ["java", "-jar", JAR, "eval", "--task", "countdown", "--problems", rep_file, "--algorithm", alg,
            "--n", str(n), "--m", str(m), "--seed", str(seed), "--threads", str(threads), "--out", out]
@@ -107,12 +113,15 @@ def main():
     ap.add_argument("--k", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3, help="rounds; each round runs every engine once, in turn")
     ap.add_argument("--warmup", type=int, default=3, help="problems each process runs first, not timed")
+    ap.add_argument("--ponder-warmup", type=int, default=None,
+                    help="warm-up problems for Ponder's JVM only (default: --warmup); the JIT needs more than Python")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--algorithms", default=",".join(PLAN))
     ap.add_argument("--csv", default=os.path.join(HERE, "results.csv"))
     ap.add_argument("--jar", default=JAR, help="Ponder's CLI jar (copy it if others may rebuild it meanwhile)")
     a = ap.parse_args()
+    ponder_warmup = a.warmup if a.ponder_warmup is None else a.ponder_warmup
     JAR = os.path.abspath(a.jar)
     os.makedirs(OUT, exist_ok=True)
     if not os.path.exists(JAR):
@@ -126,7 +135,7 @@ def main():
         for name in names:
             p_alg, n, m, peers = PLAN[name]
             rows.setdefault((name, "ponder"), []).extend(
-                run_ponder(p_alg, n, m, a.problems, a.k, a.warmup, rnd, a.seed, a.threads))
+                run_ponder(p_alg, n, m, a.problems, a.k, ponder_warmup, rnd, a.seed, a.threads))
             for peer, script, s_alg in peers:
                 rows.setdefault((name, peer), []).extend(
                     run_peer(script, s_alg, n, m, a.problems, a.k, a.warmup, rnd, a.seed, a.threads,
@@ -147,7 +156,7 @@ def main():
                         f"{s['verifier_calls_per_problem']:.1f}", f"{s['accuracy']:.3f}",
                         f"{s['ms_per_problem_median'] / b['ms_per_problem_median']:.2f}",
                         f"{s['tokens_per_problem'] / b['tokens_per_problem']:.2f}"])
-    lines = [f"Run {started}, K={a.k} problems x R={a.repeats} interleaved rounds (warm-up {a.warmup} problems), seed {a.seed}, {a.threads} thread(s); "
+    lines = [f"Run {started}, K={a.k} problems x R={a.repeats} interleaved rounds (warm-up {a.warmup} problems, Ponder {ponder_warmup}, on untimed problems), seed {a.seed}, {a.threads} thread(s); "
              f"load average before {load0[0]:.1f}, after {load1[0]:.1f}", "",
              "| algorithm | engine | ms/problem (median of repeats) | repeats (ms/problem) | policy tokens/problem "
              "| model calls/problem | accuracy | ms: peer/Ponder | tokens: peer/Ponder |",
