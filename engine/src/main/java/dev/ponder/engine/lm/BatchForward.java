@@ -58,7 +58,7 @@ final class BatchForward {
       if (h.isTerminal()) { // LmProcess leaves terminal rows out: they hold no KV and need no logits
         throw new IllegalStateException("hypothesis " + h.lineage + " is terminal and cannot take a row in a call");
       }
-      feedFrom[i] = config.hasCache() ? cachedTokens(h) : 0;
+      feedFrom[i] = config.hasCache() ? h.cachedTokens() : 0;
       int n = h.length - feedFrom[i];
       s = Math.max(s, n);
       real += n;
@@ -167,18 +167,6 @@ final class BatchForward {
     }
     KvBlock block = new KvBlock(b, config.hasCache() ? total : 0, presentKeys, presentValues, newMask, nextLogits);
     return block;
-  }
-
-  /** How many of the hypothesis's tokens its KV row already holds. */
-  private static int cachedTokens(LmHypothesis h) {
-    if (h.block == null) {
-      return 0;
-    }
-    int n = 0;
-    for (int j = 0; j < h.block.length; j++) {
-      n += (int) h.block.mask[h.row * h.block.length + j];
-    }
-    return n;
   }
 
   /** The block whose rows are exactly these hypotheses in order, or null when rows must be gathered. */

@@ -55,6 +55,18 @@ public final class LmHypothesis {
     return new LmHypothesis(this, childLineage);
   }
 
+  /** How many of its tokens its KV row already holds (0 without a row). */
+  int cachedTokens() {
+    if (block == null) {
+      return 0;
+    }
+    int n = 0;
+    for (int j = 0; j < block.length; j++) {
+      n += (int) block.mask[row * block.length + j];
+    }
+    return n;
+  }
+
   void append(int token) {
     if (length == tokens.length) {
       tokens = Arrays.copyOf(tokens, tokens.length * 2);

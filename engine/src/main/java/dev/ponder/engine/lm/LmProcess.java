@@ -263,8 +263,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       h.cut = true;
     }
     if (h.isTerminal()) {
-      unref(h.block);
-      h.block = null;
+      letGoOfKv(h);
     }
   }
 
@@ -309,19 +308,11 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
   /** Whether some row has tokens its KV row does not hold yet (a terminal row never feeds). */
   private boolean feedsAnything(List<LmHypothesis> rows) {
     for (LmHypothesis h : rows) {
-      if (!h.isTerminal() && (!model.config().hasCache() || h.block == null || h.length > cachedTokens(h))) {
+      if (!h.isTerminal() && (!model.config().hasCache() || h.block == null || h.length > h.cachedTokens())) {
         return true;
       }
     }
     return false;
-  }
-
-  private static int cachedTokens(LmHypothesis h) {
-    int n = 0;
-    for (int j = 0; j < h.block.length; j++) {
-      n += (int) h.block.mask[h.row * h.block.length + j];
-    }
-    return n;
   }
 
   /**
@@ -329,12 +320,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
    * takes no row in the call); repoints them at the new block.
    */
   private KvBlock runCall(List<LmHypothesis> candidates, SearchContext ctx) {
-    List<LmHypothesis> rows = new ArrayList<>(candidates.size());
-    for (LmHypothesis h : candidates) {
-      if (!h.isTerminal()) {
-        rows.add(h);
-      }
-    }
+    List<LmHypothesis> rows = withoutTerminal(candidates);
     if (rows.isEmpty()) {
       return null;
     }
@@ -347,6 +333,22 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       unref(old);
     }
     return next;
+  }
+
+  /** The list itself when no row is terminal (the usual decode step: no copy), else a copy without them. */
+  private static List<LmHypothesis> withoutTerminal(List<LmHypothesis> hs) {
+    for (int i = 0; i < hs.size(); i++) {
+      if (hs.get(i).isTerminal()) {
+        List<LmHypothesis> live = new ArrayList<>(hs.size() - 1);
+        for (LmHypothesis h : hs) {
+          if (!h.isTerminal()) {
+            live.add(h);
+          }
+        }
+        return live;
+      }
+    }
+    return hs;
   }
 
   private void point(LmHypothesis h, KvBlock block, int row) {
@@ -362,9 +364,13 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     }
   }
 
-  private void drop(LmHypothesis h) {
+  private void letGoOfKv(LmHypothesis h) {
     unref(h.block);
     h.block = null;
+  }
+
+  private void drop(LmHypothesis h) {
+    letGoOfKv(h);
     h.released = true;
   }
 
