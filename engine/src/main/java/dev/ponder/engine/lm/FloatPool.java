@@ -8,12 +8,27 @@ import java.util.List;
 
 /**
  * Direct, native-order float buffers reused across decode steps, so steady-state decoding allocates no native
- * memory: a KV block freed at step t is reused at step t+1. Not thread-safe; one pool per process.
+ * memory: a KV block freed at step t is reused at step t+1. It starts with the buffers on its model's
+ * {@link BufferShelf} and puts its idle buffers back there when its process closes, so steady-state searching
+ * allocates none either. Not thread-safe; one pool per process.
  */
 final class FloatPool {
   /** Keep at most this many idle buffers; the rest are left to the garbage collector. */
   private static final int MAX_IDLE = 64;
   private final List<ByteBuffer> idle = new ArrayList<>();
+  private final BufferShelf shelf;
+  private long allocatedBytes;
+
+  /** A pool that starts empty and keeps nothing after {@link #clear()}. */
+  FloatPool() {
+    this(new BufferShelf(0));
+  }
+
+  FloatPool(BufferShelf shelf) {
+    this.shelf = shelf;
+    List<ByteBuffer> start = shelf.takeAll();
+    idle.addAll(start.subList(0, Math.min(start.size(), MAX_IDLE)));
+  }
 
   /** A buffer of exactly {@code floats} elements, position 0, limit = floats. Contents are unspecified. */
   Lease acquire(int floats) {
@@ -30,6 +45,7 @@ final class FloatPool {
     if (best == null) {
       // Headroom: a block grows by one position per step; a little slack lets the next step reuse this buffer.
       best = ByteBuffer.allocateDirect(bytes + bytes / 4 + 64).order(ByteOrder.nativeOrder());
+      allocatedBytes += best.capacity();
     } else {
       idle.remove(bestIndex);
     }
@@ -45,7 +61,14 @@ final class FloatPool {
     }
   }
 
+  /** Native memory this pool allocated because no idle buffer was large enough. */
+  long allocatedBytes() {
+    return allocatedBytes;
+  }
+
+  /** Puts the idle buffers back on the shelf (as far as it holds them) and forgets them. */
   void clear() {
+    shelf.putBack(idle);
     idle.clear();
   }
 

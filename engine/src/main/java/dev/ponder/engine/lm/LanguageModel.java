@@ -21,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: several searches may decode with one model at once, each through its own {@link LmProcess}.
  * {@link #close()} is idempotent and waits for calls in flight.
  *
+ * <p>Memory: between searches the model keeps the KV buffers the last closed process used, up to
+ * {@value #IDLE_KV_BYTES} bytes of direct memory, and the next process starts with them; so a service that runs
+ * one search after another allocates no native memory per search. {@link #close()} lets them go.
+ *
  * <pre>{@code
  * try (LanguageModel policy = LanguageModel.load(Path.of("onnx-models/countdown/policy"))) {
  *   LmProcess p = policy.process("numbers: 3 7 25 50 target: 85\n", Decoding.sampling());
@@ -35,6 +39,9 @@ public final class LanguageModel implements AutoCloseable {
   private final LmTokenizer tokenizer;
   private final LmConfig config;
   private final String[] tokenTexts;
+  /** Most direct memory kept idle between searches (64 MiB: the KV ping-pong sets of a best-of-64 at 128 tokens). */
+  static final long IDLE_KV_BYTES = 64L << 20;
+  private final BufferShelf shelf = new BufferShelf(IDLE_KV_BYTES);
 
   private LanguageModel(Path dir, OnnxModel session, LmTokenizer tokenizer, LmConfig config) {
     this.dir = dir;
@@ -168,9 +175,14 @@ public final class LanguageModel implements AutoCloseable {
     return config;
   }
 
+  BufferShelf shelf() {
+    return shelf;
+  }
+
   @Override
   public void close() {
     session.close();
     tokenizer.close();
+    shelf.clear();
   }
 }

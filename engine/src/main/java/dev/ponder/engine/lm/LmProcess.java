@@ -24,7 +24,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
   private final LanguageModel model;
   private final int[] prompt;
   private final Decoding decoding;
-  private final FloatPool pool = new FloatPool();
+  private final FloatPool pool;
   private final BatchForward forward;
   private final TokenSampler sampler;
   private final List<KvBlock> blocks = new ArrayList<>();
@@ -37,6 +37,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     this.model = model;
     this.prompt = prompt;
     this.decoding = decoding;
+    this.pool = new FloatPool(model.shelf());
     this.forward = new BatchForward(model.session(), model.config(), pool);
     this.sampler = new TokenSampler(model.config().vocab());
   }
@@ -401,6 +402,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
 
   /** A copy of the logits for the hypothesis's next token (for tests and token-level algorithms). */
   public float[] nextLogits(LmHypothesis h) {
+    requireOpen(); // a closed process's buffers may already serve another search
     if (h.isTerminal() || h.released) {
       throw new IllegalArgumentException("hypothesis " + h.lineage + " is " + (h.released ? "released" : "terminal")
           + ": it has no next-token logits");
@@ -437,6 +439,11 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
   /** Model calls that fed the previous call's KV outputs back in, as they were or closed up in place. */
   public long reusedCalls() {
     return forward.reusedCalls();
+  }
+
+  /** Direct memory this process allocated for KV and logits (0 when its model's idle buffers sufficed). */
+  long allocatedBytes() {
+    return pool.allocatedBytes();
   }
 
   /** KV blocks still alive (tests use it to prove hypotheses release their rows). */
