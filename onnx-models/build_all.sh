@@ -27,6 +27,7 @@ step countdown-export     "$PY" export_policy.py
 step countdown-eval       "$PY" eval_policy.py
 step countdown-samples    "$PY" sample_policy.py
 step countdown-orm        "$PY" train_orm.py
+step countdown-orm-cached "$PY" export_orm_cached.py
 step countdown-prm        "$PY" train_prm.py
 step countdown-beam       "$PY" beam_golden.py
 cd ..

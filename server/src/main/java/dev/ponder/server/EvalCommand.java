@@ -48,7 +48,8 @@ final class EvalCommand {
                   [--verifier orm|checker]
         ALG: greedy, sample, bon, weighted-bon, majority, beam (token-level, --n beams), step-beam, dvts, smc,
         mcts (--n = simulations,
-        --m = children per expansion). bon and weighted-bon score with the ORM, or with --verifier checker with
+        --m = children per expansion). bon and weighted-bon score with the ORM (default its KV-cache export
+        orm-cached: each problem's prompt is computed once for all N texts), or with --verifier checker with
         the Countdown rule checker (an exact verifier: it needs only the numbers and the target); step-beam, dvts, smc and mcts
         with the PRM (incremental export); the rule checker only judges the chosen text;
         majority votes over the extracted answers. 'correct' is the Countdown rule checker's verdict on the
@@ -79,7 +80,7 @@ final class EvalCommand {
     double temperature = a.decimal("temperature", 1.0);
     int limit = a.integer("limit", Integer.MAX_VALUE);
     Path policyDir = Path.of(a.text("policy", "onnx-models/countdown/policy"));
-    Path ormDir = Path.of(a.text("orm", "onnx-models/countdown/orm"));
+    Path ormDir = Path.of(a.text("orm", "onnx-models/countdown/orm-cached"));
     Path prmDir = Path.of(a.text("prm", "onnx-models/countdown/prm-cached"));
     double lambda = a.decimal("lambda", 10);
     String resampling = a.text("resampling", "systematic");

@@ -9,9 +9,11 @@ import dev.ponder.engine.onnx.TensorScope;
 import dev.ponder.engine.onnx.TensorSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * An outcome reward model: a sequence-classification ONNX export that reads a whole text and returns
@@ -26,6 +28,15 @@ import java.util.Objects;
  * ORM was trained; {@link Builder#padLeft()} for exports that want left padding). The call adds 1 to the
  * search's verifier calls and the real (non-padding) tokens to its verifier tokens. An input longer than the
  * maximum length fails with an error naming it, unless an {@link Overflow} truncation policy is chosen.
+ *
+ * <p><b>Cached exports.</b> An export with the decoder's KV-cache layout ({@code past_key_values.{i}.key|value}
+ * and {@code position_ids} in, {@code logits [B, S, labels]} and {@code present.{i}.*} out, such as
+ * {@code onnx-models/countdown/orm-cached}) scores a list in two calls: every distinct prompt once, then every
+ * text over its prompt's cached state, the score read at the text's last token. Best-of-N's N texts share one
+ * prompt, so the prompt is computed once instead of N times; the verifier tokens count it once. The prompt and
+ * the text are tokenized separately (as the process reward model does); for a tokenizer that merges across that
+ * boundary, the plain export's score of the joint encoding can differ. An input whose prompt and text together
+ * pass the maximum length is encoded whole and, under a truncation policy, scored on its own from nothing.
  *
  * <pre>{@code
  * try (OnnxOutcomeReward orm = OnnxOutcomeReward.load(Path.of("onnx-models/countdown/orm"))) {
@@ -45,9 +56,11 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
   private final Overflow overflow;
   private final boolean padLeft;
   private final long padId;
+  /** Non-null for a cached export. */
+  private final PrmForward cached;
 
   private OnnxOutcomeReward(Builder b, OnnxModel model, TextTokenizer tokenizer, int labels, int maxLength,
-      long padId) {
+      long padId, PrmForward cached) {
     this.name = b.name;
     this.model = model;
     this.tokenizer = tokenizer;
@@ -57,6 +70,7 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
     this.overflow = b.overflow;
     this.padLeft = b.padLeft;
     this.padId = padId;
+    this.cached = cached;
   }
 
   /** Loads an export directory with the defaults: sigmoid (one label) or softmax of label 1, fail on overflow. */
@@ -92,6 +106,9 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
     if (inputs.isEmpty()) {
       return new double[0];
     }
+    if (cached != null) {
+      return scoreOverPrompts(inputs, ctx);
+    }
     List<long[]> seqs = new ArrayList<>(inputs.size());
     for (VerifierInput in : inputs) {
       seqs.add(tokenizer.encode(in.full(), maxLength, overflow, name));
@@ -111,6 +128,62 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
     return scores;
   }
 
+  /** The cached export's two calls: distinct prompts (and inputs scored whole), then the texts over their prompts. */
+  private double[] scoreOverPrompts(List<VerifierInput> inputs, SearchContext ctx) {
+    int n = inputs.size();
+    List<PrmForward.Row> first = new ArrayList<>();
+    Map<String, Integer> promptRow = new HashMap<>();
+    int[] firstRow = new int[n]; // the input's prompt row (or whole row) in the first call
+    long[][] texts = new long[n][];
+    long fed = 0;
+    for (int i = 0; i < n; i++) {
+      VerifierInput in = inputs.get(i);
+      long[] text = tokenizer.encode(in.text(), Integer.MAX_VALUE, Overflow.FAIL, name, true);
+      Integer row = in.prompt().isEmpty() ? null : promptRow.get(in.prompt());
+      long[] prompt = row != null ? first.get(row).tokens()
+          : tokenizer.encode(in.prompt(), Integer.MAX_VALUE, Overflow.FAIL, name, true);
+      if (prompt.length == 0 || text.length == 0 || prompt.length + text.length > maxLength) {
+        long[] whole = tokenizer.encode(in.full(), maxLength, overflow, name); // fails as the plain export would
+        firstRow[i] = first.size();
+        first.add(new PrmForward.Row(null, whole, new int[] {whole.length}));
+        fed += whole.length;
+        continue;
+      }
+      if (row == null) {
+        row = first.size();
+        promptRow.put(in.prompt(), row);
+        first.add(new PrmForward.Row(null, prompt, new int[] {prompt.length}));
+        fed += prompt.length;
+      }
+      firstRow[i] = row;
+      texts[i] = text;
+    }
+    List<PrmForward.Node[]> prompts = cached.run(first, !promptRow.isEmpty());
+    List<PrmForward.Row> second = new ArrayList<>();
+    int[] secondRow = new int[n];
+    for (int i = 0; i < n; i++) {
+      if (texts[i] != null) {
+        secondRow[i] = second.size();
+        second.add(new PrmForward.Row(prompts.get(firstRow[i])[0], texts[i], new int[] {texts[i].length}));
+        fed += texts[i].length;
+      }
+    }
+    List<PrmForward.Node[]> scored = second.isEmpty() ? List.of() : cached.run(second, false);
+    ctx.counters().addVerifierCalls(second.isEmpty() ? 1 : 2);
+    ctx.counters().addVerifierTokens(fed);
+    double[] scores = new double[n];
+    for (int i = 0; i < n; i++) {
+      PrmForward.Node end = texts[i] != null ? scored.get(secondRow[i])[0] : prompts.get(firstRow[i])[0];
+      scores[i] = transform.apply(end.logits, 0, labels);
+    }
+    return scores;
+  }
+
+  /** Whether this export has a KV cache, so a list's shared prompts are computed once. */
+  public boolean cachesPrompts() {
+    return cached != null;
+  }
+
   OnnxModel model() {
     return model;
   }
@@ -124,7 +197,7 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
   @Override
   public String toString() {
     return "OnnxOutcomeReward{" + name + ", " + model.file() + ", labels=" + labels + ", " + transform + ", maxLength="
-        + maxLength + ", overflow=" + overflow + "}";
+        + maxLength + ", overflow=" + overflow + (cached != null ? ", caches prompts" : "") + "}";
   }
 
   /** Configures an {@link OnnxOutcomeReward}; every setting is optional and may be set once. */
@@ -188,15 +261,23 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
       OnnxModel model = OnnxModel.load(files.model(), options);
       TextTokenizer tokenizer = null;
       try {
-        ModelContract.of("outcome reward")
+        boolean withCache = model.inputs().containsKey("past_key_values.0.key");
+        ModelContract contract = ModelContract.of("outcome reward")
             .input(TensorSpec.int64("input_ids", 2)).input(TensorSpec.int64("attention_mask", 2))
-            .output(TensorSpec.float32("logits", 2)).verify(model);
-        Batch.requireOnlyFedInputs(model, "outcome reward", Batch.FED);
+            .output(TensorSpec.float32("logits", withCache ? 3 : 2));
+        Set<String> fed = withCache ? PrmForward.addCache(contract, model, "outcome reward") : Batch.FED;
+        contract.verify(model);
+        Batch.requireOnlyFedInputs(model, "outcome reward", fed);
+        if (withCache && padLeft) {
+          throw new IllegalArgumentException("padLeft() applies to plain outcome reward exports; " + model.file()
+              + " has a KV cache, whose calls lay out their own padding");
+        }
         int labels = labelCount(model, files);
         (transform != null ? transform : ScoreTransform.defaultFor(labels)).check(labels, model.file().toString());
         int length = Lengths.resolve(maxLength, files, "outcome reward", model);
+        PrmForward forward = withCache ? new PrmForward(model, files, labels, files.padId(0)) : null;
         tokenizer = TextTokenizer.load(files.tokenizer(), false);
-        return new OnnxOutcomeReward(this, model, tokenizer, labels, length, files.padId(0));
+        return new OnnxOutcomeReward(this, model, tokenizer, labels, length, files.padId(0), forward);
       } catch (RuntimeException e) {
         model.close();
         if (tokenizer != null) {

@@ -422,21 +422,9 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
         ModelContract contract = ModelContract.of("process reward")
             .input(TensorSpec.int64("input_ids", 2)).input(TensorSpec.int64("attention_mask", 2))
             .output(TensorSpec.float32("logits", 3));
-        Set<String> fed = new HashSet<>(Batch.FED);
-        for (int l = 0; model.inputs().containsKey("past_key_values." + l + ".key"); l++) {
-          for (String kv : List.of("key", "value")) {
-            contract.input(TensorSpec.float32("past_key_values." + l + "." + kv, 4));
-            contract.output(TensorSpec.float32("present." + l + "." + kv, 4));
-            fed.add("past_key_values." + l + "." + kv);
-          }
-          contract.input(TensorSpec.int64("position_ids", 2));
-        }
+        Set<String> fed = PrmForward.addCache(contract, model, "process reward");
         contract.verify(model);
         Batch.requireOnlyFedInputs(model, "process reward", fed);
-        if (model.inputs().containsKey("past_key_values.0.key") && model.inputs().containsKey("token_type_ids")) {
-          throw new ModelContractException("process reward model " + model.file() + " has both a KV cache and"
-              + " token_type_ids; incremental scoring feeds input_ids, attention_mask, position_ids and the cache only");
-        }
         int labels = OnnxOutcomeReward.labelCount(model, files);
         (transform != null ? transform : ScoreTransform.defaultFor(labels)).check(labels, model.file().toString());
         int length = Lengths.resolve(maxLength, files, "process reward", model);

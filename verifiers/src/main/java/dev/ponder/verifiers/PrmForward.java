@@ -1,15 +1,19 @@
 package dev.ponder.verifiers;
 
 import ai.onnxruntime.OnnxTensor;
+import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.onnx.ModelContractException;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
+import dev.ponder.engine.onnx.TensorSpec;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One batched call of a token-classification model over rows that each continue a cached prefix (or start from
@@ -21,6 +25,9 @@ import java.util.Map;
  * exactly on each row's real past and real new tokens, and {@code position_ids} are {@code P_b + t}. A key is visible
  * to a query when it is not later and its mask is 1, so each real token sees exactly its own prefix, as if its
  * row were alone.
+ *
+ * <p>Used by the process reward model (scores at step ends) and by a cached outcome reward model (the score at a
+ * text's last token, over its prompt's cached state).
  */
 final class PrmForward {
   /** A cached prefix: its last segment's KV ({@code [layer][k|v][head][segment][dim]}) and the logits at its end. */
@@ -81,6 +88,29 @@ final class PrmForward {
     }
   }
 
+  /**
+   * Adds the KV-cache inputs and outputs {@code model} declares ({@code past_key_values.{i}.key|value},
+   * {@code present.{i}.*}, and then {@code position_ids}) to {@code contract}; returns every input a call feeds.
+   *
+   * @throws ModelContractException when a cached model also wants token_type_ids, which cached calls do not feed
+   */
+  static Set<String> addCache(ModelContract contract, OnnxModel model, String kind) {
+    Set<String> fed = new HashSet<>(Batch.FED);
+    for (int l = 0; model.inputs().containsKey("past_key_values." + l + ".key"); l++) {
+      for (String kv : List.of("key", "value")) {
+        contract.input(TensorSpec.float32("past_key_values." + l + "." + kv, 4));
+        contract.output(TensorSpec.float32("present." + l + "." + kv, 4));
+        fed.add("past_key_values." + l + "." + kv);
+      }
+      contract.input(TensorSpec.int64("position_ids", 2));
+    }
+    if (model.inputs().containsKey("past_key_values.0.key") && model.inputs().containsKey("token_type_ids")) {
+      throw new ModelContractException(kind + " model " + model.file() + " has both a KV cache and"
+          + " token_type_ids; incremental scoring feeds input_ids, attention_mask, position_ids and the cache only");
+    }
+    return fed;
+  }
+
   /** Floats of KV state per token. */
   int kvFloatsPerToken() {
     return layers * 2 * heads * headDim;
@@ -88,7 +118,15 @@ final class PrmForward {
 
   /** Runs the rows in one call; returns, per row, the nodes for its cuts (each a child of the previous). */
   List<Node[]> run(List<Row> rows) {
-    return cached ? runCached(rows) : runPlain(rows);
+    return run(rows, true);
+  }
+
+  /**
+   * Like {@link #run(List)}; with {@code keepState} false the nodes hold logits only (no KV is copied out of the
+   * call), for rows that nothing will continue.
+   */
+  List<Node[]> run(List<Row> rows, boolean keepState) {
+    return cached ? runCached(rows, keepState) : runPlain(rows);
   }
 
   private List<Node[]> runPlain(List<Row> rows) {
@@ -108,7 +146,7 @@ final class PrmForward {
     return out;
   }
 
-  private List<Node[]> runCached(List<Row> rows) {
+  private List<Node[]> runCached(List<Row> rows, boolean keepState) {
     int bsz = rows.size();
     int pmax = 0;
     int smax = 1;
@@ -153,8 +191,8 @@ final class PrmForward {
       }
       TensorScope.Outputs res = scope.run(in, Map.of());
       float[] logits = Batch.read(res.tensor("logits"), "process reward logits", bsz, smax, labels);
-      float[][] present = new float[layers * 2][];
-      for (int l = 0; l < layers; l++) {
+      float[][] present = keepState ? new float[layers * 2][] : null;
+      for (int l = 0; keepState && l < layers; l++) {
         present[2 * l] = Batch.read(res.tensor("present." + l + ".key"), "present." + l + ".key", bsz, heads, total,
             headDim);
         present[2 * l + 1] = Batch.read(res.tensor("present." + l + ".value"), "present." + l + ".value", bsz, heads,

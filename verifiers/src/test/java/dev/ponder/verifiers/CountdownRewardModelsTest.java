@@ -115,4 +115,75 @@ class CountdownRewardModelsTest {
           p.counters().verifierTokens(), c.counters().verifierTokens());
     }
   }
+
+  @Test
+  void ormCachedScoresEqualThePlainOnesWithEachSharedPromptComputedOnce() throws IOException {
+    String alphabet = "\n *+-/0123456789:=abegmnrstuw"; // characters are tokens (see above)
+    List<VerifierInput> vs = vectors().stream().filter(in -> in.full().length() <= 100)
+        .filter(in -> in.full().chars().allMatch(ch -> alphabet.indexOf(ch) >= 0)).toList();
+    String shared = vs.get(0).prompt();
+    List<VerifierInput> inputs = new ArrayList<>();
+    for (int i = 0; i < 12; i++) { // best-of-N's shape: one prompt, many texts
+      inputs.add(VerifierInput.of(shared, vs.get(i).text()));
+    }
+    inputs.addAll(vs.subList(12, 16)); // other prompts
+    inputs.add(VerifierInput.of(shared, "")); // no text: scored whole
+    try (OnnxOutcomeReward plain = OnnxOutcomeReward.load(zoo("countdown/orm"));
+         OnnxOutcomeReward cached = OnnxOutcomeReward.load(zoo("countdown/orm-cached"))) {
+      assertThat(cached.cachesPrompts()).isTrue();
+      assertThat(plain.cachesPrompts()).isFalse();
+      SearchContext p = SearchContext.builder().build();
+      SearchContext c = SearchContext.builder().build();
+      double[] a = plain.score(inputs, p);
+      double[] b = cached.score(inputs, c);
+      for (int i = 0; i < a.length; i++) {
+        assertThat(b[i]).as(inputs.get(i).describe()).isCloseTo(a[i], within(1e-5));
+      }
+      long plainTokens = inputs.stream().mapToLong(in -> in.full().length()).sum();
+      java.util.Set<String> prompts = new java.util.HashSet<>();
+      long cachedTokens = 0;
+      for (VerifierInput in : inputs) {
+        cachedTokens += in.text().isEmpty() ? in.prompt().length() : in.text().length();
+        if (!in.text().isEmpty() && prompts.add(in.prompt())) {
+          cachedTokens += in.prompt().length();
+        }
+      }
+      assertThat(p.counters().verifierCalls()).isEqualTo(1);
+      assertThat(p.counters().verifierTokens()).isEqualTo(plainTokens);
+      assertThat(c.counters().verifierCalls()).isEqualTo(2);
+      assertThat(c.counters().verifierTokens()).isEqualTo(cachedTokens).isLessThan(plainTokens);
+    }
+  }
+
+  @Test
+  void ormCachedTreatsAnInputPastTheMaximumLengthAsThePlainExportDoes() throws IOException {
+    VerifierInput longOne = VerifierInput.of(vectors().get(0).prompt(), "1+2=3\n".repeat(30));
+    VerifierInput shortOne = vectors().get(0);
+    try (OnnxOutcomeReward plain = OnnxOutcomeReward.load(zoo("countdown/orm"));
+         OnnxOutcomeReward cached = OnnxOutcomeReward.load(zoo("countdown/orm-cached"));
+         OnnxOutcomeReward plainLast = OnnxOutcomeReward.builder(zoo("countdown/orm")).overflow(Overflow.KEEP_LAST).build();
+         OnnxOutcomeReward cachedLast = OnnxOutcomeReward.builder(zoo("countdown/orm-cached"))
+             .overflow(Overflow.KEEP_LAST).build()) {
+      SearchContext ctx = SearchContext.builder().build();
+      String expected = catchMessage(() -> plain.score(List.of(shortOne, longOne), ctx));
+      assertThat(expected).contains("more than the maximum length 128");
+      assertThat(catchMessage(() -> cached.score(List.of(shortOne, longOne), ctx))).isEqualTo(expected);
+      double[] a = plainLast.score(List.of(shortOne, longOne), ctx);
+      double[] b = cachedLast.score(List.of(shortOne, longOne), ctx);
+      assertThat(b[0]).isCloseTo(a[0], within(1e-5));
+      assertThat(b[1]).isCloseTo(a[1], within(1e-5));
+    }
+    assertThat(catchMessage(() -> OnnxOutcomeReward.builder(zoo("countdown/orm-cached")).padLeft().build()))
+        .startsWith("padLeft() applies to plain outcome reward exports; ").endsWith("has a KV cache, whose calls lay"
+            + " out their own padding");
+  }
+
+  private static String catchMessage(Runnable r) {
+    try {
+      r.run();
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("expected an IllegalArgumentException");
+  }
 }
