@@ -30,9 +30,9 @@ final class BatchForward {
   private final OnnxModel model;
   private final LmConfig config;
   private final FloatPool pool;
-  private LongBuffer ids = LongBuffer.allocate(0);
-  private LongBuffer mask = LongBuffer.allocate(0);
-  private LongBuffer positions = LongBuffer.allocate(0);
+  private final LongLease ids = new LongLease();
+  private final LongLease mask = new LongLease();
+  private final LongLease positions = new LongLease();
   private FloatPool.Lease logitsOut;
   private long gatheredRows;
   private long movedRows;
@@ -93,9 +93,9 @@ final class BatchForward {
     }
 
     int total = p + s;
-    ids = ensure(ids, b * s);
-    mask = ensure(mask, b * total);
-    positions = ensure(positions, b * s);
+    LongBuffer ids = this.ids.atLeast(b * s);
+    LongBuffer mask = this.mask.atLeast(b * total);
+    LongBuffer positions = this.positions.atLeast(b * s);
     for (int i = 0; i < b; i++) {
       LmHypothesis h = rows.get(i);
       int n = h.length - feedFrom[i];
@@ -291,11 +291,25 @@ final class BatchForward {
   private static final long[] EMPTY_MASK = new long[0];
   private static final FloatBuffer EMPTY = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()).asFloatBuffer();
 
-  private static LongBuffer ensure(LongBuffer buf, int n) {
-    if (buf.capacity() >= n) {
-      return buf;
+  /** A reusable int64 input buffer drawn from the pool (so it too comes off the model's shelf). */
+  private final class LongLease {
+    private FloatPool.Lease lease;
+    private LongBuffer longs = LongBuffer.allocate(0);
+
+    LongBuffer atLeast(int n) {
+      if (longs.capacity() < n) {
+        pool.release(lease);
+        lease = pool.acquire(Math.max(64, n * 2) * 2); // two floats' bytes per long
+        longs = lease.backing.duplicate().order(ByteOrder.nativeOrder()).asLongBuffer();
+      }
+      return longs;
     }
-    return ByteBuffer.allocateDirect(Math.max(64, n * 2) * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
+
+    void release() {
+      pool.release(lease);
+      lease = null;
+      longs = LongBuffer.allocate(0);
+    }
   }
 
   /** Rows copied into a new layout because the batch changed (fork, prune, reorder). */
@@ -316,5 +330,8 @@ final class BatchForward {
   void close() {
     pool.release(logitsOut);
     logitsOut = null;
+    ids.release();
+    mask.release();
+    positions.release();
   }
 }

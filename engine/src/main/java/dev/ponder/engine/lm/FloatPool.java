@@ -47,7 +47,8 @@ final class FloatPool {
       best = ByteBuffer.allocateDirect(bytes + bytes / 4 + 64).order(ByteOrder.nativeOrder());
       allocatedBytes += best.capacity();
     } else {
-      idle.remove(bestIndex);
+      idle.set(bestIndex, idle.get(idle.size() - 1)); // order does not matter: no shifting
+      idle.remove(idle.size() - 1);
     }
     FloatBuffer view = best.duplicate().order(ByteOrder.nativeOrder()).clear().limit(bytes).slice()
         .order(ByteOrder.nativeOrder()).asFloatBuffer();
@@ -55,9 +56,27 @@ final class FloatPool {
     return new Lease(best, view);
   }
 
+  /**
+   * Takes a buffer back. When the pool already holds {@link #MAX_IDLE} idle buffers it keeps the larger ones: a large
+   * buffer serves every smaller request, and a search's buffers only grow, so dropping the newest (largest) ones
+   * would make the next search on the shelf allocate again.
+   */
   void release(Lease lease) {
-    if (lease != null && idle.size() < MAX_IDLE) {
+    if (lease == null) {
+      return;
+    }
+    if (idle.size() < MAX_IDLE) {
       idle.add(lease.backing);
+      return;
+    }
+    int smallest = 0;
+    for (int i = 1; i < idle.size(); i++) {
+      if (idle.get(i).capacity() < idle.get(smallest).capacity()) {
+        smallest = i;
+      }
+    }
+    if (idle.get(smallest).capacity() < lease.backing.capacity()) {
+      idle.set(smallest, lease.backing);
     }
   }
 

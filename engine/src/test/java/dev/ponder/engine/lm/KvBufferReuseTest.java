@@ -77,4 +77,26 @@ class KvBufferReuseTest {
     assertThatThrownBy(() -> new BufferShelf(-1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxBytes must be >= 0, was -1");
   }
+
+  @Test
+  void aFullPoolKeepsItsLargestIdleBuffers() {
+    BufferShelf shelf = new BufferShelf(1L << 30);
+    FloatPool pool = new FloatPool(shelf);
+    List<FloatPool.Lease> small = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      small.add(pool.acquire(10 + i)); // 64 buffers, the smallest holds 10 floats
+    }
+    small.forEach(pool::release);
+    FloatPool.Lease big = pool.acquire(10_000);
+    FloatPool.Lease tiny = new FloatPool().acquire(1);
+    pool.release(big); // full: the large buffer takes the smallest one's place
+    pool.release(tiny); // full, and smaller than every idle buffer: dropped
+    pool.clear();
+    List<ByteBuffer> kept = shelf.takeAll();
+    assertThat(kept).hasSize(64);
+    assertThat(kept.get(0)).isSameAs(big.backing);
+    assertThat(kept).doesNotContain(tiny.backing, small.get(0).backing);
+    assertThat(pool.allocatedBytes()).isEqualTo(kept.stream().mapToLong(ByteBuffer::capacity).sum()
+        + small.get(0).backing.capacity());
+  }
 }
