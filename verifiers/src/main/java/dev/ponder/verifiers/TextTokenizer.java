@@ -1,7 +1,7 @@
 package dev.ponder.verifiers;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import dev.ponder.engine.onnx.Lifecycle;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,14 +13,20 @@ import java.util.Map;
  * A Hugging Face {@code tokenizer.json} through DJL, with truncation and padding off (DJL would otherwise cut at
  * 512 tokens silently): lengths are checked and cut here, by an explicit {@link Overflow} policy.
  * Thread-safe; {@link #close()} waits for encodes in flight.
+ *
+ * <p>Encoding reads only the ids (and the special-token mask when a cut needs it) through DJL's JNI binding:
+ * {@link HuggingFaceTokenizer#encode(String)} also builds every token's string and character span, which took
+ * most of a best-of-16 ORM call's Java time (async-profiler, 2026-12-02).
  */
 final class TextTokenizer implements AutoCloseable {
   private final HuggingFaceTokenizer tokenizer;
+  private final boolean addSpecialTokens;
   private final Path file;
   private final Lifecycle lifecycle;
 
-  private TextTokenizer(HuggingFaceTokenizer tokenizer, Path file) {
+  private TextTokenizer(HuggingFaceTokenizer tokenizer, boolean addSpecialTokens, Path file) {
     this.tokenizer = tokenizer;
+    this.addSpecialTokens = addSpecialTokens;
     this.file = file;
     this.lifecycle = new Lifecycle("tokenizer " + file);
   }
@@ -33,7 +39,7 @@ final class TextTokenizer implements AutoCloseable {
     }
     try {
       return new TextTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of("addSpecialTokens",
-          String.valueOf(addSpecialTokens), "truncation", "false", "padding", "false")), tokenizerJson);
+          String.valueOf(addSpecialTokens), "truncation", "false", "padding", "false")), addSpecialTokens, tokenizerJson);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("could not read tokenizer " + tokenizerJson.toAbsolutePath() + ": "
           + e.getMessage(), e);
@@ -47,11 +53,19 @@ final class TextTokenizer implements AutoCloseable {
 
   /** The ids of {@code text}, fitted to {@code maxLength} by {@code overflow}; none only when {@code mayBeEmpty}. */
   long[] encode(String text, int maxLength, Overflow overflow, String verifier, boolean mayBeEmpty) {
-    Encoding enc;
+    long[] ids;
+    long[] special = null;
     try (Lifecycle.Guard entered = lifecycle.enter()) {
-      enc = tokenizer.encode(text);
+      long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, addSpecialTokens);
+      try {
+        ids = TokenizersLibrary.LIB.getTokenIds(encoding);
+        if (ids.length > maxLength) {
+          special = TokenizersLibrary.LIB.getSpecialTokenMask(encoding);
+        }
+      } finally {
+        TokenizersLibrary.LIB.deleteEncoding(encoding);
+      }
     }
-    long[] ids = enc.getIds();
     if (ids.length == 0 && !mayBeEmpty) {
       throw new IllegalArgumentException("verifier '" + verifier + "': the input " + VerifierInput.quote(text)
           + " encodes to no tokens; a reward model needs at least one");
@@ -59,7 +73,7 @@ final class TextTokenizer implements AutoCloseable {
     if (ids.length <= maxLength) {
       return ids;
     }
-    return fit(ids, enc.getSpecialTokenMask(), maxLength, overflow, () -> "verifier '" + verifier + "': the input "
+    return fit(ids, special, maxLength, overflow, () -> "verifier '" + verifier + "': the input "
         + VerifierInput.quote(text) + " is " + ids.length + " tokens, more than the maximum length " + maxLength
         + "; shorten the input, raise maxLength (up to the model's positions), or choose Overflow.KEEP_FIRST or"
         + " Overflow.KEEP_LAST");
