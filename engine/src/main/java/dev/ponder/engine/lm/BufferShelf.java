@@ -15,6 +15,7 @@ final class BufferShelf {
   private final long maxBytes;
   private final List<ByteBuffer> idle = new ArrayList<>();
   private long bytes;
+  private boolean closed;
 
   BufferShelf(long maxBytes) {
     if (maxBytes < 0) {
@@ -33,6 +34,9 @@ final class BufferShelf {
 
   /** Puts buffers back, largest first, until the shelf holds {@code maxBytes}; the rest go to the collector. */
   synchronized void putBack(List<ByteBuffer> buffers) {
+    if (closed) {
+      return; // the model is closed: a process that outlived it keeps nothing alive through the shelf
+    }
     List<ByteBuffer> sorted = new ArrayList<>(buffers);
     sorted.sort((a, b) -> Integer.compare(b.capacity(), a.capacity()));
     for (ByteBuffer b : sorted) {
@@ -50,5 +54,11 @@ final class BufferShelf {
   synchronized void clear() {
     idle.clear();
     bytes = 0;
+  }
+
+  /** Empties the shelf for good: later {@link #putBack} calls keep nothing. */
+  synchronized void close() {
+    clear();
+    closed = true;
   }
 }

@@ -183,6 +183,6 @@ public final class LanguageModel implements AutoCloseable {
   public void close() {
     session.close();
     tokenizer.close();
-    shelf.clear();
+    shelf.close();
   }
 }

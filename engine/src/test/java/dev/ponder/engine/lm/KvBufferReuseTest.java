@@ -74,6 +74,9 @@ class KvBufferReuseTest {
     assertThat(taken).extracting(ByteBuffer::capacity).containsExactly(60, 30);
     assertThat(shelf.bytes()).isZero();
     assertThat(shelf.takeAll()).isEmpty();
+    shelf.close();
+    shelf.putBack(List.of(ByteBuffer.allocateDirect(10)));
+    assertThat(shelf.bytes()).as("a closed shelf keeps nothing").isZero();
     assertThatThrownBy(() -> new BufferShelf(-1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxBytes must be >= 0, was -1");
   }
