@@ -24,11 +24,14 @@ final class BufferShelf {
     this.maxBytes = maxBytes;
   }
 
-  /** Hands every buffer on the shelf to the caller and empties it. */
-  synchronized List<ByteBuffer> takeAll() {
-    List<ByteBuffer> out = new ArrayList<>(idle);
-    idle.clear();
-    bytes = 0;
+  /** Hands the caller the {@code max} largest buffers on the shelf, largest first; the rest stay for others. */
+  synchronized List<ByteBuffer> take(int max) {
+    idle.sort((a, b) -> Integer.compare(b.capacity(), a.capacity()));
+    List<ByteBuffer> out = new ArrayList<>(idle.subList(0, Math.min(max, idle.size())));
+    idle.subList(0, out.size()).clear();
+    for (ByteBuffer b : out) {
+      bytes -= b.capacity();
+    }
     return out;
   }
 

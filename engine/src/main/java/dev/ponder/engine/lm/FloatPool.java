@@ -26,8 +26,7 @@ final class FloatPool {
 
   FloatPool(BufferShelf shelf) {
     this.shelf = shelf;
-    List<ByteBuffer> start = shelf.takeAll();
-    idle.addAll(start.subList(0, Math.min(start.size(), MAX_IDLE)));
+    idle.addAll(shelf.take(MAX_IDLE));
   }
 
   /** A buffer of exactly {@code floats} elements, position 0, limit = floats. Contents are unspecified. */
