@@ -83,6 +83,17 @@ public final class SearchContext {
     return budgetExceededBy();
   }
 
+  /**
+   * Whether the search must stop at once, even part-way through a list it is scoring: cancelled, interrupted or
+   * past its deadline; {@code null} to go on. Spending limits (tokens, calls) are not checked here: a list already
+   * being scored is finished. Scorers that work input by input check this between inputs and leave the rest NaN
+   * (the searches rank NaN last), so that a slow scorer overshoots a deadline by at most one input.
+   */
+  public StopReason stopNow() {
+    StopReason why = stopReason();
+    return why instanceof StopReason.LimitReached limit && limit.limit() != Budget.Limit.WALL_TIME ? null : why;
+  }
+
   public SearchStats stats() {
     return counters.snapshot(elapsedNanos());
   }
