@@ -3,9 +3,10 @@ package dev.ponder.bench;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.StepBoundary;
 import dev.ponder.engine.onnx.ModelOptions;
-import dev.ponder.samplers.LmSearchBuilder;
+import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.Potential;
 import dev.ponder.samplers.Resampling;
 import dev.ponder.samplers.Search;
@@ -78,10 +79,10 @@ final class CountdownSearches implements AutoCloseable {
    * A configured search; {@code n} is the budget: samples (bon), beams (beam), particles or beam width (step-beam,
    * dvts, smc) or simulations (mcts); greedy and sample ignore it.
    */
-  LmSearchBuilder<?> builder(String algorithm, int n, long seed) {
+  ProcessSearch<LmHypothesis, ?> builder(String algorithm, int n, long seed) {
     Decoding decoding = Decoding.sampling().withMaxNewTokens(policy.defaultMaxNewTokens());
     Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n"));
-    LmSearchBuilder<?> b = switch (algorithm) {
+    ProcessSearch<LmHypothesis, ?> b = switch (algorithm) {
       case "greedy" -> Search.sample(policy).samples(1).decoding(decoding.withTemperature(0));
       case "sample" -> Search.sample(policy).samples(1).decoding(decoding);
       case "bon" -> Search.bestOfN(policy, orm().asOutcomeScorer()).n(n).decoding(decoding);
