@@ -37,11 +37,50 @@ final class BatchForward {
   private long gatheredRows;
   private long movedRows;
   private long reusedCalls;
+  private final long memoryLimit;
 
-  BatchForward(OnnxModel model, LmConfig config, FloatPool pool) {
+  BatchForward(OnnxModel model, LmConfig config, FloatPool pool, long memoryLimit) {
     this.model = model;
     this.config = config;
     this.pool = pool;
+    this.memoryLimit = memoryLimit;
+  }
+
+  /**
+   * Bytes one call for {@code b} rows works on: the past KV it reads ({@code p} positions) and the present KV it
+   * writes ({@code p + s}), every layer's keys and values, plus the logits of its {@code s} new positions and each
+   * row's next-token logits.
+   */
+  static long callBytes(LmConfig config, long b, long p, long s) {
+    long kvPerPosition = 2L * config.layers() * config.kvHeads() * config.headDim() * Float.BYTES;
+    long kv = config.hasCache() ? b * kvPerPosition * (p + p + s) : 0;
+    return kv + b * (s + 1) * config.vocab() * Float.BYTES;
+  }
+
+  /** Fails before allocating when the call would need more than the model's batch memory limit. */
+  private void checkMemory(int b, int p, int s) {
+    long needed = callBytes(config, b, p, s);
+    long largest = Float.BYTES * Math.max((long) b * config.kvHeads() * (p + s) * config.headDim(),
+        (long) b * s * config.vocab());
+    if (needed <= memoryLimit && largest <= MAX_BUFFER_BYTES) {
+      return;
+    }
+    long perRow = callBytes(config, 1, p, s);
+    long fit = Math.min(memoryLimit / perRow, MAX_BUFFER_BYTES / Math.max(1, largest / b));
+    throw new IllegalStateException("a model call for " + b + " rows at " + (p + s) + " positions (" + p + " cached + "
+        + s + " new) needs " + mib(needed) + " of direct memory for KV cache and logits (" + mib(perRow)
+        + " a row), more than this model's batch memory limit of " + mib(memoryLimit) + " (" + memoryLimit
+        + " bytes)" + (largest > MAX_BUFFER_BYTES ? " or one direct buffer can hold" : "") + ". Fit it: run at most "
+        + fit + " rows per call (LmProcess.maxBatchRows), search with fewer"
+        + " hypotheses, raise the JVM's -XX:MaxDirectMemorySize (default: the heap size, -Xmx; the default limit is"
+        + " 3/4 of it), or set ModelOptions.withBatchMemoryLimit(bytes)");
+  }
+
+  /** The largest buffer a pool lease may need: its headroom (a quarter) must still fit a ByteBuffer's int capacity. */
+  private static final long MAX_BUFFER_BYTES = (Integer.MAX_VALUE - 64L) / 5 * 4;
+
+  private static String mib(long bytes) {
+    return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
   }
 
   /**
@@ -69,6 +108,7 @@ final class BatchForward {
     KvBlock source = sharedSource(rows);
     int p = config.hasCache() ? pastLength(rows, source) : 0;
     int v = config.vocab();
+    checkMemory(b, p, s);
     FloatPool.Lease[] pastKeys = new FloatPool.Lease[config.layers()];
     FloatPool.Lease[] pastValues = new FloatPool.Lease[config.layers()];
     boolean gathered = false;

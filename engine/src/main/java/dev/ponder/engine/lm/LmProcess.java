@@ -38,7 +38,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     this.prompt = prompt;
     this.decoding = decoding;
     this.pool = new FloatPool(model.shelf());
-    this.forward = new BatchForward(model.session(), model.config(), pool);
+    this.forward = new BatchForward(model.session(), model.config(), pool, model.batchMemoryLimit());
     this.sampler = new TokenSampler(model.config().vocab());
   }
 
@@ -455,6 +455,10 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     if (closed) {
       throw new IllegalStateException("this process is closed");
     }
+    if (model.isFreed()) {
+      throw new IllegalStateException("language model " + model.name() + " was closed while this process was open"
+          + " (its close() waited " + model.options().closeTimeout() + " for it); close processes before their model");
+    }
   }
 
   @Override
@@ -463,11 +467,15 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       return;
     }
     closed = true;
-    for (KvBlock b : blocks) {
-      b.free(pool);
+    try {
+      for (KvBlock b : blocks) {
+        b.free(pool);
+      }
+      blocks.clear();
+      forward.close();
+      pool.clear();
+    } finally {
+      model.processClosed();
     }
-    blocks.clear();
-    forward.close();
-    pool.clear();
   }
 }

@@ -1,0 +1,99 @@
+package dev.ponder.engine.lm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ponder.engine.onnx.ModelContractException;
+import dev.ponder.engine.testing.Zoo;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * config.json is checked against the graph at load: tiny-gpt2's graph has 30 logits per position and a 64-row
+ * position table (g.t.wpe.weight), and that is what the model uses whatever its config claims.
+ */
+class ConfigCrossCheckTest {
+
+  @Test
+  void theZooLoadsWithTheGraphsOwnVocabularyAndPositions() {
+    try (LanguageModel lm = LanguageModel.load(Zoo.model("tiny-gpt2"))) {
+      assertThat(lm.vocabSize()).isEqualTo(30);
+      assertThat(lm.config().maxPositions()).isEqualTo(64);
+    }
+    try (LanguageModel lm = LanguageModel.load(Zoo.model("countdown/policy"))) {
+      assertThat(lm.vocabSize()).isEqualTo(30);
+      assertThat(lm.config().maxPositions()).isEqualTo(128);
+    }
+  }
+
+  @Test
+  void aMissingPositionCountIsReadFromThePositionTableSoLongPromptsAreStillRefused(@TempDir Path dir) {
+    Exports.copy("tiny-gpt2", dir);
+    Exports.editJson(dir, "config.json", c -> c.remove("n_positions"));
+    try (LanguageModel lm = LanguageModel.load(dir)) {
+      assertThat(lm.config().maxPositions()).isEqualTo(64);
+      int[] prompt = new int[64];
+      Arrays.fill(prompt, 8);
+      assertThatThrownBy(() -> lm.process(prompt, Decoding.greedy()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("the prompt has 64 tokens; this model handles at most 64 positions in all");
+      try (LmProcess p = lm.process(Arrays.copyOf(prompt, 63), Decoding.greedy())) {
+        assertThat(p.promptLength()).isEqualTo(63);
+      }
+    }
+  }
+
+  @Test
+  void aPositionCountLargerThanThePositionTableIsAnErrorNamingBoth(@TempDir Path dir) {
+    Exports.copy("tiny-gpt2", dir);
+    Exports.editJson(dir, "config.json", c -> c.put("n_positions", 1000));
+    assertThatThrownBy(() -> LanguageModel.load(dir))
+        .isInstanceOf(ModelContractException.class)
+        .hasMessageContaining("config.json says n_positions 1000 but the graph's position table"
+            + " 'g.t.wpe.weight' [64, 32] holds 64 positions")
+        .hasMessageContaining("set n_positions to 64 or remove it");
+  }
+
+  @Test
+  void aNonNumericPositionCountIsAnError(@TempDir Path dir) {
+    Exports.copy("tiny-gpt2", dir);
+    Exports.editJson(dir, "config.json", c -> c.put("n_positions", "sixty-four"));
+    assertThatThrownBy(() -> LanguageModel.load(dir))
+        .isInstanceOf(ModelContractException.class)
+        .hasMessageEndingWith("config.json: n_positions must be a positive integer, was \"sixty-four\"");
+  }
+
+  @Test
+  void aVocabularySizeThatDisagreesWithTheLogitsIsAnErrorNamingBoth(@TempDir Path dir) {
+    Exports.copy("tiny-gpt2", dir);
+    Exports.editJson(dir, "config.json", c -> c.put("vocab_size", 50257));
+    assertThatThrownBy(() -> LanguageModel.load(dir))
+        .isInstanceOf(ModelContractException.class)
+        .hasMessageContaining("config.json says vocab_size 50257 but the graph's 'logits' output [-1, -1, 30] has 30");
+  }
+
+  @Test
+  void anEndOfSequenceIdOutsideTheGraphsVocabularyIsAnError(@TempDir Path dir) {
+    Exports.copy("tiny-gpt2", dir);
+    Exports.editJson(dir, "generation_config.json", c -> c.put("eos_token_id", 30));
+    assertThatThrownBy(() -> LanguageModel.load(dir))
+        .isInstanceOf(ModelContractException.class)
+        .hasMessageEndingWith("generation_config.json: eos_token_id 30 is not a token id of this model; expected"
+            + " integers in [0, 30) (the vocabulary of its graph)");
+    Exports.editJson(dir, "generation_config.json", c -> c.putArray("eos_token_id").add(0).add(-1));
+    assertThatThrownBy(() -> LanguageModel.load(dir))
+        .hasMessageContaining("eos_token_id [0,-1] is not a token id of this model");
+  }
+
+  @Test
+  void aTokenClassificationRewardModelIsRejectedAsAPolicy() {
+    assertThatThrownBy(() -> LanguageModel.load(Zoo.model("countdown/prm")))
+        .isInstanceOf(ModelContractException.class)
+        .hasMessageContaining("is a classification model, not a language model: config.json names"
+            + " GPT2ForTokenClassification, and its 'logits' output has 1 value(s) per position (1 label(s) in"
+            + " id2label) where a language model has one per vocabulary token (vocab_size 30)")
+        .hasMessageContaining("as a process reward model (verifiers: OnnxProcessReward)");
+  }
+}
