@@ -37,6 +37,8 @@ public final class LmTokenizer implements AutoCloseable {
   private final long unknownId;
   private final boolean splitsOnWhitespace;
   private final Lifecycle lifecycle;
+  /** Characters already encoded alone: whether each gave a known token. */
+  private final java.util.concurrent.ConcurrentHashMap<Integer, Boolean> probed = new java.util.concurrent.ConcurrentHashMap<>();
 
   private LmTokenizer(HuggingFaceTokenizer tokenizer, String name, boolean addSpecialTokens, JsonNode json) {
     this.tokenizer = tokenizer;
@@ -105,30 +107,35 @@ public final class LmTokenizer implements AutoCloseable {
     return out;
   }
 
-  /** Fails when a character of {@code text} is covered by no token, or only by the unknown token. */
+  /**
+   * Fails when a character of {@code text} is covered by no token, or only by the unknown token. The spans are a
+   * quick test only (a BPE model that drops a character shifts the spans of the tokens after it), so when they
+   * show a gap or the unknown token, each distinct character is encoded alone to find the ones the tokenizer
+   * cannot encode.
+   */
   private void checkEncodable(String text, long[] ids, long[] special, CharSpan[] spans) {
     int[] codePoints = text.codePoints().toArray();
     boolean[] covered = new boolean[codePoints.length];
-    boolean[] unknown = new boolean[codePoints.length];
+    boolean suspect = false;
     for (int t = 0; t < ids.length; t++) {
-      CharSpan span = spans[t];
-      if (special[t] == 1 && ids[t] != unknownId || span == null) {
+      suspect |= ids[t] == unknownId;
+      if (special[t] == 1 || spans[t] == null) {
         continue;
       }
-      for (int c = Math.max(0, span.getStart()); c < Math.min(codePoints.length, span.getEnd()); c++) {
-        if (ids[t] == unknownId) {
-          unknown[c] = true;
-        } else {
-          covered[c] = true;
-        }
+      for (int c = Math.max(0, spans[t].getStart()); c < Math.min(codePoints.length, spans[t].getEnd()); c++) {
+        covered[c] = true;
       }
+    }
+    for (int c = 0; c < codePoints.length && !suspect; c++) {
+      suspect = !covered[c] && !(splitsOnWhitespace && Character.isWhitespace(codePoints[c]));
+    }
+    if (!suspect) {
+      return;
     }
     List<String> bad = new ArrayList<>();
     int utf16 = 0;
-    for (int c = 0; c < codePoints.length; c++) {
-      int cp = codePoints[c];
-      boolean dropped = !covered[c] && !(splitsOnWhitespace && Character.isWhitespace(cp));
-      if (dropped || unknown[c] && !covered[c]) {
+    for (int cp : codePoints) {
+      if (!(splitsOnWhitespace && Character.isWhitespace(cp)) && !encodesAlone(cp)) {
         bad.add(String.format("'%s' (U+%04X) at %d", new String(Character.toChars(cp)), cp, utf16));
       }
       utf16 += Character.charCount(cp);
@@ -140,6 +147,28 @@ public final class LmTokenizer implements AutoCloseable {
           + "; they are not in its vocabulary (and it has no byte fallback), so the model would never see them."
           + " Remove or replace them.");
     }
+  }
+
+  /** Whether the character alone encodes to some token other than the unknown token. */
+  private boolean encodesAlone(int codePoint) {
+    Boolean known = probed.get(codePoint);
+    if (known != null) {
+      return known;
+    }
+    long[] ids;
+    try (Lifecycle.Guard entered = lifecycle.enter()) {
+      long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), new String(Character.toChars(codePoint)), false);
+      try {
+        ids = TokenizersLibrary.LIB.getTokenIds(encoding);
+      } finally {
+        TokenizersLibrary.LIB.deleteEncoding(encoding);
+      }
+    }
+    boolean ok = java.util.Arrays.stream(ids).anyMatch(id -> id != unknownId);
+    if (probed.size() < 4096) {
+      probed.put(codePoint, ok);
+    }
+    return ok;
   }
 
   /** The unknown token's id, or -1 when the model has none. */
