@@ -114,7 +114,7 @@ public final class ModelSource {
   /** Where {@code fileName} comes from, for messages: a path, a {@code classpath:} name or a URL. */
   public String describe(String fileName) {
     return directory != null ? directory.resolve(fileName).toAbsolutePath().toString()
-        : description + (description.endsWith("/") ? "" : "/") + fileName;
+        : description + (description.endsWith("/") || description.endsWith(":") ? "" : "/") + fileName;
   }
 
   /** Whether the source has the file. */
