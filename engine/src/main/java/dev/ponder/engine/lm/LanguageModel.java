@@ -133,6 +133,9 @@ public final class LanguageModel implements AutoCloseable {
   /** A new decoding process over one prompt; close it when the search is done. */
   public LmProcess process(String prompt, Decoding decoding) {
     Objects.requireNonNull(prompt, "prompt");
+    synchronized (processes) {
+      requireNotClosing();
+    }
     return process(encode(prompt), decoding);
   }
 
@@ -152,9 +155,7 @@ public final class LanguageModel implements AutoCloseable {
       }
     }
     synchronized (processes) {
-      if (closing) {
-        throw new IllegalStateException("language model " + source + " is closed: it starts no new process");
-      }
+      requireNotClosing();
       openProcesses++;
     }
     try {
@@ -162,6 +163,12 @@ public final class LanguageModel implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       processClosed();
       throw e;
+    }
+  }
+
+  private void requireNotClosing() {
+    if (closing) {
+      throw new IllegalStateException("language model " + source + " is closed: it starts no new process");
     }
   }
 
