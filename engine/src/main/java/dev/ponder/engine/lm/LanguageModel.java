@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory: between searches the model keeps the KV buffers the last closed process used, up to
  * {@value #IDLE_KV_BYTES} bytes of direct memory, and the next process starts with them; so a service that runs
- * one search after another allocates no native memory per search. {@link #close()} lets them go. One batched model
+ * one search after another allocates no native memory per search. {@link #close()} hands them to the next model
+ * loaded in this JVM (at most {@value #IDLE_KV_BYTES} bytes wait for it), so loading and closing models does not
+ * leave each model's buffers to the garbage collector. One batched model
  * call may work on at most {@link ModelOptions#batchMemoryLimit()} bytes of KV cache and logits; a wider call fails
  * before allocating, with the numbers and the ways to fit.
  *
@@ -77,6 +79,7 @@ public final class LanguageModel implements AutoCloseable {
     this.config = config;
     this.options = options;
     this.batchMemoryLimit = options.batchMemoryLimit();
+    shelf.putBack(BufferShelf.SPARE.take(Integer.MAX_VALUE)); // a closed model's idle buffers, if any
     this.tokenTexts = new String[config.vocab()];
     int[] one = new int[1];
     for (int i = 0; i < tokenTexts.length; i++) {
