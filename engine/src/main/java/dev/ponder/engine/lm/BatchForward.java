@@ -69,8 +69,8 @@ final class BatchForward {
     long fit = Math.min(memoryLimit / perRow, MAX_BUFFER_BYTES / Math.max(1, largest / b));
     throw new IllegalStateException("a model call for " + b + " rows at " + (p + s) + " positions (" + p + " cached + "
         + s + " new) needs " + mib(needed) + " of direct memory for KV cache and logits (" + mib(perRow)
-        + " a row), more than this model's batch memory limit of " + mib(memoryLimit) + " (" + memoryLimit
-        + " bytes)" + (largest > MAX_BUFFER_BYTES ? " or one direct buffer can hold" : "") + ". Fit it: run at most "
+        + " a row), more than this model's batch memory limit of " + mib(memoryLimit)
+        + (largest > MAX_BUFFER_BYTES ? " or one direct buffer can hold" : "") + ". Fit it: run at most "
         + fit + " rows per call (LmProcess.maxBatchRows), search with fewer"
         + " hypotheses, raise the JVM's -XX:MaxDirectMemorySize (default: the heap size, -Xmx; the default limit is"
         + " 3/4 of it), or set ModelOptions.withBatchMemoryLimit(bytes)");
@@ -80,7 +80,7 @@ final class BatchForward {
   private static final long MAX_BUFFER_BYTES = (Integer.MAX_VALUE - 64L) / 5 * 4;
 
   private static String mib(long bytes) {
-    return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    return String.format(java.util.Locale.ROOT, "%d bytes (%.1f MiB)", bytes, bytes / 1048576.0);
   }
 
   /**

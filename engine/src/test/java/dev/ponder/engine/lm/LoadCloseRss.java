@@ -3,6 +3,8 @@ package dev.ponder.engine.lm;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.onnx.ModelOptions;
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,8 +26,9 @@ public final class LoadCloseRss {
     int every = args.length > 2 ? Integer.parseInt(args[2]) : 100;
     boolean search = args.length <= 3 || args[3].equals("search");
     ModelOptions options = ModelOptions.cpu().withThreads(1, 1);
-    System.out.printf("cycle rss_mb (model %s, %s per cycle)%n", dir, search ? "load + 4-sample search + close" : "load + close");
-    System.out.printf("%d %.1f%n", 0, rssMb());
+    System.out.printf("cycle rss_mb heap_committed_mb direct_mb (model %s, %s per cycle)%n", dir,
+        search ? "load + 4-sample search + close" : "load + close");
+    report(0);
     for (int i = 1; i <= cycles; i++) {
       try (LanguageModel lm = LanguageModel.load(dir, options)) {
         if (search) {
@@ -39,9 +42,16 @@ public final class LoadCloseRss {
         }
       }
       if (i % every == 0) {
-        System.out.printf("%d %.1f%n", i, rssMb());
+        report(i);
       }
     }
+  }
+
+  private static void report(int cycle) throws IOException {
+    double direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+        .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum() / 1048576.0;
+    System.out.printf("%d %.1f %.1f %.1f%n", cycle, rssMb(),
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1048576.0, direct);
   }
 
   private static double rssMb() throws IOException {
