@@ -223,6 +223,16 @@ public final class LanguageModel implements AutoCloseable {
     return tokenizer;
   }
 
+  /**
+   * The directory the model was loaded from.
+   *
+   * @throws IllegalStateException when it was loaded from another kind of {@link ModelSource}
+   */
+  public Path directory() {
+    return source.directory().orElseThrow(() -> new IllegalStateException("language model " + source
+        + " was not loaded from a directory; see source()"));
+  }
+
   /** Where the model was loaded from. */
   public ModelSource source() {
     return source;
