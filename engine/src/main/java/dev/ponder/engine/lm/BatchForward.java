@@ -70,9 +70,9 @@ final class BatchForward {
     throw new IllegalStateException("a model call for " + b + " rows at " + (p + s) + " positions (" + p + " cached + "
         + s + " new) needs " + mib(needed) + " of direct memory for KV cache and logits (" + mib(perRow)
         + " a row), more than this model's batch memory limit of " + mib(memoryLimit)
-        + (largest > MAX_BUFFER_BYTES ? " or one direct buffer can hold" : "") + ". Fit it: run at most "
-        + fit + " rows per call (LmProcess.maxBatchRows), search with fewer"
-        + " hypotheses, raise the JVM's -XX:MaxDirectMemorySize (default: the heap size, -Xmx; the default limit is"
+        + (largest > MAX_BUFFER_BYTES ? " or one direct buffer can hold" : "") + ". Fit it: search with"
+        + " fewer hypotheses, run at most " + fit + " rows per call (LmProcess.maxBatchRows; every row's KV cache"
+        + " still stays in memory between calls), raise the JVM's -XX:MaxDirectMemorySize (default: the heap size, -Xmx; the default limit is"
         + " 3/4 of it), or set ModelOptions.withBatchMemoryLimit(bytes)");
   }
 

@@ -45,8 +45,9 @@ class BatchMemoryTest {
             .isInstanceOf(IllegalStateException.class)
             .hasMessage("a model call for 101 rows at 8 positions (7 cached + 1 new) needs 799920 bytes (0.8 MiB) of"
                 + " direct memory for KV cache and logits (7920 bytes (0.0 MiB) a row), more than this model's batch"
-                + " memory limit of 792000 bytes (0.8 MiB). Fit it: run at most 100 rows per call"
-                + " (LmProcess.maxBatchRows), search with fewer hypotheses, raise the JVM's -XX:MaxDirectMemorySize"
+                + " memory limit of 792000 bytes (0.8 MiB). Fit it: search with fewer hypotheses, run at most 100 rows"
+                + " per call (LmProcess.maxBatchRows; every row's KV cache still stays in memory between calls), raise"
+                + " the JVM's -XX:MaxDirectMemorySize"
                 + " (default: the heap size, -Xmx; the default limit is 3/4 of it), or set"
                 + " ModelOptions.withBatchMemoryLimit(bytes)");
         assertThat(p.allocatedBytes()).as("only the prompt's call allocated").isEqualTo(promptOnly);
