@@ -33,8 +33,8 @@ record LmConfig(int layers, int kvHeads, int headDim, int vocab, int maxPosition
   private static final List<String> EMBEDDINGS = List.of("wte.weight", "embed_tokens.weight", "embed_in.weight",
       "word_embeddings.weight");
   /** Learned position tables, by the last parts of their names, and how many rows are not positions (OPT: 2). */
-  private static final Map<String, Integer> POSITION_TABLES = Map.of("wpe.weight", 0,
-      "decoder.embed_positions.weight", 2);
+  private static final List<Map.Entry<String, Integer>> POSITION_TABLES = List.of(Map.entry("wpe.weight", 0),
+      Map.entry("decoder.embed_positions.weight", 2));
 
   /**
    * Reads and cross-checks an export: the graph's own shapes win, and a {@code config.json} or
@@ -180,7 +180,7 @@ record LmConfig(int layers, int kvHeads, int headDim, int vocab, int maxPosition
     }
     for (String name : model.initializerNames()) {
       Optional<long[]> shape = model.initializerShape(name);
-      Optional<Map.Entry<String, Integer>> table = POSITION_TABLES.entrySet().stream()
+      Optional<Map.Entry<String, Integer>> table = POSITION_TABLES.stream()
           .filter(t -> named(name, t.getKey())).findFirst();
       if (table.isPresent() && shape.get().length == 2) {
         int rows = Math.toIntExact(shape.get()[0]) - table.get().getValue();
@@ -204,7 +204,7 @@ record LmConfig(int layers, int kvHeads, int headDim, int vocab, int maxPosition
     }
     throw new ModelContractException("cannot tell how many positions " + model.file() + " handles: " + configName
         + " has no n_positions or max_position_embeddings, and the graph has neither a learned position table (named *"
-        + POSITION_TABLES.keySet() + ") nor a rotary cos cache; add max_position_embeddings to " + configName);
+        + POSITION_TABLES.stream().map(Map.Entry::getKey).toList() + ") nor a rotary cos cache; add max_position_embeddings to " + configName);
   }
 
   /** Whether an initializer's name is {@code suffix} or ends with {@code .suffix}. */

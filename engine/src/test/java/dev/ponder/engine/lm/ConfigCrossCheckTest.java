@@ -87,6 +87,53 @@ class ConfigCrossCheckTest {
         .hasMessageContaining("eos_token_id [0,-1] is not a token id of this model");
   }
 
+  /** A directory with a TinyOnnx graph, tiny-gpt2's tokenizer, eos 0 and the given config.json entries. */
+  private static Path tiny(Path dir, TinyOnnx graph, String configJson) throws java.io.IOException {
+    java.nio.file.Files.write(dir.resolve("model.onnx"), graph.bytes());
+    java.nio.file.Files.copy(Zoo.model("tiny-gpt2/tokenizer.json"), dir.resolve("tokenizer.json"));
+    java.nio.file.Files.writeString(dir.resolve("config.json"), configJson);
+    java.nio.file.Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": 0}");
+    return dir;
+  }
+
+  @Test
+  void aSymbolicLogitsAxisTakesTheVocabularyFromTheEmbeddingTable(@TempDir Path dir) throws Exception {
+    TinyOnnx graph = TinyOnnx.decoder("model.embed_tokens.weight", 12, false);
+    tiny(dir, graph, "{\"max_position_embeddings\": 16}");
+    try (LanguageModel lm = LanguageModel.load(dir)) {
+      assertThat(lm.vocabSize()).isEqualTo(12);
+      assertThat(lm.config().maxPositions()).as("a rotary-style model: the config is all there is").isEqualTo(16);
+      assertThat(lm.hasKvCache()).isFalse();
+    }
+    java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"vocab_size\": 13, \"max_position_embeddings\": 16}");
+    assertThatThrownBy(() -> LanguageModel.load(dir))
+        .isInstanceOf(ModelContractException.class)
+        .hasMessageContaining("config.json says vocab_size 13 but the graph's embedding table"
+            + " 'model.embed_tokens.weight' [12, 12] has 12 rows");
+  }
+
+  @Test
+  void aModelThatTellsNoPositionCountIsRefusedAtLoadNotInsideTheRuntime(@TempDir Path dir) throws Exception {
+    tiny(dir, TinyOnnx.decoder("model.embed_tokens.weight", 12, true), "{\"vocab_size\": 12}");
+    assertThatThrownBy(() -> LanguageModel.load(dir))
+        .isInstanceOf(ModelContractException.class)
+        .hasMessageContaining("config.json has no n_positions or max_position_embeddings, and the graph has"
+            + " neither a learned position table (named *[wpe.weight, decoder.embed_positions.weight]) nor a rotary"
+            + " cos cache; add max_position_embeddings to");
+  }
+
+  @Test
+  void positionsComeFromAPositionTableOrARotaryCache(@TempDir Path a, @TempDir Path b) throws Exception {
+    tiny(a, TinyOnnx.decoder("wte.weight", 12, true).initializer("h.wpe.weight", 20, 12), "{}");
+    try (LanguageModel lm = LanguageModel.load(a)) {
+      assertThat(lm.config().maxPositions()).isEqualTo(20);
+    }
+    tiny(b, TinyOnnx.decoder("wte.weight", 12, true).initializer("model.rotary_emb.cos_cached", 24, 4), "{}");
+    try (LanguageModel lm = LanguageModel.load(b)) {
+      assertThat(lm.config().maxPositions()).isEqualTo(24);
+    }
+  }
+
   @Test
   void aTokenClassificationRewardModelIsRejectedAsAPolicy() {
     assertThatThrownBy(() -> LanguageModel.load(Zoo.model("countdown/prm")))
