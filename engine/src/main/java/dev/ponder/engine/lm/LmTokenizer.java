@@ -216,6 +216,11 @@ public final class LmTokenizer implements AutoCloseable {
     return name;
   }
 
+  /** Whether {@link #close()} has been called (the native tokenizer is then freed, or about to be). */
+  public boolean isClosed() {
+    return lifecycle.isClosed();
+  }
+
   @Override
   public void close() {
     lifecycle.close(tokenizer::close);

@@ -32,6 +32,7 @@ class LoadCloseCycleTest {
         allocated.add(p.allocatedBytes());
       }
       assertThat(lm.session().isClosed()).isTrue();
+      assertThat(lm.tokenizer().isClosed()).isTrue();
       assertThat(lm.session().ledger().stillOpen()).isZero();
       assertThat(lm.openProcesses()).isZero();
       assertThat(lm.shelf().bytes()).as("a closed model holds no buffers").isZero();
