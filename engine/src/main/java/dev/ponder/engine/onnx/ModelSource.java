@@ -3,7 +3,6 @@ package dev.ponder.engine.onnx;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -115,24 +114,6 @@ public final class ModelSource {
   public String describe(String fileName) {
     return directory != null ? directory.resolve(fileName).toAbsolutePath().toString()
         : description + (description.endsWith("/") || description.endsWith(":") ? "" : "/") + fileName;
-  }
-
-  /** Whether the source has the file. */
-  public boolean has(String fileName) {
-    try (InputStream in = opener.open(fileName)) {
-      return in != null;
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not open " + describe(fileName) + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * The bytes of a file.
-   *
-   * @throws IllegalArgumentException when the source has no such file or it cannot be read
-   */
-  public byte[] read(String fileName) {
-    return readIfPresent(fileName).orElseThrow(() -> new IllegalArgumentException("missing " + describe(fileName)));
   }
 
   /** The bytes of a file, or empty when the source has no such file. */
