@@ -28,6 +28,8 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
   private final BatchForward forward;
   private final TokenSampler sampler;
   private final List<KvBlock> blocks = new ArrayList<>();
+  /** Bytes of KV cache and logits the live blocks hold: counted against the model's batch memory limit. */
+  private long heldBytes;
   private KvBlock promptBlock;
   private long nextLineage;
   private int maxBatchRows = Integer.MAX_VALUE;
@@ -325,8 +327,9 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     if (rows.isEmpty()) {
       return null;
     }
-    KvBlock next = forward.run(rows, ctx.counters());
+    KvBlock next = forward.run(rows, ctx.counters(), heldBytes);
     blocks.add(next);
+    heldBytes += next.bytes;
     for (int i = 0; i < rows.size(); i++) {
       LmHypothesis h = rows.get(i);
       KvBlock old = h.block;
@@ -362,6 +365,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     if (block != null && block.releaseRef()) {
       block.free(pool);
       blocks.remove(block);
+      heldBytes -= block.bytes;
     }
   }
 
@@ -472,6 +476,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
         b.free(pool);
       }
       blocks.clear();
+      heldBytes = 0;
       forward.close();
       pool.clear();
     } finally {
