@@ -46,6 +46,25 @@ class ConfigCrossCheckTest {
   }
 
   @Test
+  void withoutAPositionCountDecodingIsCutAtThePositionTableInsteadOfFailingInsideTheRuntime(@TempDir Path dir) {
+    Exports.copy("tiny-gpt2", dir);
+    Exports.editJson(dir, "config.json", c -> c.remove("n_positions"));
+    int[] prompt = new int[60];
+    Arrays.fill(prompt, 8);
+    try (LanguageModel lm = LanguageModel.load(dir);
+         LmProcess p = lm.process(prompt, Decoding.sampling().withMaxNewTokens(50))) {
+      dev.ponder.engine.SearchContext ctx = dev.ponder.engine.SearchContext.builder().seed(4).build();
+      java.util.List<LmHypothesis> hs = p.start(8, ctx);
+      while (hs.stream().anyMatch(h -> !h.isTerminal())) {
+        hs = p.advance(hs, ctx);
+      }
+      // Every hypothesis ends by end-of-sequence or is cut at 64 tokens: 60 prompt + at most 4 generated.
+      assertThat(hs).allMatch(h -> h.finished ? h.generatedLength() <= 4 : h.cut && h.length == 64);
+      assertThat(hs).anyMatch(h -> h.cut);
+    }
+  }
+
+  @Test
   void aPositionCountLargerThanThePositionTableIsAnErrorNamingBoth(@TempDir Path dir) {
     Exports.copy("tiny-gpt2", dir);
     Exports.editJson(dir, "config.json", c -> c.put("n_positions", 1000));
