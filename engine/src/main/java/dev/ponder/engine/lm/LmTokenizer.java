@@ -87,19 +87,17 @@ public final class LmTokenizer implements AutoCloseable {
    */
   public int[] encode(String text) {
     long[] ids;
-    long[] special;
     CharSpan[] spans;
     try (Lifecycle.Guard entered = lifecycle.enter()) {
       long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, addSpecialTokens);
       try {
         ids = TokenizersLibrary.LIB.getTokenIds(encoding);
-        special = TokenizersLibrary.LIB.getSpecialTokenMask(encoding);
         spans = TokenizersLibrary.LIB.getTokenCharSpans(encoding);
       } finally {
         TokenizersLibrary.LIB.deleteEncoding(encoding);
       }
     }
-    checkEncodable(text, ids, special, spans);
+    checkEncodable(text, ids, spans);
     int[] out = new int[ids.length];
     for (int i = 0; i < ids.length; i++) {
       out[i] = Math.toIntExact(ids[i]);
@@ -113,13 +111,13 @@ public final class LmTokenizer implements AutoCloseable {
    * show a gap or the unknown token, each distinct character is encoded alone to find the ones the tokenizer
    * cannot encode.
    */
-  private void checkEncodable(String text, long[] ids, long[] special, CharSpan[] spans) {
+  private void checkEncodable(String text, long[] ids, CharSpan[] spans) {
     int[] codePoints = text.codePoints().toArray();
     boolean[] covered = new boolean[codePoints.length];
     boolean suspect = false;
     for (int t = 0; t < ids.length; t++) {
       suspect |= ids[t] == unknownId;
-      if (special[t] == 1 || spans[t] == null) {
+      if (spans[t] == null) { // special tokens the post-processor adds have empty spans; those in the text do not
         continue;
       }
       for (int c = Math.max(0, spans[t].getStart()); c < Math.min(codePoints.length, spans[t].getEnd()); c++) {

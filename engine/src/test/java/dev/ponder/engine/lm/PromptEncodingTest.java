@@ -28,6 +28,8 @@ class PromptEncodingTest {
           .hasMessageContaining("cannot encode 3 character(s) of the text: '😀' (U+1F600) at 1, '☃' (U+2603) at 4,"
               + " '\t' (U+0009) at 5;");
       assertThat(lm.encode("12: a\n")).containsExactly(8, 9, 17, 2, 19, 1);
+      // A special token written in the text is encoded, not taken for characters '<' and '|' it cannot encode.
+      assertThat(lm.encode("7<|endoftext|>")).containsExactly(14, 0);
     }
   }
 
