@@ -36,6 +36,8 @@ public final class LmTokenizer implements AutoCloseable {
   private final boolean addSpecialTokens;
   private final long unknownId;
   private final boolean splitsOnWhitespace;
+  /** The contents of the tokenizer's added tokens, matched whole in the text before anything else. */
+  private final List<String> addedTokens;
   private final Lifecycle lifecycle;
   /** Characters already encoded alone: whether each gave a known token. */
   private final java.util.concurrent.ConcurrentHashMap<Integer, Boolean> probed = new java.util.concurrent.ConcurrentHashMap<>();
@@ -46,6 +48,13 @@ public final class LmTokenizer implements AutoCloseable {
     this.addSpecialTokens = addSpecialTokens;
     this.unknownId = unknownId(json.path("model"));
     this.splitsOnWhitespace = splitsOnWhitespace(json.path("pre_tokenizer"));
+    List<String> added = new ArrayList<>();
+    json.path("added_tokens").forEach(t -> {
+      if (!t.path("content").asText("").isEmpty()) {
+        added.add(t.path("content").asText());
+      }
+    });
+    this.addedTokens = List.copyOf(added);
     this.lifecycle = new Lifecycle("tokenizer " + name);
   }
 
@@ -130,10 +139,12 @@ public final class LmTokenizer implements AutoCloseable {
     if (!suspect) {
       return;
     }
+    boolean[] inAdded = addedTokenChars(text, codePoints.length);
     List<String> bad = new ArrayList<>();
     int utf16 = 0;
-    for (int cp : codePoints) {
-      if (!(splitsOnWhitespace && Character.isWhitespace(cp)) && !encodesAlone(cp)) {
+    for (int c = 0; c < codePoints.length; c++) {
+      int cp = codePoints[c];
+      if (!inAdded[c] && !(splitsOnWhitespace && Character.isWhitespace(cp)) && !encodesAlone(cp)) {
         bad.add(String.format("'%s' (U+%04X) at %d", new String(Character.toChars(cp)), cp, utf16));
       }
       utf16 += Character.charCount(cp);
@@ -145,6 +156,22 @@ public final class LmTokenizer implements AutoCloseable {
           + "; they are not in its vocabulary (and it has no byte fallback), so the model would never see them."
           + " Remove or replace them.");
     }
+  }
+
+  /**
+   * Which characters (by code point index) belong to an occurrence of an added token ({@code <|endoftext|>},
+   * {@code <s>}) in the text: the tokenizer matches those whole, so their characters need no token of their own.
+   */
+  private boolean[] addedTokenChars(String text, int codePoints) {
+    boolean[] in = new boolean[codePoints];
+    for (String token : addedTokens) {
+      for (int at = text.indexOf(token); at >= 0; at = text.indexOf(token, at + token.length())) {
+        int first = text.codePointCount(0, at);
+        int n = token.codePointCount(0, token.length());
+        java.util.Arrays.fill(in, first, first + n, true);
+      }
+    }
+    return in;
   }
 
   /** Whether the character alone encodes to some token other than the unknown token. */

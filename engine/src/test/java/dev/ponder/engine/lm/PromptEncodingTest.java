@@ -30,6 +30,8 @@ class PromptEncodingTest {
       assertThat(lm.encode("12: a\n")).containsExactly(8, 9, 17, 2, 19, 1);
       // A special token written in the text is encoded, not taken for characters '<' and '|' it cannot encode.
       assertThat(lm.encode("7<|endoftext|>")).containsExactly(14, 0);
+      assertThatThrownBy(() -> lm.encode("☃<|endoftext|>"))
+          .hasMessageContaining("cannot encode 1 character(s) of the text: '☃' (U+2603) at 0;");
     }
   }
 
