@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * {@value #IDLE_KV_BYTES} bytes of direct memory, and the next process starts with them; so a service that runs
  * one search after another allocates no native memory per search. {@link #close()} hands them to the next model
  * loaded in this JVM (at most {@value #IDLE_KV_BYTES} bytes wait for it), so loading and closing models does not
- * leave each model's buffers to the garbage collector. One batched model
- * call may work on at most {@link ModelOptions#batchMemoryLimit()} bytes of KV cache and logits; a wider call fails
- * before allocating, with the numbers and the ways to fit.
+ * leave each model's buffers to the garbage collector. A process may hold at most
+ * {@link ModelOptions#batchMemoryLimit()} bytes of KV cache and logits, counting what its next model call adds; a
+ * call that would pass it fails before allocating, with the numbers and the ways to fit (an
+ * {@link IllegalStateException}, not the JVM's OutOfMemoryError).
  *
  * <pre>{@code
  * try (LanguageModel policy = LanguageModel.load(Path.of("onnx-models/countdown/policy"));
@@ -280,7 +281,7 @@ public final class LanguageModel implements AutoCloseable {
     return session;
   }
 
-  /** The most bytes of KV cache and logits one model call may work on. */
+  /** The most bytes of KV cache and logits one process may hold, counting its next call. */
   long batchMemoryLimit() {
     return batchMemoryLimit;
   }

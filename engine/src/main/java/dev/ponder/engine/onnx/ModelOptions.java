@@ -17,9 +17,10 @@ import java.util.Objects;
  *                          special-token rules, as Hugging Face's {@code tokenizer(prompt)} does (default true: a
  *                          BOS where the tokenizer's post-processor adds one); false encodes the text exactly as
  *                          given, as {@code add_special_tokens=False}
- * @param batchMemoryBytes  language models: the most direct memory one batched model call may work on (KV cache in
- *                          and out, logits); a call that would need more fails before allocating, naming the rows
- *                          and bytes. 0 (default) = {@link #defaultBatchMemoryBytes()}
+ * @param batchMemoryBytes  language models: the most direct memory one process may hold in KV cache and logits,
+ *                          counting what its next model call adds; a call that would pass it fails before
+ *                          allocating, naming the rows and bytes. Per process: searches running at once on one
+ *                          model each have this much. 0 (default) = {@link #defaultBatchMemoryBytes()}
  * @param closeTimeout      language models: how long {@code close()} waits for processes still open before it
  *                          frees the model anyway (default 30 s)
  */
@@ -72,7 +73,7 @@ public record ModelOptions(Device device, boolean allowCpuFallback, int intraOpT
         closeTimeout);
   }
 
-  /** The most direct memory one batched model call may work on; 0 = {@link #defaultBatchMemoryBytes()}. */
+  /** The most direct memory one process may hold in KV cache and logits; 0 = {@link #defaultBatchMemoryBytes()}. */
   public ModelOptions withBatchMemoryLimit(long bytes) {
     return new ModelOptions(device, allowCpuFallback, intraOpThreads, interOpThreads, addSpecialTokens, bytes,
         closeTimeout);
