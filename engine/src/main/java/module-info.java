@@ -10,6 +10,9 @@ module dev.ponder.engine {
   requires ai.djl.tokenizers;
   requires com.fasterxml.jackson.databind;
   requires org.slf4j;
+  // The batch memory limit's default reads the JVM's direct-memory ceiling (-XX:MaxDirectMemorySize).
+  requires java.management;
+  requires static jdk.management;
 
   exports dev.ponder.engine;
   exports dev.ponder.engine.lm;

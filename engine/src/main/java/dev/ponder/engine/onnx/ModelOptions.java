@@ -105,8 +105,8 @@ public record ModelOptions(Device device, boolean allowCpuFallback, int intraOpT
           ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
       long set = hotspot == null ? 0 : Long.parseLong(hotspot.getVMOption("MaxDirectMemorySize").getValue());
       return set > 0 ? set : Runtime.getRuntime().maxMemory();
-    } catch (RuntimeException e) {
-      return Runtime.getRuntime().maxMemory(); // not a HotSpot JVM: the JDK's own default for direct memory
+    } catch (RuntimeException | LinkageError e) {
+      return Runtime.getRuntime().maxMemory(); // not a HotSpot JVM (or jdk.management absent on the module path): the JDK's own default for direct memory
     }
   }
 }
