@@ -108,6 +108,8 @@ public final class Soak implements AutoCloseable {
         }
         if ((i + 1) % every == 0) {
           rssKb.add(rssKb());
+          out.printf(Locale.ROOT, "[%d/%d] rss_kb=%d mismatches=%d failures=%d%n", i + 1, searches,
+              rssKb.get(rssKb.size() - 1), mismatches.get(), failures.get());
         }
       }
     } finally {

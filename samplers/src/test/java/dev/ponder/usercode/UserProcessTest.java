@@ -202,6 +202,21 @@ class UserProcessTest {
         d -> assertThat(d.stopReason()).isEqualTo(new StopReason.Cancelled(StopReason.Cancelled.By.CALLER)));
   }
 
+  @Test
+  void aSearchCancelledBeforeItStartsMakesNothingAndStillEndsWithDone() throws Exception {
+    DigitWalk process = new DigitWalk(LENGTH);
+    List<SearchEvent> events = new ArrayList<>();
+    List<Runnable> queued = new ArrayList<>();
+    CompletableFuture<SearchResult> future = Search.bestOfN(DIGIT_SUM).n(4).listener(events::add)
+        .runAsync(process, queued::add); // an executor that holds the task until we run it
+    assertThat(future.cancel(true)).isTrue();
+    queued.forEach(Runnable::run);
+    assertThat(process.advanceCalls).isZero();
+    assertThat(process.out).isZero();
+    assertThat(events).singleElement().isInstanceOfSatisfying(SearchEvent.Done.class,
+        d -> assertThat(d.stopReason()).isEqualTo(new StopReason.Cancelled(StopReason.Cancelled.By.CALLER)));
+  }
+
   private static void await(CountDownLatch latch) {
     try {
       latch.await(30, TimeUnit.SECONDS);
