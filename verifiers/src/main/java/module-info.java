@@ -5,6 +5,7 @@
  */
 module dev.ponder.verifiers {
   requires transitive dev.ponder.engine;
+  requires com.microsoft.onnxruntime; // the engine's ONNX layer, exported to this module, speaks its types
   requires ai.djl.tokenizers;
   requires com.fasterxml.jackson.databind;
   requires com.github.benmanes.caffeine;

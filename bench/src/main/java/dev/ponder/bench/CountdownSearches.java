@@ -4,7 +4,7 @@ import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.Resampling;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;

@@ -99,6 +99,9 @@ public final class SearchContext {
   }
 
   public static final class Builder {
+    private Builder() {
+    }
+
     private long seed;
     private Budget budget = Budget.unlimited();
     private SearchListener listener = SearchListener.none();

@@ -117,7 +117,7 @@ class AlgorithmDeterminismTest {
       SearchResult r = search.search(process, ctx);
       // Done carries every counter, batch-dependent ones included: compared separately.
       events.removeIf(e -> e instanceof SearchEvent.Done);
-      assertThat(process.liveBlocks()).as("only the prompt's KV block is left").isLessThanOrEqualTo(1);
+      assertThat(process.diagnostics().liveBlocks()).as("only the prompt's KV block is left").isLessThanOrEqualTo(1);
       return new Run(r, events, r.stats().modelCalls());
     }
   }

@@ -111,7 +111,7 @@ class MctsTest {
       assertThat(r.stats().policyTokens()).isEqualTo(r.stats().promptTokens() + r.stats().generatedTokens() - finishes);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETED);
       assertThat(r.candidates()).isNotEmpty();
-      assertThat(process.liveBlocks()).isEqualTo(1); // only the prompt's state, kept by the process
+      assertThat(process.diagnostics().liveBlocks()).isEqualTo(1); // only the prompt's state, kept by the process
     }
   }
 

@@ -136,7 +136,7 @@ class StepBeamLookaheadTest {
       };
       rec.result = RoundDriver.run(new StepBeam<>(process, scorer,
           new StepBeam.Config(8, 4, dvts, Aggregation.LAST, 10, lookahead), greedy, ctx), ctx);
-      assertThat(process.liveBlocks()).as("every roll-out released").isLessThanOrEqualTo(1); // the prompt's
+      assertThat(process.diagnostics().liveBlocks()).as("every roll-out released").isLessThanOrEqualTo(1); // the prompt's
     }
     return rec;
   }

@@ -49,7 +49,7 @@ class TokenBeamSearchTest {
       List<SearchEvent> events) {
     try (LmProcess process = policy.process(PROMPT, Decoding.greedy().withMaxNewTokens(maxNewTokens))) {
       TokenBeam.Run run = TokenBeam.run(process, cfg, ctx);
-      assertThat(process.liveBlocks()).as("only the prompt's KV block outlives the search").isEqualTo(1);
+      assertThat(process.diagnostics().liveBlocks()).as("only the prompt's KV block outlives the search").isEqualTo(1);
       SearchResult r = run.result();
       assertThat(r.candidates()).hasSizeLessThanOrEqualTo(cfg.numReturnSequences());
       assertThat(run.tokens()).hasSameSizeAs(r.candidates());

@@ -6,7 +6,7 @@ import dev.ponder.engine.Outcome;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.Search;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -215,7 +215,7 @@ class OnnxProcessRewardTest {
   @Test
   void configurationErrors() {
     assertThatThrownBy(() -> OnnxProcessReward.load(Fixtures.dir("orm1")))
-        .isInstanceOf(dev.ponder.engine.onnx.ModelContractException.class).hasMessageContaining("process reward model");
+        .isInstanceOf(dev.ponder.engine.model.ModelContractException.class).hasMessageContaining("process reward model");
     assertThatThrownBy(() -> OnnxProcessReward.builder(Fixtures.dir("prm")).stepDelimiter(""))
         .hasMessageContaining("must not be empty");
     assertThatThrownBy(() -> OnnxProcessReward.builder(Fixtures.dir("prm")).stateCacheBytes(-1))

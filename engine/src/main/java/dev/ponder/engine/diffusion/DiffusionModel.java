@@ -2,9 +2,9 @@ package dev.ponder.engine.diffusion;
 
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.onnx.ModelContract;
-import dev.ponder.engine.onnx.ModelContractException;
-import dev.ponder.engine.onnx.ModelOptions;
-import dev.ponder.engine.onnx.ModelSource;
+import dev.ponder.engine.model.ModelContractException;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorSpec;
 import java.nio.file.Files;
@@ -117,6 +117,7 @@ public final class DiffusionModel implements AutoCloseable {
   }
 
   /** The ONNX session (for the native-value ledger and the execution provider). */
+  @SuppressWarnings("exports") // the ONNX layer is exported to the verifiers only (and read by the bench)
   public OnnxModel session() {
     return session;
   }

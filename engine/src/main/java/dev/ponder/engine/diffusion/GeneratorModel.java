@@ -4,8 +4,8 @@ import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.onnx.ModelContract;
-import dev.ponder.engine.onnx.ModelOptions;
-import dev.ponder.engine.onnx.ModelSource;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorSpec;
 import java.nio.file.Files;
@@ -41,7 +41,7 @@ public final class GeneratorModel implements AutoCloseable, NoiseGenerator {
 
   /**
    * @throws IllegalArgumentException when the directory or model file is missing
-   * @throws dev.ponder.engine.onnx.ModelContractException when the model breaks the generator contract
+   * @throws dev.ponder.engine.model.ModelContractException when the model breaks the generator contract
    */
   public static GeneratorModel load(Path dir, ModelOptions options) {
     Objects.requireNonNull(dir, "dir");
@@ -56,7 +56,7 @@ public final class GeneratorModel implements AutoCloseable, NoiseGenerator {
    * Loads a generator from a directory, the classpath, a URL or any other source of its {@code model.onnx}.
    *
    * @throws IllegalArgumentException when the model file is missing
-   * @throws dev.ponder.engine.onnx.ModelContractException when the model breaks the generator contract
+   * @throws dev.ponder.engine.model.ModelContractException when the model breaks the generator contract
    */
   public static GeneratorModel load(ModelSource source, ModelOptions options) {
     Objects.requireNonNull(source, "source");
@@ -97,6 +97,7 @@ public final class GeneratorModel implements AutoCloseable, NoiseGenerator {
     return source;
   }
 
+  @SuppressWarnings("exports") // the ONNX layer is exported to the verifiers only (and read by the bench)
   public OnnxModel session() {
     return session;
   }

@@ -69,7 +69,7 @@ public final class NoiseSchedule {
   }
 
   /** Reads {@code scheduler_config.json} from a model source. */
-  static NoiseSchedule read(dev.ponder.engine.onnx.ModelSource source) {
+  static NoiseSchedule read(dev.ponder.engine.model.ModelSource source) {
     String name = source.describe("scheduler_config.json");
     byte[] bytes = source.readIfPresent("scheduler_config.json").orElseThrow(() -> new IllegalArgumentException(
         "missing " + name + " (a denoiser needs diffusers' scheduler_config.json beside model.onnx)"));

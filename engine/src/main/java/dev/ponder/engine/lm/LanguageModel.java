@@ -1,7 +1,7 @@
 package dev.ponder.engine.lm;
 
-import dev.ponder.engine.onnx.ModelOptions;
-import dev.ponder.engine.onnx.ModelSource;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +95,7 @@ public final class LanguageModel implements AutoCloseable {
 
   /**
    * @throws IllegalArgumentException  when the directory or one of its files is missing or unreadable
-   * @throws dev.ponder.engine.onnx.ModelContractException when the model's inputs or outputs break the decoder
+   * @throws dev.ponder.engine.model.ModelContractException when the model's inputs or outputs break the decoder
    *                                   contract, or its configuration disagrees with its graph
    */
   public static LanguageModel load(Path dir, ModelOptions options) {
@@ -110,7 +110,7 @@ public final class LanguageModel implements AutoCloseable {
    * Loads a model from a directory, the classpath, a URL or any other source of its files.
    *
    * @throws IllegalArgumentException  when one of its files is missing or unreadable
-   * @throws dev.ponder.engine.onnx.ModelContractException when the model's inputs or outputs break the decoder
+   * @throws dev.ponder.engine.model.ModelContractException when the model's inputs or outputs break the decoder
    *                                   contract, or its configuration disagrees with its graph
    */
   public static LanguageModel load(ModelSource source, ModelOptions options) {
@@ -277,6 +277,7 @@ public final class LanguageModel implements AutoCloseable {
   }
 
   /** The ONNX session (for the native-value ledger and the execution provider). */
+  @SuppressWarnings("exports") // the ONNX layer is exported to the verifiers only (and read by the bench)
   public OnnxModel session() {
     return session;
   }

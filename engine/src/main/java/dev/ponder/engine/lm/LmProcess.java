@@ -430,29 +430,25 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     drop(h);
   }
 
-  /** KV rows copied so far because the batch changed (fork, prune, reorder): the cost of not reusing in place. */
-  public long gatheredRows() {
-    return forward.gatheredRows();
-  }
+  /**
+   * What this process's KV bookkeeping has done so far: one value, for tests, benchmarks and logs.
+   *
+   * @param gatheredRows KV rows copied because the batch changed (fork, prune, reorder): the cost of not reusing in
+   *                     place
+   * @param movedRows    KV rows moved down inside their block because rows before them finished: the cheap way to
+   *                     shrink a batch
+   * @param reusedCalls  model calls that fed the previous call's KV outputs back in, as they were or closed up
+   * @param liveBlocks   KV blocks still alive (a search that released its hypotheses leaves only the prompt's)
+   */
+  public record Diagnostics(long gatheredRows, long movedRows, long reusedCalls, int liveBlocks) {}
 
-  /** KV rows moved down inside their block because rows before them finished: the cheap way to shrink a batch. */
-  public long movedRows() {
-    return forward.movedRows();
-  }
-
-  /** Model calls that fed the previous call's KV outputs back in, as they were or closed up in place. */
-  public long reusedCalls() {
-    return forward.reusedCalls();
+  public Diagnostics diagnostics() {
+    return new Diagnostics(forward.gatheredRows(), forward.movedRows(), forward.reusedCalls(), blocks.size());
   }
 
   /** Direct memory this process allocated for KV and logits (0 when its model's idle buffers sufficed). */
   long allocatedBytes() {
     return pool.allocatedBytes();
-  }
-
-  /** KV blocks still alive (tests use it to prove hypotheses release their rows). */
-  public int liveBlocks() {
-    return blocks.size();
   }
 
   private void requireOpen() {

@@ -6,7 +6,7 @@ import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.engine.onnx.Lifecycle;
-import dev.ponder.engine.onnx.ModelSource;
+import dev.ponder.engine.model.ModelSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 /**
- * The ONNX Runtime layer: sessions with reference-counted closing ({@code OnnxModel}), device selection and
- * {@link dev.ponder.engine.onnx.ModelOptions}, where models load from ({@link dev.ponder.engine.onnx.ModelSource}),
- * contract checks on a graph's inputs and outputs, and the ledger of native values a search opened.
+ * The ONNX Runtime layer, exported to the verifiers only: sessions with reference-counted closing ({@code OnnxModel}),
+ * scoped tensors, contract checks on a graph's inputs and outputs, initializer shapes for config cross-checks, and
+ * the ledger of native values a search opened. Its signatures name ONNX Runtime types; no exported package does.
  */
 package dev.ponder.engine.onnx;

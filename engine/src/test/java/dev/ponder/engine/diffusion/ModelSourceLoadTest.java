@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.onnx.ModelOptions;
-import dev.ponder.engine.onnx.ModelSource;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.testing.Zoo;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.ponder.engine.lm;
 
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;

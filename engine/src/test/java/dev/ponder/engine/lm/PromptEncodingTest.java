@@ -3,7 +3,7 @@ package dev.ponder.engine.lm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.testing.Zoo;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -3,6 +3,7 @@ package dev.ponder.engine.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.testing.Zoo;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;

@@ -1,4 +1,4 @@
-package dev.ponder.engine.onnx;
+package dev.ponder.engine.model;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;

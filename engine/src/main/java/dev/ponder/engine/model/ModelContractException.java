@@ -1,4 +1,4 @@
-package dev.ponder.engine.onnx;
+package dev.ponder.engine.model;
 
 /** An ONNX model's inputs or outputs do not match what Ponder expects of that kind of model. */
 public final class ModelContractException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.ponder.engine.onnx;
+package dev.ponder.engine.model;
 
 /** Where a model runs: the CPU, or a CUDA device by index. Parsed from {@code cpu}, {@code cuda}, {@code cuda:N}. */
 public sealed interface Device {

@@ -1,4 +1,4 @@
-package dev.ponder.engine.onnx;
+package dev.ponder.engine.model;
 
 /** ONNX Runtime could not load or run a model file. */
 public final class ModelLoadException extends RuntimeException {

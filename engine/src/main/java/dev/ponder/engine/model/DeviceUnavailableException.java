@@ -1,4 +1,4 @@
-package dev.ponder.engine.onnx;
+package dev.ponder.engine.model;
 
 /** The configured device could not be used and CPU fallback was not allowed. */
 public final class DeviceUnavailableException extends RuntimeException {

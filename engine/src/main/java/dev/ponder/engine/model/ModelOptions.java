@@ -1,4 +1,4 @@
-package dev.ponder.engine.onnx;
+package dev.ponder.engine.model;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
