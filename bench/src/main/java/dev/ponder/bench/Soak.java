@@ -108,8 +108,9 @@ public final class Soak implements AutoCloseable {
         }
         if ((i + 1) % every == 0) {
           rssKb.add(rssKb());
-          out.printf(Locale.ROOT, "[%d/%d] rss_kb=%d mismatches=%d failures=%d%n", i + 1, searches,
-              rssKb.get(rssKb.size() - 1), mismatches.get(), failures.get());
+          out.printf(Locale.ROOT, "[%d/%d] rss_kb=%d heap_committed_kb=%d direct_kb=%d mismatches=%d failures=%d%n",
+              i + 1, searches, rssKb.get(rssKb.size() - 1), Runtime.getRuntime().totalMemory() / 1024,
+              directBytes() / 1024, mismatches.get(), failures.get());
         }
       }
     } finally {
@@ -243,6 +244,17 @@ public final class Soak implements AutoCloseable {
   private synchronized void fail(String what) {
     failures.incrementAndGet();
     problems.add(what);
+  }
+
+  /** Direct-buffer memory in use (the KV and logits pools live there). */
+  static long directBytes() {
+    for (java.lang.management.BufferPoolMXBean pool
+        : java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        return pool.getMemoryUsed();
+      }
+    }
+    return 0;
   }
 
   /** This process's resident set, in kB, from /proc/self/status (0 where there is none). */
