@@ -1,0 +1,53 @@
+package dev.ponder.server.http;
+
+import dev.ponder.engine.SearchListener;
+import java.util.Locale;
+
+/**
+ * Runs one request's search the way every endpoint must: check it fits the models, wait for a worker (or 429),
+ * cancel it when the client goes away, count it in the metrics. Bad input the engine rejects while running
+ * (an {@link IllegalArgumentException}, e.g. a prompt longer than the model's context) becomes a 400.
+ */
+public final class Searches {
+  private final SearchRunner runner;
+  private final Admission admission;
+  private final ServerMetrics metrics;
+
+  public Searches(SearchRunner runner, Admission admission, ServerMetrics metrics) {
+    this.runner = runner;
+    this.admission = admission;
+    this.metrics = metrics;
+  }
+
+  public SearchRunner.Ran run(Exchange x, String model, String prompt, SearchSpec spec, SearchListener listener)
+      throws InterruptedException {
+    runner.validate(model, spec, prompt != null);
+    x.tag(model, spec.algorithm());
+    Cancellation cancellation = new Cancellation();
+    x.request().addFailureListener(t -> cancellation.cancel("the connection failed: " + t));
+    try (Admission.Permit permit = admission.enter()) {
+      long start = System.nanoTime();
+      if (cancellation.isCancelled()) {
+        metrics.search(spec.algorithm(), "cancelled", 0, null);
+        throw new Cancellation.ClientGone("the client left while the request was queued");
+      }
+      try {
+        SearchRunner.Ran ran = runner.run(model, prompt, spec, cancellation.guard(listener));
+        metrics.search(spec.algorithm(), ran.result().outcome().name().toLowerCase(Locale.ROOT),
+            System.nanoTime() - start, ran.result().stats());
+        return ran;
+      } catch (Cancellation.ClientGone e) {
+        metrics.search(spec.algorithm(), "cancelled", System.nanoTime() - start, null);
+        throw e;
+      } catch (ApiError e) {
+        throw e;
+      } catch (IllegalArgumentException e) {
+        metrics.search(spec.algorithm(), "rejected", System.nanoTime() - start, null);
+        throw ApiError.invalid(null, e.getMessage());
+      } catch (RuntimeException e) {
+        metrics.search(spec.algorithm(), "failed", System.nanoTime() - start, null);
+        throw e;
+      }
+    }
+  }
+}
