@@ -21,8 +21,8 @@ public final class Searches {
 
   public SearchRunner.Ran run(Exchange x, String model, String prompt, SearchSpec spec, SearchListener listener)
       throws InterruptedException {
-    runner.validate(model, spec, prompt != null);
     x.tag(model, spec.algorithm());
+    runner.validate(model, spec, prompt != null);
     Cancellation cancellation = new Cancellation();
     x.request().addFailureListener(t -> cancellation.cancel("the connection failed: " + t));
     try (Admission.Permit permit = admission.enter()) {
