@@ -9,6 +9,11 @@ if [ ! -f "$JAR" ]; then
   mvn -B -ntp -q -pl server -am -DskipTests package
 fi
 
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+fi
+
 VENV=server/clients/.venv
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
@@ -32,7 +37,6 @@ echo "server on 127.0.0.1:$PORT"
 export PONDER_BASE_URL="http://127.0.0.1:$PORT/v1" PONDER_JAR="$JAR" PONDER_POLICY_DIR=onnx-models/countdown/policy
 "$VENV/bin/python" server/clients/test_openai_client.py
 
-if [ -f server/clients/test_view.py ]; then
-  export PONDER_VIEW_URL="http://127.0.0.1:$PORT/"
-  "$VENV/bin/python" server/clients/test_view.py
-fi
+# Screenshots go to a temporary folder; PONDER_SCREENSHOTS=server/docs refreshes the README's pictures.
+export PONDER_VIEW_URL="http://127.0.0.1:$PORT/"
+"$VENV/bin/python" server/clients/test_view.py
