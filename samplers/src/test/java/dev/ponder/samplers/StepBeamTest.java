@@ -42,7 +42,7 @@ class StepBeamTest {
   @ValueSource(booleans = {false, true})
   void keepsNLiveProcessesEachTokenOnceAndRanksByScore(boolean dvts) {
     List<SearchEvent> events = new ArrayList<>();
-    StepBeamSearch search = (dvts ? Search.dvts(lm, DIGITS) : Search.stepBeam(lm, DIGITS))
+    StepBeamSearch<LmHypothesis> search = (dvts ? Search.dvts(lm, DIGITS) : Search.stepBeam(lm, DIGITS))
         .n(8).m(4).maxSteps(10).decoding(STEPS).seed(21).listener(events::add);
     SearchResult r = search.run("12 + ");
 

@@ -13,7 +13,7 @@ import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.StepBoundary;
 import dev.ponder.engine.onnx.ModelOptions;
-import dev.ponder.samplers.LmSearchBuilder;
+import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.Potential;
 import dev.ponder.samplers.Resampling;
 import dev.ponder.samplers.Search;
@@ -117,7 +117,7 @@ final class EvalCommand {
         JsonNode p = problems.get(i);
         String prompt = prompt(p);
         OutcomeScorer<LmHypothesis> outcome = orm != null ? orm.asOutcomeScorer() : checker.asOutcomeScorer();
-        LmSearchBuilder<?> search = build(algorithm, policy, outcome, prm, answers, n, m, lambda, resampling, decoding);
+        ProcessSearch<LmHypothesis, ?> search = build(algorithm, policy, outcome, prm, answers, n, m, lambda, resampling, decoding);
         // Each problem gets its own seed: with one seed for all, every problem would draw the same uniforms at each
         // token position, so the whole run would share one lucky or unlucky stream (sample accuracy 0.008 at
         // seed 1 against 0.070 at seed 2 on the test split).
@@ -168,7 +168,7 @@ final class EvalCommand {
         || algorithm.equals("mcts");
   }
 
-  private static LmSearchBuilder<?> build(String algorithm, LanguageModel policy, OutcomeScorer<LmHypothesis> outcome,
+  private static ProcessSearch<LmHypothesis, ?> build(String algorithm, LanguageModel policy, OutcomeScorer<LmHypothesis> outcome,
       OnnxProcessReward prm, AnswerVerifier answers, int n, int m, double lambda, String resampling, Decoding decoding) {
     java.util.function.Function<String, String> answerOf = text -> answers.extract(text).orElse("");
     Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n")); // step-level methods: one line a step

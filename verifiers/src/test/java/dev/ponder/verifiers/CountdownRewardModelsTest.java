@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ponder.engine.Aggregation;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.testing.Zoo;
 import java.io.IOException;
@@ -79,10 +80,10 @@ class CountdownRewardModelsTest {
     String alphabet = "\n *+-/0123456789:=abegmnrstuw";
     rounds = rounds.stream().filter(in -> in.full().length() <= 128)
         .filter(in -> in.full().chars().allMatch(ch -> alphabet.indexOf(ch) >= 0)).toList();
-    try (OnnxProcessReward plain = OnnxProcessReward.builder(plainDir).aggregation(OnnxProcessReward.Aggregation.MIN)
+    try (OnnxProcessReward plain = OnnxProcessReward.builder(plainDir).aggregation(Aggregation.MIN)
         .build();
          OnnxProcessReward cached = OnnxProcessReward.builder(cachedDir)
-             .aggregation(OnnxProcessReward.Aggregation.MIN).build()) {
+             .aggregation(Aggregation.MIN).build()) {
       assertThat(cached.isIncremental()).isTrue();
       SearchContext p = SearchContext.builder().build();
       SearchContext c = SearchContext.builder().build();

@@ -22,7 +22,7 @@ class PublicApiTest {
         "EmbeddingSimilarity", "EmbeddingSimilarity.Builder", "ImageClassifier",
         "Normalization",
         "OnnxOutcomeReward", "OnnxOutcomeReward.Builder",
-        "OnnxProcessReward", "OnnxProcessReward.Aggregation", "OnnxProcessReward.Builder", "OnnxRewardGradient",
+        "OnnxProcessReward", "OnnxProcessReward.Builder", "OnnxRewardGradient",
         "Overflow", "ScoreTransform",
         "Verifier", "VerifierCache", "VerifierCache.Stats", "VerifierInput", "Verifiers")));
   }
