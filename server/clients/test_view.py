@@ -155,7 +155,7 @@ class LiveViewTest(unittest.TestCase):
                                "verifier": "countdown-prm-cached", "prompt": PROMPT}, "live-view-mcts.png")
         api = api_search({"model": "countdown-policy", "prompt": PROMPT, "algorithm": "mcts", "n": 24, "m": 3,
                           "seed": 2, "verifier": "countdown-prm-cached"})
-        tree_nodes = len(api["mcts_tree"]["nodes"])
+        tree_nodes = len(api["trace"]["nodes"])
         self.assertEqual(drawn["nodes"], tree_nodes)  # every node of the search tree, the root included
         self.assertEqual(drawn["edges"], tree_nodes - 1)
         self.assertEqual(drawn["answer"], api["candidates"][0]["text"])

@@ -130,6 +130,16 @@ public final class Exchange {
     }
   }
 
+  /** Cancels the search when the client closes the connection (see {@link DisconnectWatch}). */
+  DisconnectWatch watchDisconnect(Cancellation cancellation) {
+    return DisconnectWatch.start(request.getConnectionMetaData().getConnection().getEndPoint(), cancellation);
+  }
+
+  /** The answer ends the connection. */
+  void closeConnection() {
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+  }
+
   public boolean committed() {
     return response.isCommitted();
   }

@@ -83,15 +83,15 @@ public final class OpenAiEndpoint {
     String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
     long created = System.currentTimeMillis() / 1000;
     if (!q.stream()) {
-      SearchRunner.Ran ran = searches.run(x, q.model(), prompt, q.spec(), e -> { });
-      x.json(200, response(id, created, q, ran.result()));
+      SearchResult result = searches.run(x, q.model(), prompt, q.spec(), e -> { });
+      x.json(200, response(id, created, q, result));
       return;
     }
     SseStream[] sse = new SseStream[1];
     long[] lastBeat = {0};
-    SearchRunner.Ran ran;
+    SearchResult result;
     try {
-      ran = searches.run(x, q.model(), prompt, q.spec(), e -> {
+      result = searches.run(x, q.model(), prompt, q.spec(), e -> {
         if (sse[0] == null) {
           sse[0] = x.sse();
         }
@@ -113,7 +113,7 @@ public final class OpenAiEndpoint {
     if (sse[0] == null) {
       sse[0] = x.sse();
     }
-    stream(sse[0], id, created, q, ran.result());
+    stream(sse[0], id, created, q, result);
     x.finishStream();
   }
 
@@ -268,11 +268,7 @@ public final class OpenAiEndpoint {
     o.put("algorithm", q.spec().algorithm());
     o.put("seed", q.seed());
     o.put("outcome", r.outcome().name().toLowerCase(Locale.ROOT));
-    if (r.stoppedBy() == null) {
-      o.putNull("stopped_by");
-    } else {
-      o.put("stopped_by", r.stoppedBy());
-    }
+    o.set("stop_reason", ResultJson.stopReason(r.stopReason()));
     o.put("candidates", r.candidates().size());
     o.set("stats", ResultJson.stats(r.stats()));
     return o;

@@ -6,6 +6,7 @@ import dev.ponder.engine.Candidate;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchStats;
+import dev.ponder.engine.StopReason;
 
 /**
  * {@link SearchResult} and {@link SearchEvent} as JSON. Lineage ids are 64-bit and written as strings, which a
@@ -18,11 +19,7 @@ public final class ResultJson {
   public static ObjectNode result(SearchResult r) {
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
-    if (r.stoppedBy() == null) {
-      o.putNull("stopped_by");
-    } else {
-      o.put("stopped_by", r.stoppedBy());
-    }
+    o.set("stop_reason", stopReason(r.stopReason()));
     ArrayNode cs = o.putArray("candidates");
     for (Candidate c : r.candidates()) {
       ObjectNode j = cs.addObject();
@@ -41,6 +38,25 @@ public final class ResultJson {
     }
     number(o, "log_z", r.logZ());
     o.set("stats", stats(r.stats()));
+    o.set("trace", TraceJson.of(r.trace()));
+    return o;
+  }
+
+  /** {@code {"type": "completed" | "limit_reached" | "cancelled", "describe": ..., ...}}. */
+  public static ObjectNode stopReason(StopReason reason) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    if (reason instanceof StopReason.LimitReached l) {
+      o.put("type", "limit_reached");
+      o.put("limit", l.limit().name().toLowerCase(java.util.Locale.ROOT));
+      o.put("allowed", l.allowed());
+      o.put("spent", l.spent());
+    } else if (reason instanceof StopReason.Cancelled c) {
+      o.put("type", "cancelled");
+      o.put("by", c.by().name().toLowerCase(java.util.Locale.ROOT));
+    } else {
+      o.put("type", "completed");
+    }
+    o.put("describe", reason.describe());
     return o;
   }
 
@@ -92,11 +108,7 @@ public final class ResultJson {
       o.put("text", f.text());
     } else if (e instanceof SearchEvent.Done d) {
       o.put("outcome", d.outcome().name().toLowerCase(java.util.Locale.ROOT));
-      if (d.stoppedBy() == null) {
-        o.putNull("stopped_by");
-      } else {
-        o.put("stopped_by", d.stoppedBy());
-      }
+      o.set("stop_reason", stopReason(d.stopReason()));
       o.set("stats", stats(d.stats()));
     }
     return o;

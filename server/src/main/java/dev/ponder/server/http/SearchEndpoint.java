@@ -1,6 +1,7 @@
 package dev.ponder.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ponder.engine.SearchResult;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.Set;
@@ -8,7 +9,8 @@ import java.util.Set;
 /**
  * {@code POST /v1/search}: one search, answered as the SearchResult in JSON; with {@code "stream": true} as
  * server-sent events, one per SearchEvent ({@code event: step|expand|score|resample|prune|finish|bad_score|done})
- * and then {@code event: result} with the same JSON as the plain answer.
+ * and then {@code event: result} with the same JSON as the plain answer. The answer carries the typed stop reason
+ * and the search's trace (its tree, particle genealogy or iterates).
  */
 public final class SearchEndpoint {
   private static final Set<String> FIELDS = fields();
@@ -38,14 +40,14 @@ public final class SearchEndpoint {
     boolean stream = Json.bool(body, "stream", false);
     SearchSpec spec = SearchSpec.parse(body, body, "sample", limits);
     if (!stream) {
-      SearchRunner.Ran ran = searches.run(x, model, prompt, spec, e -> { });
-      x.json(200, answer(model, spec, ran));
+      SearchResult result = searches.run(x, model, prompt, spec, e -> { });
+      x.json(200, answer(model, spec, result));
       return;
     }
     SseStream[] sse = new SseStream[1];
-    SearchRunner.Ran ran;
+    SearchResult result;
     try {
-      ran = searches.run(x, model, prompt, spec, e -> {
+      result = searches.run(x, model, prompt, spec, e -> {
         if (sse[0] == null) {
           sse[0] = x.sse();
         }
@@ -62,23 +64,16 @@ public final class SearchEndpoint {
     if (sse[0] == null) {
       sse[0] = x.sse();
     }
-    sse[0].event("result", Json.write(answer(model, spec, ran)));
+    sse[0].event("result", Json.write(answer(model, spec, result)));
     x.finishStream();
   }
 
-  static ObjectNode answer(String model, SearchSpec spec, SearchRunner.Ran ran) {
+  static ObjectNode answer(String model, SearchSpec spec, SearchResult result) {
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("model", model);
     o.put("algorithm", spec.algorithm());
     o.put("seed", spec.seed());
-    o.setAll(ResultJson.result(ran.result()));
-    if (ran.mctsTreeJson() != null) {
-      try {
-        o.set("mcts_tree", Json.MAPPER.readTree(ran.mctsTreeJson()));
-      } catch (IOException e) {
-        throw new IllegalStateException("the MCTS tree is not valid JSON", e);
-      }
-    }
+    o.setAll(ResultJson.result(result));
     return o;
   }
 }

@@ -11,9 +11,8 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.StepBoundary;
-import dev.ponder.samplers.LmSearchBuilder;
-import dev.ponder.samplers.MctsRun;
 import dev.ponder.samplers.Potential;
+import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.Resampling;
 import dev.ponder.samplers.Search;
 import dev.ponder.samplers.Selection;
@@ -28,9 +27,6 @@ import java.util.function.Function;
 
 /** Turns a {@link SearchSpec} into the library's search on the served models and runs it. */
 public final class SearchRunner {
-  /** What a search returned, with the MCTS tree when the algorithm has one. */
-  public record Ran(SearchResult result, String mctsTreeJson) {}
-
   private static final CountdownChecker CHECKER = CountdownChecker.create();
   private static final AnswerVerifier ANSWERS = AnswerVerifier.builder().pattern("answer: *(\\S+)").reference("")
       .build();
@@ -63,21 +59,14 @@ public final class SearchRunner {
   }
 
   /** Runs the search on this thread; the listener sees every event. */
-  public Ran run(String modelId, String prompt, SearchSpec spec, SearchListener listener) {
+  public SearchResult run(String modelId, String prompt, SearchSpec spec, SearchListener listener) {
     Budget budget = new Budget(spec.policyTokens(), spec.modelCalls(), spec.verifierCalls(), spec.deadline());
     if (spec.isDiffusion()) {
       DiffusionModel denoiser = (DiffusionModel) models.get(modelId, ModelKind.DENOISER, "model").model();
-      return new Ran(diffusion(denoiser, spec).budget(budget).seed(spec.seed()).listener(listener).run(), null);
+      return diffusion(denoiser, spec).budget(budget).seed(spec.seed()).listener(listener).run();
     }
     LanguageModel policy = models.policy(modelId, "model");
-    Decoding decoding = decoding(policy, spec);
-    if (spec.algorithm().equals("mcts")) {
-      MctsRun r = Search.mcts(policy, processScorer(spec)).simulations(spec.n()).children(spec.m())
-          .decoding(decoding.withBoundary(StepBoundary.stopAt(32, "\n"))).budget(budget).seed(spec.seed())
-          .listener(listener).runWithTree(prompt);
-      return new Ran(r.result(), r.treeJson());
-    }
-    return new Ran(lm(policy, spec, decoding).budget(budget).seed(spec.seed()).listener(listener).run(prompt), null);
+    return lm(policy, spec, decoding(policy, spec)).budget(budget).seed(spec.seed()).listener(listener).run(prompt);
   }
 
   static Decoding decoding(LanguageModel policy, SearchSpec spec) {
@@ -90,7 +79,7 @@ public final class SearchRunner {
     }
   }
 
-  private LmSearchBuilder<?> lm(LanguageModel policy, SearchSpec spec, Decoding decoding) {
+  private ProcessSearch<?, ?> lm(LanguageModel policy, SearchSpec spec, Decoding decoding) {
     Function<String, String> answerOf = text -> ANSWERS.extract(text).orElse("");
     Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n"));
     switch (spec.algorithm()) {
@@ -115,12 +104,14 @@ public final class SearchRunner {
       case "smc":
         return Search.particleFilter(policy, processScorer(spec)).particles(spec.n())
             .potential(Potential.DIFFERENCE, spec.lambda()).resampling(resampling(spec)).decoding(perLine);
+      case "mcts":
+        return Search.mcts(policy, processScorer(spec)).simulations(spec.n()).children(spec.m()).decoding(perLine);
       default:
         throw new IllegalStateException("no language-model search for algorithm " + spec.algorithm());
     }
   }
 
-  private dev.ponder.samplers.DiffusionSearchBuilder<?> diffusion(DiffusionModel denoiser, SearchSpec spec) {
+  private ProcessSearch<?, ?> diffusion(DiffusionModel denoiser, SearchSpec spec) {
     if (spec.algorithm().equals("diffusion-sample")) {
       return Search.diffusionSample(denoiser).samples(spec.n()).sampling(DiffusionSampling.ddim(spec.steps(), 0.0));
     }

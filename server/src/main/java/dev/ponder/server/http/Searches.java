@@ -1,6 +1,7 @@
 package dev.ponder.server.http;
 
 import dev.ponder.engine.SearchListener;
+import dev.ponder.engine.SearchResult;
 import java.util.Locale;
 
 /**
@@ -19,27 +20,31 @@ public final class Searches {
     this.metrics = metrics;
   }
 
-  public SearchRunner.Ran run(Exchange x, String model, String prompt, SearchSpec spec, SearchListener listener)
+  public SearchResult run(Exchange x, String model, String prompt, SearchSpec spec, SearchListener listener)
       throws InterruptedException {
     x.tag(model, spec.algorithm());
     runner.validate(model, spec, prompt != null);
-    Cancellation cancellation = new Cancellation();
+    Cancellation cancellation = new Cancellation(Thread.currentThread());
     x.request().addFailureListener(t -> cancellation.cancel("the connection failed: " + t));
-    try (Admission.Permit permit = admission.enter()) {
+    try (DisconnectWatch watch = x.watchDisconnect(cancellation); Admission.Permit permit = admission.enter()) {
       long start = System.nanoTime();
       if (cancellation.isCancelled()) {
         metrics.search(spec.algorithm(), "cancelled", 0, null);
         throw new Cancellation.ClientGone("the client left while the request was queued");
       }
       try {
-        SearchRunner.Ran ran = runner.run(model, prompt, spec, cancellation.guard(listener));
-        metrics.search(spec.algorithm(), ran.result().outcome().name().toLowerCase(Locale.ROOT),
-            System.nanoTime() - start, ran.result().stats());
-        return ran;
-      } catch (Cancellation.ClientGone e) {
-        metrics.search(spec.algorithm(), "cancelled", System.nanoTime() - start, null);
-        throw e;
-      } catch (ApiError e) {
+        SearchResult result = cancellation.during(() -> runner.run(model, prompt, spec, cancellation.guard(listener)));
+        metrics.search(spec.algorithm(), result.outcome().name().toLowerCase(Locale.ROOT),
+            System.nanoTime() - start, result.stats());
+        watch.close();
+        if (cancellation.isCancelled()) {
+          throw new Cancellation.ClientGone(cancellation.reason());
+        }
+        if (watch.consumedInput()) {
+          x.closeConnection();
+        }
+        return result;
+      } catch (ApiError | Cancellation.ClientGone e) {
         throw e;
       } catch (IllegalArgumentException e) {
         metrics.search(spec.algorithm(), "rejected", System.nanoTime() - start, null);

@@ -119,6 +119,27 @@ class ServerHttpTest {
   }
 
   @Test
+  void aBudgetStopsTheSearchWithItsTypedReasonAndTheTraceComesBack() throws Exception {
+    JsonNode cut = TestServer.json(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": " + PROMPT_JSON
+        + ", \"n\": 4, \"seed\": 7, \"budget\": {\"model_calls\": 3}}"));
+    assertThat(cut.get("outcome").asText()).isEqualTo("budget_exhausted");
+    assertThat(cut.get("stop_reason").get("type").asText()).isEqualTo("limit_reached");
+    assertThat(cut.get("stop_reason").get("limit").asText()).isEqualTo("model_calls");
+    assertThat(cut.get("stop_reason").get("allowed").asLong()).isEqualTo(3);
+    assertThat(cut.get("stats").get("model_calls").asLong()).isLessThanOrEqualTo(4);
+    JsonNode beam = TestServer.json(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": "
+        + PROMPT_JSON + ", \"algorithm\": \"step-beam\", \"n\": 4, \"m\": 2, \"verifier\": \"countdown-prm-cached\","
+        + " \"seed\": 7}"));
+    assertThat(beam.get("stop_reason").get("type").asText()).isEqualTo("completed");
+    assertThat(beam.get("trace").get("type").asText()).isEqualTo("tree");
+    JsonNode root = beam.get("trace").get("nodes").get(0);
+    assertThat(root.get("parent").asInt()).isEqualTo(-1);
+    assertThat(beam.get("trace").get("nodes").size()).isGreaterThan(4);
+    assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"budget\":"
+        + " {\"model_calls\": 0}}"), 400, "budget.model_calls", "must be in [1, ");
+  }
+
+  @Test
   void streamSendsEveryEventThenTheSameResult() throws Exception {
     String req = "{\"model\": \"countdown-policy\", \"prompt\": " + PROMPT_JSON + ", \"algorithm\": \"smc\", \"n\": 4,"
         + " \"verifier\": \"countdown-prm-cached\", \"seed\": 5";
@@ -245,6 +266,30 @@ class ServerHttpTest {
       Thread.sleep(50);
     }
     assertThat(counter("ponder_searches_total{algorithm=\"mcts\",outcome=\"cancelled\"}")).isEqualTo(before + 1);
+  }
+
+  @Test
+  void aClientThatClosesItsConnectionCancelsAPlainSearch() throws Exception {
+    String body = "{\"model\": \"countdown-policy\", \"prompt\": " + PROMPT_JSON + ", \"algorithm\": \"mcts\","
+        + " \"n\": 32, \"m\": 4, \"verifier\": \"countdown-prm-cached\", \"seed\": 4}";
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    String series = "ponder_searches_total{algorithm=\"mcts\",outcome=\"cancelled\"}";
+    double before = counter(series);
+    double failedBefore = counter("ponder_searches_total{algorithm=\"mcts\",outcome=\"failed\"}");
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.server.port())) {
+      var out = socket.getOutputStream();
+      out.write(("POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+          + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes);
+      out.flush();
+      Thread.sleep(300); // the search is under way (it takes over a second)
+    }
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (counter(series) == before && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(counter(series)).isEqualTo(before + 1);
+    assertThat(counter("ponder_searches_total{algorithm=\"mcts\",outcome=\"failed\"}")).isEqualTo(failedBefore);
   }
 
   @Test

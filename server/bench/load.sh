@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Load test of `ponder serve` on loopback: wrk with 16 connections for 60 s on POST /v1/completions (4 samples),
+# the server's RSS before and after, and the 5xx count from its own metrics. Needs the jar and Debian's wrk.
+# Usage: server/bench/load.sh [SECONDS] [CONNECTIONS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_=${1:-60}
+CONNECTIONS=${2:-16}
+JAR=server/target/ponder.jar
+LOG=$(mktemp)
+java -jar "$JAR" serve --host 127.0.0.1 --port 0 >"$LOG" 2>&1 &
+PID=$!
+trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -f "$LOG"' EXIT
+for _ in $(seq 1 120); do grep -q "ponder serving" "$LOG" && break; sleep 0.5; done
+PORT=$(sed -n 's/.*on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$LOG" | head -1)
+URL="http://127.0.0.1:$PORT"
+rss() { awk '/VmRSS/ {printf "%.0f MiB", $2 / 1024}' "/proc/$PID/status"; }
+curl -s -o /dev/null -X POST "$URL/v1/completions" -d '{"model": "countdown-policy", "prompt": "warm", "n": 4}'
+echo "RSS before: $(rss)"
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_}s" --latency -s server/bench/completion.lua "$URL/v1/completions"
+echo "RSS after: $(rss)"
+echo "5xx answered: $(curl -s "$URL/metrics" | awk '/^ponder_http_requests_seconds_count/ && /status="5/ {s += $2} END {print s + 0}')"
+echo "completions answered: $(curl -s "$URL/metrics" | awk '/^ponder_http_requests_seconds_count/ && /route="\/v1\/completions"/ && /status="200"/ {s += $2} END {print s + 0}')"
