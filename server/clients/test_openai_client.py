@@ -94,6 +94,21 @@ class OpenAiClientTest(unittest.TestCase):
         self.assertEqual(len(reasons), 1)
         self.assertEqual(usage.prompt_tokens, plain.usage.prompt_tokens)
 
+    def test_logprobs_for_chat_and_completions(self):
+        chat = self.client.chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": PROMPT}], seed=7, logprobs=True, top_logprobs=2)
+        content = chat.choices[0].logprobs.content
+        self.assertEqual("".join(t.token for t in content), chat.choices[0].message.content)
+        self.assertTrue(all(len(t.top_logprobs) == 2 for t in content))
+        self.assertTrue(all(t.logprob <= max(a.logprob for a in t.top_logprobs) + 1e-9 for t in content))
+        total = chat.choices[0].model_extra["ponder"]["logprob"]
+        self.assertAlmostEqual(sum(t.logprob for t in content), total, delta=0.05)  # total also has the end token
+        done = self.client.completions.create(model=MODEL, prompt=PROMPT, seed=7, max_tokens=10, logprobs=1)
+        lp = done.choices[0].logprobs
+        self.assertEqual("".join(lp.tokens), done.choices[0].text)
+        self.assertEqual(len(lp.token_logprobs), 10)
+        self.assertEqual(lp.text_offset[:3], [0, 1, 2])
+
     def test_max_tokens_stop_and_temperature_zero(self):
         cut = self.client.completions.create(model=MODEL, prompt=PROMPT, seed=1, max_tokens=4)
         self.assertEqual(cut.choices[0].finish_reason, "length")

@@ -19,7 +19,10 @@ import java.util.UUID;
  * candidates, best first ({@code n} of them; with {@code "ponder"} at most as many as the search returned). Usage
  * counts what the policy really processed: {@code prompt_tokens} the prompt tokens it read, {@code
  * completion_tokens} the tokens it generated over all hypotheses the search explored (not only the returned
- * choices), plus {@code policy_tokens}, {@code padding_tokens} and {@code verifier_tokens}. Streaming sends each
+ * choices), plus {@code policy_tokens} (everything the policy processed, the log-probability pass included),
+ * {@code logprob_tokens}, {@code padding_tokens} and {@code verifier_tokens}. {@code logprobs} (completions: 0..5
+ * alternatives; chat: {@code logprobs: true} with {@code top_logprobs} 0..20) come from {@link TokenLogprobs}.
+ * Streaming sends each
  * choice when the search ends (a search picks among whole candidates), after comment lines that keep the
  * connection alive while it runs, then {@code data: [DONE]}.
  */
@@ -49,13 +52,16 @@ public final class OpenAiEndpoint {
 
   private record Choice(String text, String finishReason, Candidate candidate) {}
 
+  /** The search, the choices taken from it and, when asked for, their tokens' log-probabilities. */
+  private record Answer(SearchResult result, List<Choice> choices, TokenLogprobs.Scored logprobs) {}
+
   public void handle(Exchange x) throws IOException, InterruptedException {
     ObjectNode body = x.jsonBody();
     Json.rejectUnknown(body, "", chat ? CHAT_FIELDS : COMPLETION_FIELDS);
     String prompt;
     int maxTokens;
+    int top = logprobs(body);
     if (chat) {
-      OpenAiRequest.refuseLogprobs(body, "top_logprobs");
       int a = OpenAiRequest.maxTokens(body, "max_tokens", limits);
       int b = OpenAiRequest.maxTokens(body, "max_completion_tokens", limits);
       maxTokens = b > 0 ? b : a;
@@ -64,7 +70,6 @@ public final class OpenAiEndpoint {
       ModelRegistry.Entry entry = models.get(model, ModelKind.POLICY, "model");
       prompt = ChatPrompt.render(messages, entry.chatTemplate());
     } else {
-      OpenAiRequest.refuseLogprobs(body, null);
       maxTokens = OpenAiRequest.maxTokens(body, "max_tokens", limits);
       if (Json.bool(body, "echo", false)) {
         throw ApiError.unsupported("echo", "'echo' is not supported by this server; send false");
@@ -82,16 +87,17 @@ public final class OpenAiEndpoint {
     OpenAiRequest q = OpenAiRequest.parse(body, maxTokens, limits);
     String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
     long created = System.currentTimeMillis() / 1000;
+    java.util.function.Function<SearchResult, Answer> after = r -> answer(q, prompt, r, top);
     if (!q.stream()) {
-      SearchResult result = searches.run(x, q.model(), prompt, q.spec(), e -> { });
-      x.json(200, response(id, created, q, result));
+      Answer answer = searches.run(x, q.model(), prompt, q.spec(), e -> { }, after);
+      x.json(200, response(id, created, q, answer));
       return;
     }
     SseStream[] sse = new SseStream[1];
     long[] lastBeat = {0};
-    SearchResult result;
+    Answer answer;
     try {
-      result = searches.run(x, q.model(), prompt, q.spec(), e -> {
+      answer = searches.run(x, q.model(), prompt, q.spec(), e -> {
         if (sse[0] == null) {
           sse[0] = x.sse();
         }
@@ -100,7 +106,7 @@ public final class OpenAiEndpoint {
           lastBeat[0] = now;
           sse[0].comment("step " + s.step());
         }
-      });
+      }, after);
     } catch (ApiError e) {
       if (sse[0] == null) {
         throw e;
@@ -113,8 +119,84 @@ public final class OpenAiEndpoint {
     if (sse[0] == null) {
       sse[0] = x.sse();
     }
-    stream(sse[0], id, created, q, result);
+    stream(sse[0], id, created, q, answer);
     x.finishStream();
+  }
+
+  /**
+   * How many alternatives per token the request wants: -1 for no log-probabilities. Chat: {@code logprobs: true}
+   * with {@code top_logprobs} 0..20; completions: {@code logprobs} 0..5.
+   */
+  private int logprobs(ObjectNode body) {
+    if (chat) {
+      boolean on = Json.bool(body, "logprobs", false);
+      int top = Json.integer(body, "top_logprobs", 0, 0, 20);
+      if (top > 0 && !on) {
+        throw ApiError.invalid("top_logprobs", "'top_logprobs' needs \"logprobs\": true");
+      }
+      return on ? top : -1;
+    }
+    return Json.present(body, "logprobs") ? Json.integer(body, "logprobs", 0, 0, 5) : -1;
+  }
+
+  private Answer answer(OpenAiRequest q, String prompt, SearchResult r, int top) {
+    List<Choice> choices = choices(q, r);
+    if (top < 0 || choices.isEmpty()) {
+      return new Answer(r, choices, null);
+    }
+    List<String> texts = new ArrayList<>();
+    double[] totals = new double[choices.size()];
+    boolean[] ended = new boolean[choices.size()];
+    for (int i = 0; i < choices.size(); i++) {
+      Choice c = choices.get(i);
+      texts.add(c.text());
+      boolean cutByStop = !c.text().equals(c.candidate().text());
+      totals[i] = cutByStop ? Double.NaN : c.candidate().logProb();
+      ended[i] = !cutByStop && c.candidate().finished();
+    }
+    return new Answer(r, choices, TokenLogprobs.score(models.policy(q.model(), "model"), prompt, texts, totals,
+        ended, top));
+  }
+
+  private ObjectNode logprobsJson(Answer a, int i) {
+    List<TokenLogprobs.Token> tokens = a.logprobs().texts().get(i);
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    if (chat) {
+      ArrayNode content = o.putArray("content");
+      for (TokenLogprobs.Token t : tokens) {
+        ObjectNode j = content.addObject();
+        j.put("token", t.token());
+        j.put("logprob", t.logprob());
+        bytes(j.putArray("bytes"), t.token());
+        ArrayNode alts = j.putArray("top_logprobs");
+        for (TokenLogprobs.Top alt : t.top()) {
+          ObjectNode k = alts.addObject();
+          k.put("token", alt.token());
+          k.put("logprob", alt.logprob());
+          bytes(k.putArray("bytes"), alt.token());
+        }
+      }
+      o.putNull("refusal");
+    } else {
+      ArrayNode toks = o.putArray("tokens");
+      ArrayNode lps = o.putArray("token_logprobs");
+      ArrayNode tops = o.putArray("top_logprobs");
+      ArrayNode offsets = o.putArray("text_offset");
+      for (TokenLogprobs.Token t : tokens) {
+        toks.add(t.token());
+        lps.add(t.logprob());
+        ObjectNode alts = tops.addObject();
+        t.top().forEach(alt -> alts.put(alt.token(), alt.logprob()));
+        offsets.add(t.offset());
+      }
+    }
+    return o;
+  }
+
+  private static void bytes(ArrayNode a, String token) {
+    for (byte b : token.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      a.add(b & 0xff);
+    }
   }
 
   private static String prompt(ObjectNode body) {
@@ -156,10 +238,11 @@ public final class OpenAiEndpoint {
     return out;
   }
 
-  private ObjectNode response(String id, long created, OpenAiRequest q, SearchResult r) {
+  private ObjectNode response(String id, long created, OpenAiRequest q, Answer a) {
+    SearchResult r = a.result();
     ObjectNode o = head(id, created, q, false);
     ArrayNode arr = o.putArray("choices");
-    List<Choice> choices = choices(q, r);
+    List<Choice> choices = a.choices();
     for (int i = 0; i < choices.size(); i++) {
       Choice c = choices.get(i);
       ObjectNode j = arr.addObject();
@@ -172,17 +255,22 @@ public final class OpenAiEndpoint {
       } else {
         j.put("text", c.text());
       }
-      j.putNull("logprobs");
+      if (a.logprobs() == null) {
+        j.putNull("logprobs");
+      } else {
+        j.set("logprobs", logprobsJson(a, i));
+      }
       j.put("finish_reason", c.finishReason());
       j.set("ponder", candidateInfo(c.candidate()));
     }
-    o.set("usage", usage(r.stats()));
+    o.set("usage", usage(a));
     o.set("ponder", searchInfo(q, r));
     return o;
   }
 
-  private void stream(SseStream sse, String id, long created, OpenAiRequest q, SearchResult r) {
-    List<Choice> choices = choices(q, r);
+  private void stream(SseStream sse, String id, long created, OpenAiRequest q, Answer a) {
+    SearchResult r = a.result();
+    List<Choice> choices = a.choices();
     for (int i = 0; i < choices.size(); i++) {
       Choice c = choices.get(i);
       if (chat) {
@@ -198,6 +286,9 @@ public final class OpenAiEndpoint {
         ch.putObject("delta").put("content", c.text());
       } else {
         ch.put("text", c.text());
+      }
+      if (a.logprobs() != null) {
+        ch.set("logprobs", logprobsJson(a, i));
       }
       sse.data(Json.write(content));
       ObjectNode last = chunk(id, created, q, i);
@@ -215,7 +306,7 @@ public final class OpenAiEndpoint {
     if (q.includeUsage()) {
       ObjectNode u = head(id, created, q, true);
       u.putArray("choices");
-      u.set("usage", usage(r.stats()));
+      u.set("usage", usage(a));
       sse.data(Json.write(u));
     }
     sse.data("[DONE]");
@@ -243,12 +334,15 @@ public final class OpenAiEndpoint {
     return o;
   }
 
-  private static ObjectNode usage(SearchStats s) {
+  private static ObjectNode usage(Answer a) {
+    SearchStats s = a.result().stats();
+    long scoring = a.logprobs() == null ? 0 : a.logprobs().stats().policyTokens();
     ObjectNode u = Json.MAPPER.createObjectNode();
     u.put("prompt_tokens", s.promptTokens());
     u.put("completion_tokens", s.generatedTokens());
     u.put("total_tokens", s.promptTokens() + s.generatedTokens());
-    u.put("policy_tokens", s.policyTokens());
+    u.put("policy_tokens", s.policyTokens() + scoring);
+    u.put("logprob_tokens", scoring);
     u.put("padding_tokens", s.paddingTokens());
     u.put("verifier_tokens", s.verifierTokens());
     return u;

@@ -137,18 +137,4 @@ public record OpenAiRequest(String model, int n, List<String> stop, boolean stre
     return out;
   }
 
-  /** Refuses token log-probabilities: the engine does not report them per token yet. */
-  static void refuseLogprobs(ObjectNode body, String topField) {
-    JsonNode lp = body.get("logprobs");
-    boolean asked = lp != null && !lp.isNull() && !(lp.isBoolean() && !lp.booleanValue())
-        && !(lp.isIntegralNumber() && lp.intValue() == 0);
-    if (asked) {
-      throw ApiError.unsupported("logprobs", "per-token 'logprobs' are not supported by this server yet (the"
-          + " engine reports each choice's total log-probability, returned as ponder.logprob); send null, false or"
-          + " 0");
-    }
-    if (topField != null && Json.integer(body, topField, 0, 0, 20) > 0) {
-      throw ApiError.unsupported(topField, "'" + topField + "' is not supported by this server yet; send 0 or null");
-    }
-  }
 }

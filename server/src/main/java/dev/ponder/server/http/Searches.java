@@ -22,6 +22,12 @@ public final class Searches {
 
   public SearchResult run(Exchange x, String model, String prompt, SearchSpec spec, SearchListener listener)
       throws InterruptedException {
+    return run(x, model, prompt, spec, listener, r -> r);
+  }
+
+  /** Like {@link #run}, then {@code after} on the same worker (e.g. scoring the chosen texts' tokens). */
+  public <R> R run(Exchange x, String model, String prompt, SearchSpec spec, SearchListener listener,
+      java.util.function.Function<SearchResult, R> after) throws InterruptedException {
     x.tag(model, spec.algorithm());
     runner.validate(model, spec, prompt != null);
     Cancellation cancellation = new Cancellation(Thread.currentThread());
@@ -36,6 +42,7 @@ public final class Searches {
         SearchResult result = cancellation.during(() -> runner.run(model, prompt, spec, cancellation.guard(listener)));
         metrics.search(spec.algorithm(), result.outcome().name().toLowerCase(Locale.ROOT),
             System.nanoTime() - start, result.stats());
+        R answer = cancellation.isCancelled() ? null : cancellation.during(() -> after.apply(result));
         watch.close();
         if (cancellation.isCancelled()) {
           throw new Cancellation.ClientGone(cancellation.reason());
@@ -43,7 +50,7 @@ public final class Searches {
         if (watch.consumedInput()) {
           x.closeConnection();
         }
-        return result;
+        return answer;
       } catch (ApiError | Cancellation.ClientGone e) {
         throw e;
       } catch (IllegalArgumentException e) {

@@ -106,6 +106,45 @@ class ServerHttpTest {
   }
 
   @Test
+  void tokenLogprobsAddUpToTheSearchsTotalAndAreCountedInUsage() throws Exception {
+    JsonNode r = TestServer.json(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": "
+        + PROMPT_JSON + ", \"n\": 2, \"seed\": 7, \"max_tokens\": 12, \"logprobs\": 3}"));
+    for (JsonNode c : r.get("choices")) {
+      JsonNode lp = c.get("logprobs");
+      assertThat(String.join("", asStrings(lp.get("tokens"))))
+          .isEqualTo(c.get("text").asText());
+      double sum = 0;
+      for (int i = 0; i < lp.get("token_logprobs").size(); i++) {
+        double x = lp.get("token_logprobs").get(i).asDouble();
+        sum += x;
+        JsonNode alts = lp.get("top_logprobs").get(i);
+        assertThat(alts.size()).isEqualTo(3);
+        double best = Double.NEGATIVE_INFINITY;
+        for (JsonNode v : alts) {
+          best = Math.max(best, v.asDouble());
+        }
+        assertThat(x).isLessThanOrEqualTo(best + 1e-9);
+      }
+      // Cut at 12 tokens (no end token): the tokens' log-probabilities add up to the candidate's total.
+      assertThat(c.get("finish_reason").asText()).isEqualTo("length");
+      assertThat(sum).isCloseTo(c.get("ponder").get("logprob").asDouble(), org.assertj.core.data.Offset.offset(1e-3));
+    }
+    assertThat(r.get("usage").get("logprob_tokens").asLong()).isPositive();
+    assertThat(r.get("usage").get("policy_tokens").asLong()).isEqualTo(
+        r.get("ponder").get("stats").get("policy_tokens").asLong() + r.get("usage").get("logprob_tokens").asLong());
+    assertError(s.post("/v1/chat/completions", "{\"model\": \"countdown-policy\", \"messages\": [{\"role\":"
+        + " \"user\", \"content\": \"x\"}], \"top_logprobs\": 2}"), 400, "top_logprobs", "needs \"logprobs\": true");
+    assertError(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"logprobs\": 6}"),
+        400, "logprobs", "found 6");
+  }
+
+  static List<String> asStrings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(x -> out.add(x.asText()));
+    return out;
+  }
+
+  @Test
   void stopStringsCutTheChoiceAndMaxTokensCapsIt() throws Exception {
     JsonNode stopped = TestServer.json(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": "
         + PROMPT_JSON + ", \"seed\": 7, \"stop\": [\"\\n\"]}"));
@@ -220,8 +259,8 @@ class ServerHttpTest {
         400, "temperature", "must be in [0.0, 2.0], found 3.0");
     assertError(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"max_tokens\": 0}"),
         400, "max_tokens", "found 0");
-    assertError(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"logprobs\": 2}"),
-        400, "logprobs", "not supported");
+    assertError(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"logprobs\": 2.5}"),
+        400, "logprobs", "must be an integer in [0, 5], found number 2.5");
     assertError(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"ponder\":"
         + " {\"algoritm\": \"smc\"}}"), 400, "ponder.algoritm", "unrecognized");
     assertError(s.post("/v1/chat/completions", "{\"model\": \"countdown-policy\", \"messages\": []}"), 400,
