@@ -72,9 +72,9 @@ public final class ChatPrompt {
   }
 
   /** The prompt: the model's chat template when it has one, the plain format otherwise. */
-  public static String render(List<Message> messages, String chatTemplate) {
+  public static String render(List<Message> messages, String chatTemplate, java.util.Map<String, String> specials) {
     if (chatTemplate != null) {
-      return ChatTemplate.render(chatTemplate, messages);
+      return ChatTemplate.render(chatTemplate, messages, specials);
     }
     StringBuilder sb = new StringBuilder();
     for (Message m : messages) {

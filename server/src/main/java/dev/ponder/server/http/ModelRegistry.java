@@ -8,6 +8,7 @@ import dev.ponder.verifiers.ImageClassifier;
 import dev.ponder.verifiers.OnnxOutcomeReward;
 import dev.ponder.verifiers.OnnxProcessReward;
 import dev.ponder.verifiers.OnnxRewardGradient;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ import java.util.stream.Stream;
  */
 public final class ModelRegistry implements AutoCloseable {
   /** One loaded model. */
-  public record Entry(String id, ModelKind kind, Path dir, AutoCloseable model, String chatTemplate) {}
+  public record Entry(String id, ModelKind kind, Path dir, AutoCloseable model, String chatTemplate,
+      Map<String, String> specialTokens) {}
 
   private final Map<String, Entry> entries;
   private final long createdSeconds = System.currentTimeMillis() / 1000;
@@ -41,7 +43,9 @@ public final class ModelRegistry implements AutoCloseable {
       for (Map.Entry<String, Path> e : new TreeMap<>(dirs).entrySet()) {
         Path dir = e.getValue();
         ModelKind kind = ModelKind.of(dir);
-        loaded.put(e.getKey(), new Entry(e.getKey(), kind, dir, open(kind, dir, options), chatTemplate(dir)));
+        JsonNode tokenizerConfig = tokenizerConfig(dir);
+        loaded.put(e.getKey(), new Entry(e.getKey(), kind, dir, open(kind, dir, options),
+            chatTemplate(dir, tokenizerConfig), specialTokens(tokenizerConfig)));
       }
     } catch (RuntimeException e) {
       new ModelRegistry(loaded).close();
@@ -93,24 +97,39 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
-  private static String chatTemplate(Path dir) {
+  private static JsonNode tokenizerConfig(Path dir) {
     Path config = dir.resolve("tokenizer_config.json");
     if (!Files.isRegularFile(config)) {
       return null;
     }
     try {
-      var node = Json.MAPPER.readTree(Files.readString(config)).get("chat_template");
-      if (node == null || node.isNull()) {
-        return null;
-      }
-      if (!node.isTextual()) {
-        throw new IllegalArgumentException(config + ": expected \"chat_template\" to be one template string,"
-            + " found " + Json.describe(node) + " (named templates are not supported)");
-      }
-      return node.asText();
+      return Json.MAPPER.readTree(Files.readString(config));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + config, e);
     }
+  }
+
+  private static String chatTemplate(Path dir, JsonNode config) {
+    JsonNode node = config == null ? null : config.get("chat_template");
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      throw new IllegalArgumentException(dir.resolve("tokenizer_config.json") + ": expected \"chat_template\" to be"
+          + " one template string, found " + Json.describe(node) + " (named templates are not supported)");
+    }
+    return node.asText();
+  }
+
+  /** bos_token and eos_token as the template sees them: a string, or an AddedToken object's "content". */
+  private static Map<String, String> specialTokens(JsonNode config) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String name : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
+      JsonNode v = config == null ? null : config.get(name);
+      String text = v == null || v.isNull() ? "" : v.isTextual() ? v.asText() : v.path("content").asText("");
+      out.put(name, text);
+    }
+    return Map.copyOf(out);
   }
 
   public List<Entry> entries() {

@@ -68,7 +68,7 @@ public final class OpenAiEndpoint {
       List<ChatPrompt.Message> messages = ChatPrompt.parse(body.get("messages"));
       String model = Json.requiredText(body, "model");
       ModelRegistry.Entry entry = models.get(model, ModelKind.POLICY, "model");
-      prompt = ChatPrompt.render(messages, entry.chatTemplate());
+      prompt = ChatPrompt.render(messages, entry.chatTemplate(), entry.specialTokens());
     } else {
       maxTokens = OpenAiRequest.maxTokens(body, "max_tokens", limits);
       if (Json.bool(body, "echo", false)) {
