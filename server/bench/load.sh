@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Load test of `ponder serve` on loopback: wrk with 16 connections for 60 s on POST /v1/completions (4 samples),
 # the server's RSS before and after, and the 5xx count from its own metrics. Needs the jar and Debian's wrk.
-# Usage: server/bench/load.sh [SECONDS] [CONNECTIONS]
+# Usage: server/bench/load.sh [SECONDS] [CONNECTIONS] [ROUNDS]   (ROUNDS runs back to back on one server: RSS
+# after each shows whether memory settles)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_=${1:-60}
 CONNECTIONS=${2:-16}
+ROUNDS=${3:-1}
 JAR=server/target/ponder.jar
 LOG=$(mktemp)
 java -jar "$JAR" serve --host 127.0.0.1 --port 0 >"$LOG" 2>&1 &
@@ -17,7 +19,10 @@ URL="http://127.0.0.1:$PORT"
 rss() { awk '/VmRSS/ {printf "%.0f MiB", $2 / 1024}' "/proc/$PID/status"; }
 curl -s -o /dev/null -X POST "$URL/v1/completions" -d '{"model": "countdown-policy", "prompt": "warm", "n": 4}'
 echo "RSS before: $(rss)"
-wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_}s" --latency -s server/bench/completion.lua "$URL/v1/completions"
-echo "RSS after: $(rss)"
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round, load average before: $(cut -d" " -f1-3 /proc/loadavg)"
+  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_}s" --timeout 30s --latency -s server/bench/completion.lua "$URL/v1/completions"
+  echo "round $round, load average after: $(cut -d" " -f1-3 /proc/loadavg); RSS after: $(rss)"
+done
 echo "5xx answered: $(curl -s "$URL/metrics" | awk '/^ponder_http_requests_seconds_count/ && /status="5/ {s += $2} END {print s + 0}')"
 echo "completions answered: $(curl -s "$URL/metrics" | awk '/^ponder_http_requests_seconds_count/ && /route="\/v1\/completions"/ && /status="200"/ {s += $2} END {print s + 0}')"
