@@ -41,6 +41,10 @@ public final class SearchRunner {
   public void validate(String modelId, SearchSpec spec, boolean hasPrompt) {
     if (spec.isDiffusion()) {
       models.get(modelId, ModelKind.DENOISER, "model");
+      if (hasPrompt) {
+        throw ApiError.invalid("prompt", "'" + spec.algorithm() + "' starts from noise drawn from the seed; leave"
+            + " 'prompt' out");
+      }
       if (spec.algorithm().equals("fk")) {
         classifier(spec);
       }

@@ -259,6 +259,14 @@ class ServerHttpTest {
         400, "temperature", "must be in [0.0, 2.0], found 3.0");
     assertError(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"max_tokens\": 0}"),
         400, "max_tokens", "found 0");
+    assertError(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"max_tokens\": 257}"),
+        400, "max_tokens", "must be in [1, 256], found 257");
+    assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"budget\":"
+        + " {\"deadline_ms\": 3600000}}"), 400, "budget.deadline_ms", "must be in [1, 60000], found 3600000");
+    assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"budget\":"
+        + " {\"policy_tokens\": 10000000}}"), 400, "budget.policy_tokens", "must be in [1, 200000]");
+    assertError(s.post("/v1/search", "{\"model\": \"digits-denoiser\", \"algorithm\": \"fk\", \"prompt\": \"x\","
+        + " \"target_class\": 3, \"verifier\": \"digits-classifier\"}"), 400, "prompt", "leave 'prompt' out");
     assertError(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"logprobs\": 2.5}"),
         400, "logprobs", "must be an integer in [0, 5], found number 2.5");
     assertError(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"ponder\":"
