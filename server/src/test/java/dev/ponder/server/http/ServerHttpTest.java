@@ -31,7 +31,7 @@ class ServerHttpTest {
 
   @BeforeAll
   static void start() throws Exception {
-    s = new TestServer(Limits.defaults().withWorkers(2).withQueue(8).withMaxBodyBytes(4096).withMaxN(32), null);
+    s = new TestServer(Limits.defaults().withWorkers(2).withQueue(8).withMaxBodyBytes(4096).withMaxN(64), null);
   }
 
   @AfterAll
@@ -240,9 +240,9 @@ class ServerHttpTest {
     assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"sampels\": 3}"), 400,
         "sampels", "unrecognized request argument 'sampels'");
     assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"n\": \"many\"}"), 400,
-        "n", "'n' must be an integer in [1, 32], found string \"many\"");
-    assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"n\": 33}"), 400,
-        "n", "found 33");
+        "n", "'n' must be an integer in [1, 64], found string \"many\"");
+    assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"n\": 65}"), 400,
+        "n", "found 65");
     assertError(s.post("/v1/search", "{\"model\": \"gpt-4\", \"prompt\": \"x\"}"), 404, "model",
         "the model 'gpt-4' does not exist");
     assertError(s.post("/v1/search", "{\"model\": \"countdown-orm\", \"prompt\": \"x\"}"), 400, "model",
@@ -300,7 +300,7 @@ class ServerHttpTest {
   @Test
   void aClientThatLeavesAStreamCancelsItsSearch() throws Exception {
     HttpRequest req = s.request("/v1/search").POST(HttpRequest.BodyPublishers.ofString("{\"model\":"
-        + " \"countdown-policy\", \"prompt\": " + PROMPT_JSON + ", \"algorithm\": \"mcts\", \"n\": 32, \"m\": 4,"
+        + " \"countdown-policy\", \"prompt\": " + PROMPT_JSON + ", \"algorithm\": \"mcts\", \"n\": 64, \"m\": 8,"
         + " \"verifier\": \"countdown-prm-cached\", \"seed\": 1, \"stream\": true}")).build();
     double before = counter("ponder_searches_total{algorithm=\"mcts\",outcome=\"cancelled\"}");
     HttpResponse<InputStream> r = s.http.send(req, HttpResponse.BodyHandlers.ofInputStream());
@@ -318,7 +318,7 @@ class ServerHttpTest {
   @Test
   void aClientThatClosesItsConnectionCancelsAPlainSearch() throws Exception {
     String body = "{\"model\": \"countdown-policy\", \"prompt\": " + PROMPT_JSON + ", \"algorithm\": \"mcts\","
-        + " \"n\": 32, \"m\": 4, \"verifier\": \"countdown-prm-cached\", \"seed\": 4}";
+        + " \"n\": 64, \"m\": 8, \"verifier\": \"countdown-prm-cached\", \"seed\": 4}";
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     String series = "ponder_searches_total{algorithm=\"mcts\",outcome=\"cancelled\"}";
     double before = counter(series);
@@ -329,7 +329,7 @@ class ServerHttpTest {
           + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(bytes);
       out.flush();
-      Thread.sleep(300); // the search is under way (it takes over a second)
+      Thread.sleep(300); // the search is under way (it takes seconds)
     }
     long deadline = System.nanoTime() + 20_000_000_000L;
     while (counter(series) == before && System.nanoTime() < deadline) {
