@@ -55,7 +55,7 @@ class GuardsTest {
       // One long streaming search holds the only worker; once its first event arrives it is surely running.
       HttpRequest longOne = s.request("/v1/search").POST(HttpRequest.BodyPublishers.ofString("{\"model\":"
           + " \"countdown-policy\", \"prompt\": \"numbers: 3 7 25 50 target: 85\\n\", \"algorithm\": \"mcts\","
-          + " \"n\": 48, \"verifier\": \"countdown-prm-cached\", \"stream\": true}")).build();
+          + " \"n\": 64, \"m\": 8, \"verifier\": \"countdown-prm-cached\", \"stream\": true}")).build();
       HttpResponse<InputStream> running = s.http.send(longOne, HttpResponse.BodyHandlers.ofInputStream());
       try (BufferedReader in = new BufferedReader(new InputStreamReader(running.body(), StandardCharsets.UTF_8))) {
         assertThat(in.readLine()).startsWith("event: ");
