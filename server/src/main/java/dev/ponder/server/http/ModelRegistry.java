@@ -151,7 +151,12 @@ public final class ModelRegistry implements AutoCloseable {
 
   /** The entry, which must be of {@code kind}; {@code param} names the request field for the error. */
   public Entry get(String id, ModelKind kind, String param) {
-    Entry e = get(id);
+    Entry e = entries.get(id);
+    if (e == null) {
+      List<String> fitting = entries.values().stream().filter(x -> x.kind() == kind).map(Entry::id).toList();
+      throw new ApiError(404, "invalid_request_error", param, "model_not_found", "'" + param + "': the model '" + id
+          + "' does not exist; served " + kind.label() + " models: " + fitting);
+    }
     if (e.kind() != kind) {
       List<String> fitting = entries.values().stream().filter(x -> x.kind() == kind).map(Entry::id).toList();
       throw ApiError.invalid(param, "'" + param + "' must name a " + kind.label() + " model; '" + id + "' is a "

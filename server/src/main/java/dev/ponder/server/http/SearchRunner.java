@@ -50,9 +50,14 @@ public final class SearchRunner {
       }
       return;
     }
-    models.get(modelId, ModelKind.POLICY, "model");
+    LanguageModel policy = models.policy(modelId, "model");
     if (!hasPrompt) {
       throw ApiError.missing("prompt", "a string: the text to continue");
+    }
+    if (spec.algorithm().equals("beam") && spec.n() >= policy.vocabSize()) {
+      // The token beam fails inside the engine once the beams reach the vocabulary size (seen with 30 of 30).
+      throw ApiError.invalid("n", "'beam' needs fewer beams than the model's vocabulary (" + policy.vocabSize()
+          + " tokens), found n=" + spec.n());
     }
     if (spec.needsOutcomeVerifier()) {
       outcomeScorer(spec);

@@ -53,6 +53,9 @@ public record SearchSpec(String algorithm, int n, int m, String verifier, long s
     }
     int defaultN = algorithm.equals("sample") || algorithm.equals("greedy") ? 1 : 8;
     int n = Json.integer(knobs, "n", defaultN, 1, limits.maxN());
+    if (algorithm.equals("greedy") && n != 1) {
+      throw ApiError.invalid("n", "'greedy' decodes one text (every draw would be the same); found n=" + n);
+    }
     int m = Json.integer(knobs, "m", 4, 1, limits.maxN());
     String verifier = Json.text(knobs, "verifier", null);
     double lambda = Json.number(knobs, "lambda", 10, 0, 1e6);

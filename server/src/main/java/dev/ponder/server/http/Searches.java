@@ -55,7 +55,8 @@ public final class Searches {
         throw e;
       } catch (IllegalArgumentException e) {
         metrics.search(spec.algorithm(), "rejected", System.nanoTime() - start, null);
-        throw ApiError.invalid(null, e.getMessage());
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        throw ApiError.invalid(message.startsWith("the prompt") ? "prompt" : null, message);
       } catch (RuntimeException e) {
         metrics.search(spec.algorithm(), "failed", System.nanoTime() - start, null);
         throw e;

@@ -275,6 +275,15 @@ class ServerHttpTest {
         "messages", "non-empty array");
     assertError(s.post("/v1/chat/completions", "{\"model\": \"countdown-policy\", \"messages\": [{\"role\":"
         + " \"robot\", \"content\": \"hi\"}]}"), 400, "messages[0].role", "found string \"robot\"");
+    assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"algorithm\": \"mcts\","
+        + " \"verifier\": \"checker\"}"), 404, "verifier", "served prm models: [countdown-prm, countdown-prm-cached]");
+    assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"algorithm\": \"greedy\","
+        + " \"n\": 3}"), 400, "n", "'greedy' decodes one text");
+    assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"algorithm\": \"beam\","
+        + " \"n\": 30}"), 400, "n", "fewer beams than the model's vocabulary (30 tokens)");
+    // 'x' is not in the Countdown vocabulary: the prompt encodes to nothing.
+    assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\"}"), 400, "prompt",
+        "the prompt is empty");
     assertError(s.get("/v1/search"), 405, null, "/v1/search expects POST, found GET");
     assertError(s.get("/v2/nothing"), 404, null, "no route GET /v2/nothing");
     // A prompt longer than the model's 128 positions: the engine's own check, as a 400.
