@@ -146,6 +146,9 @@ public final class Json {
     if (v == null || v.isMissingNode()) {
       return "nothing";
     }
+    if (v.isNull()) {
+      return "null";
+    }
     String type = v.isTextual() ? "string" : v.isIntegralNumber() ? "integer" : v.isNumber() ? "number"
         : v.isBoolean() ? "boolean" : v.isArray() ? "array" : v.isObject() ? "object" : "null";
     String shown = v.toString();

@@ -79,6 +79,11 @@ public record OpenAiRequest(String model, int n, List<String> stop, boolean stre
     if (!knobs.has("n") && Json.text(knobs, "algorithm", "sample").equals("sample")) {
       knobs.put("n", n);
     }
+    String algorithm = Json.text(knobs, "algorithm", "sample");
+    if (SearchSpec.DIFFUSION_ALGORITHMS.contains(algorithm)) {
+      throw ApiError.invalid("ponder.algorithm", "the OpenAI endpoints serve language models; use /v1/search for '"
+          + algorithm + "'");
+    }
     SearchSpec spec;
     try {
       spec = SearchSpec.parse(knobs, decoding, "sample", limits);
@@ -88,10 +93,6 @@ public record OpenAiRequest(String model, int n, List<String> stop, boolean stre
           ? (e.param().equals("max_new_tokens") ? "max_tokens" : e.param()) : "ponder." + e.param();
       throw new ApiError(e.status(), e.type(), param, e.code(), e.getMessage().replace("'max_new_tokens'",
           "'max_tokens'"));
-    }
-    if (spec.isDiffusion()) {
-      throw ApiError.invalid("ponder.algorithm", "the OpenAI endpoints serve language models; use /v1/search for '"
-          + spec.algorithm() + "'");
     }
     return new OpenAiRequest(model, n, stop, stream, includeUsage, user, spec, seed, searched);
   }
