@@ -111,7 +111,7 @@ DRAWN = """(() => {
     error: document.getElementById('error').textContent,
     answer: document.getElementById('answer').dataset.text,
     particles: q('circle.particle'), ancestry: q('line.ancestry'), essPoints: ess ? ess.getAttribute('points').trim().split(' ').length : 0,
-    nodes: q('circle.node'), edges: q('line.edge:not(.ancestry)'), pruned: q('circle.node.pruned'),
+    nodes: q('circle.node'), edges: q('line.edge:not(.ancestry)'), chosenEdges: q('line.edge.chosen'), pruned: q('circle.node.pruned'),
     finished: q('circle.node.finished'), best: q('circle.node.best'), digit: !document.getElementById('digit').hidden,
     counters };
 })()"""
@@ -158,6 +158,9 @@ class LiveViewTest(unittest.TestCase):
         tree_nodes = len(api["trace"]["nodes"])
         self.assertEqual(drawn["nodes"], tree_nodes)  # every node of the search tree, the root included
         self.assertEqual(drawn["edges"], tree_nodes - 1)
+        chosen = [n for n in api["trace"]["nodes"] if n["chosen"]]
+        self.assertEqual(drawn["best"], len(chosen))  # the path to the answer, from the trace
+        self.assertEqual(drawn["chosenEdges"], len(chosen) - 1)
         self.assertEqual(drawn["answer"], api["candidates"][0]["text"])
 
     def test_step_beam_marks_pruned_finished_and_best(self):

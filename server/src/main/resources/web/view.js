@@ -181,6 +181,13 @@ function onEvent(name, e) {
     case "result":
       state.result = e;
       state.stats = e.stats;
+      if (e.trace && e.trace.type === "tree") {
+        // The trace marks the path to the answer; events name the same hypotheses by lineage.
+        for (const n of e.trace.nodes) {
+          if (n.chosen && state.nodes.has(n.lineage)) state.nodes.get(n.lineage).chosen = true;
+        }
+        state.chosenFromTrace = true;
+      }
       break;
     default:
       break;
@@ -252,12 +259,15 @@ function drawTree(svg) {
     if (v.parent !== null && pos.has(v.parent)) {
       const a = pos.get(v.parent);
       const b = pos.get(v.id);
-      el(svg, "line", { class: "edge", x1: sx(a.x), y1: sy(a.depth), x2: sx(b.x), y2: sy(b.depth) });
+      const onPath = v.chosen && state.nodes.get(v.parent).chosen;
+      el(svg, "line", { class: onPath ? "edge chosen" : "edge", x1: sx(a.x), y1: sy(a.depth), x2: sx(b.x),
+        y2: sy(b.depth) });
     }
   }
   for (const v of all) {
     const p = pos.get(v.id);
-    const best = bestText !== null && v.status === "finished" && v.text === bestText;
+    const best = state.chosenFromTrace ? !!v.chosen
+      : bestText !== null && v.status === "finished" && v.text === bestText;
     const c = el(svg, "circle", { class: `node ${v.status}${best ? " best" : ""}`, cx: sx(p.x), cy: sy(p.depth), r,
       fill: color(v.score, lo, hi), "data-lineage": v.id });
     el(c, "title", {}, `lineage ${v.id}\nscore ${v.score}\n${v.status}${v.text ? "\n" + v.text : ""}`);
