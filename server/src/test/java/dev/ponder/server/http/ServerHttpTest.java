@@ -71,6 +71,34 @@ class ServerHttpTest {
   }
 
   @Test
+  void concurrentRequestsOnTheSharedModelsGetTheirSequentialAnswers() throws Exception {
+    List<String> bodies = new ArrayList<>();
+    for (int i = 0; i < 9; i++) { // 2 workers + 8 queued: all are admitted at once
+      bodies.add(i % 3 == 0
+          ? "{\"model\": \"countdown-policy\", \"prompt\": " + PROMPT_JSON + ", \"algorithm\": \"smc\", \"n\": 4,"
+              + " \"verifier\": \"countdown-prm-cached\", \"seed\": " + i + "}"
+          : i % 3 == 1
+          ? "{\"model\": \"countdown-policy\", \"prompt\": " + PROMPT_JSON + ", \"algorithm\": \"bon\", \"n\": 4,"
+              + " \"verifier\": \"countdown-orm-cached\", \"seed\": " + i + "}"
+          : "{\"model\": \"countdown-policy\", \"prompt\": " + PROMPT_JSON + ", \"n\": 3, \"seed\": " + i + "}");
+    }
+    List<List<String>> sequential = new ArrayList<>();
+    for (String b : bodies) {
+      sequential.add(texts(TestServer.json(s.post("/v1/search", b)).get("candidates")));
+    }
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
+    for (String b : bodies) {
+      futures.add(s.http.sendAsync(s.request("/v1/search").POST(HttpRequest.BodyPublishers.ofString(b)).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    for (int i = 0; i < bodies.size(); i++) {
+      HttpResponse<String> r = futures.get(i).get();
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(texts(TestServer.json(r).get("candidates"))).as("request " + i).isEqualTo(sequential.get(i));
+    }
+  }
+
+  @Test
   void bestOfNThroughTheOpenAiEndpointEqualsTheLibrary() throws Exception {
     HttpResponse<String> r = s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": " + PROMPT_JSON
         + ", \"seed\": 3, \"ponder\": {\"algorithm\": \"bon\", \"n\": 8, \"verifier\": \"countdown-orm-cached\"}}");
