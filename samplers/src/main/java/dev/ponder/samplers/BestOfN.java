@@ -30,7 +30,8 @@ import java.util.function.Function;
  *       {@code keep} go on (ties keep draw order), so full generation is spent only on promising draws.</li>
  * </ul>
  *
- * <p>When a budget stops the search early, the hypotheses are returned as they stand (cut), scored as they are.
+ * <p>When a budget stops the search early, the hypotheses are returned as they stand (cut), scored as they are;
+ * a cancelled search returns them unscored (NaN), by log-probability, without calling the scorer.
  */
 final class BestOfN<S> implements Rounds {
 
@@ -111,7 +112,9 @@ final class BestOfN<S> implements Rounds {
   @Override
   public List<Candidate> finish(StopReason why) {
     try {
-      return c.scorer() == null ? byLogProb() : scored();
+      // A cancelled search's result is not wanted: spend no scorer call on it (a deadline still scores: the
+      // best so far is the point of a deadline).
+      return c.scorer() == null || why instanceof StopReason.Cancelled ? byLogProb() : scored();
     } finally {
       release();
     }

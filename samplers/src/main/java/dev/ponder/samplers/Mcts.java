@@ -46,7 +46,8 @@ import java.util.function.ToDoubleFunction;
  * and backed up, then the search returns the best so far flagged {@code BUDGET_EXHAUSTED}.
  *
  * <p>Answer: the exhausted leaves (and finished rollouts) ranked by their exact value, ties by lineage; if there
- * are none (the budget ran out first), the end of the most-visited path.
+ * are none (the budget ran out first), the end of the most-visited path; none at all when the search stopped
+ * before its first wave (never the bare prompt with a NaN value).
  */
 final class Mcts<S> implements Rounds {
 
@@ -395,9 +396,13 @@ final class Mcts<S> implements Rounds {
     List<Candidate> candidates = new ArrayList<>(ranked.stream().map(Ranked::candidate).toList());
     int chosen = ranked.isEmpty() ? -1 : ranked.get(0).node();
     if (candidates.isEmpty()) {
+      // Nothing reached an end: the deepest most-visited node, unless the search stopped before its first wave
+      // (then there is nothing to return; the root is the prompt itself, with no step and no value).
       int leaf = tree.principalLeaf();
-      candidates.add(process.toCandidate(hyp(leaf), tree.leafValue[leaf]));
-      chosen = leaf;
+      if (leaf != MctsTree.ROOT_INDEX) {
+        candidates.add(process.toCandidate(hyp(leaf), tree.leafValue[leaf]));
+        chosen = leaf;
+      }
     }
     trace = treeTrace(chosen);
     release();

@@ -77,6 +77,9 @@ final class ParticleFilter<P> implements Rounds {
       }
     }
     model.m(step, live);
+    if (ctx.stopNow() != null) {
+      return; // cancelled or past the deadline mid-step: no potentials for a round that will not be used
+    }
     double[] logG = model.logG(step, live);
     for (int i = 0; i < live.size(); i++) {
       logWeights[at.get(i)] += logG[i];

@@ -16,7 +16,7 @@ import java.util.Objects;
  * p(x) exp(lambda r(x)) and {@link SearchResult#logZ()} estimates log E_p[exp(lambda r(x))] without bias. The
  * result's trace is the particle genealogy.
  *
- * <p>Defaults: 8 particles, difference potentials at lambda 10, systematic resampling whenever ESS < N (kappa = 1)
+ * <p>Defaults: 8 particles, difference potentials at lambda 10, systematic resampling whenever ESS &lt; N (kappa = 1)
  * at every step, the answer with the highest final reward; at most 16 steps on a language model, every denoising
  * step on a diffusion model. A diffusion sampler must be stochastic (DDPM, or DDIM with eta > 0): copies of a
  * resampled particle under a deterministic sampler never diverge, so resampling could only lose diversity.
@@ -58,7 +58,7 @@ public final class ParticleFilterSearch<S> extends ProcessSearch<S, ParticleFilt
     return this;
   }
 
-  /** Resample when ESS < kappa N; kappa in (0, 1], 1 = whenever the weights are not all equal. */
+  /** Resample when ESS &lt; kappa N; kappa in (0, 1], 1 = whenever the weights are not all equal. */
   public ParticleFilterSearch<S> essThreshold(double value) {
     if (!(value > 0 && value <= 1)) {
       throw new IllegalArgumentException("kappa (the ESS threshold as a fraction of N) must be in (0, 1], was " + value);

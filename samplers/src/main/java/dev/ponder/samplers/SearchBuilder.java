@@ -2,6 +2,7 @@ package dev.ponder.samplers;
 
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchListener;
 import dev.ponder.engine.SearchResult;
 import java.util.Objects;
@@ -79,7 +80,9 @@ public abstract class SearchBuilder<B extends SearchBuilder<B>> {
     executor.execute(() -> {
       SearchContext ctx = settings.newContext();
       if (!future.start(ctx)) {
-        return; // cancelled before it started
+        // Cancelled before it started: nothing was made, but the listener still sees the one Done of every search.
+        ctx.emit(new SearchEvent.Done(ctx.stopReason(), ctx.stats()));
+        return;
       }
       try {
         future.complete(search.apply(ctx));

@@ -117,6 +117,9 @@ final class StepBeam<S> implements Rounds {
     List<S> hs = new ArrayList<>();
     live.forEach(node -> hs.add(node.h));
     process.advance(hs, ctx);
+    if (ctx.stopNow() != null) {
+      return; // cancelled or past the deadline mid-step: no scorer call for a round that will not be used
+    }
     double[] scores = ScoreCheck.check("process", c.lookahead() == 0 ? prm.score(hs, ctx)
         : scoreAhead(hs), hs.size(), ctx);
     List<Node<S>> open = new ArrayList<>();

@@ -202,4 +202,19 @@ class MctsArithmeticTest {
     assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(SearchEvent.Done.class,
         d -> assertThat(d.outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED));
   }
+
+  @Test
+  void aDeadlinePassedBeforeTheFirstWaveReturnsNoCandidateRatherThanThePromptWithNaN() {
+    AtomicLong clock = new AtomicLong();
+    SearchContext ctx = SearchContext.builder().seed(1).budget(Budget.deadlineOf(Duration.ofMillis(5)))
+        .nanoClock(() -> clock.addAndGet(10_000_000)).build();
+    MctsFakeProcess p = new MctsFakeProcess(path -> false);
+    SearchResult run = Mcts.create(p, B_SHARE, null, null, config(100, 2, 1, 10, MctsRule.PUCT, 1.0, 0, 0), ctx).search();
+    assertThat(run.stopReason().describe()).startsWith("wall time");
+    assertThat(run.candidates()).isEmpty();
+    assertThat(p.advanceSizes).isEmpty();
+    assertThat(p.live).isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(run::best).isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("the search produced no candidate (wall time");
+  }
 }

@@ -22,8 +22,7 @@ class PublicApiTest {
         "ParticleFilterSearch", "MctsSearch", "MctsRule", "MctsLeafValue",
         "RenoSearch", "SpsaSearch", "ZeroOrderSearch",
         "Selection", "Selection.Argmax", "Selection.Majority", "Selection.Soft", "Selection.Weighted",
-        "Potential", "Resampling", "ResampleSchedule", "Weights",
-        "NoiseOptimizer", "NoiseOptimizer.Adam", "NoiseOptimizer.SgdNesterov", "NoiseOptimizer.State",
-        "NoiseNeighbours")));
+        "Potential", "Resampling", "ResampleSchedule",
+        "NoiseOptimizer", "NoiseOptimizer.Adam", "NoiseOptimizer.SgdNesterov", "NoiseOptimizer.State")));
   }
 }

@@ -181,7 +181,12 @@ class UserProcessTest {
     };
     List<SearchEvent> events = new ArrayList<>();
     ExecutorService executor = Executors.newSingleThreadExecutor();
-    CompletableFuture<SearchResult> future = Search.bestOfN(DIGIT_SUM).n(4).seed(2).listener(events::add)
+    java.util.concurrent.atomic.AtomicInteger scorerCalls = new java.util.concurrent.atomic.AtomicInteger();
+    OutcomeScorer<DigitWalk.Walk> counted = (walks, ctx) -> {
+      scorerCalls.incrementAndGet();
+      return DIGIT_SUM.score(walks, ctx);
+    };
+    CompletableFuture<SearchResult> future = Search.bestOfN(counted).n(4).seed(2).listener(events::add)
         .runAsync(process, executor);
     assertThat(inCall.await(30, TimeUnit.SECONDS)).isTrue();
     assertThat(future.cancel(true)).isTrue();
@@ -192,7 +197,23 @@ class UserProcessTest {
     assertThatThrownBy(future::get).isInstanceOf(CancellationException.class);
     assertThat(process.advanceCalls).as("the call in flight finished; no other began").isEqualTo(3);
     assertThat(process.out).as("every walk released").isZero();
+    assertThat(scorerCalls).as("a cancelled search's result is not scored").hasValue(0);
     assertThat(events).last().isInstanceOfSatisfying(SearchEvent.Done.class,
+        d -> assertThat(d.stopReason()).isEqualTo(new StopReason.Cancelled(StopReason.Cancelled.By.CALLER)));
+  }
+
+  @Test
+  void aSearchCancelledBeforeItStartsMakesNothingAndStillEndsWithDone() throws Exception {
+    DigitWalk process = new DigitWalk(LENGTH);
+    List<SearchEvent> events = new ArrayList<>();
+    List<Runnable> queued = new ArrayList<>();
+    CompletableFuture<SearchResult> future = Search.bestOfN(DIGIT_SUM).n(4).listener(events::add)
+        .runAsync(process, queued::add); // an executor that holds the task until we run it
+    assertThat(future.cancel(true)).isTrue();
+    queued.forEach(Runnable::run);
+    assertThat(process.advanceCalls).isZero();
+    assertThat(process.out).isZero();
+    assertThat(events).singleElement().isInstanceOfSatisfying(SearchEvent.Done.class,
         d -> assertThat(d.stopReason()).isEqualTo(new StopReason.Cancelled(StopReason.Cancelled.By.CALLER)));
   }
 

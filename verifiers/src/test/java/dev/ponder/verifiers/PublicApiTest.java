@@ -18,7 +18,6 @@ class PublicApiTest {
     assertThat(names).containsExactlyElementsOf(new TreeSet<>(List.of(
         "AnswerVerifier", "AnswerVerifier.Builder",
         "BadScoreException", "BadScorePolicy", "BadScorePolicy.BadScore", "BadScorePolicy.Builder",
-        "CountdownChecker", "CountdownProblem", "CountdownVerdict", "CountdownVerdict.Reason",
         "EmbeddingSimilarity", "EmbeddingSimilarity.Builder", "ImageClassifier",
         "Normalization",
         "OnnxOutcomeReward", "OnnxOutcomeReward.Builder",

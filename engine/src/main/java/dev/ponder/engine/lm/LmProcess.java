@@ -28,6 +28,8 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
   private final BatchForward forward;
   private final TokenSampler sampler;
   private final List<KvBlock> blocks = new ArrayList<>();
+  /** Bytes of KV cache and logits the live blocks hold: counted against the model's batch memory limit. */
+  private long heldBytes;
   private KvBlock promptBlock;
   private long nextLineage;
   private int maxBatchRows = Integer.MAX_VALUE;
@@ -38,7 +40,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     this.prompt = prompt;
     this.decoding = decoding;
     this.pool = new FloatPool(model.shelf());
-    this.forward = new BatchForward(model.session(), model.config(), pool);
+    this.forward = new BatchForward(model.session(), model.config(), pool, model.batchMemoryLimit());
     this.sampler = new TokenSampler(model.config().vocab());
   }
 
@@ -325,8 +327,9 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     if (rows.isEmpty()) {
       return null;
     }
-    KvBlock next = forward.run(rows, ctx.counters());
+    KvBlock next = forward.run(rows, ctx.counters(), heldBytes);
     blocks.add(next);
+    heldBytes += next.bytes;
     for (int i = 0; i < rows.size(); i++) {
       LmHypothesis h = rows.get(i);
       KvBlock old = h.block;
@@ -362,6 +365,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     if (block != null && block.releaseRef()) {
       block.free(pool);
       blocks.remove(block);
+      heldBytes -= block.bytes;
     }
   }
 
@@ -455,6 +459,10 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     if (closed) {
       throw new IllegalStateException("this process is closed");
     }
+    if (model.isFreed()) {
+      throw new IllegalStateException("language model " + model.name() + " was closed while this process was open"
+          + " (its close() waited " + model.options().closeTimeout() + " for it); close processes before their model");
+    }
   }
 
   @Override
@@ -463,11 +471,16 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       return;
     }
     closed = true;
-    for (KvBlock b : blocks) {
-      b.free(pool);
+    try {
+      for (KvBlock b : blocks) {
+        b.free(pool);
+      }
+      blocks.clear();
+      heldBytes = 0;
+      forward.close();
+      pool.clear();
+    } finally {
+      model.processClosed();
     }
-    blocks.clear();
-    forward.close();
-    pool.clear();
   }
 }

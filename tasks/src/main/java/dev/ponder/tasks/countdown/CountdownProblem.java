@@ -1,4 +1,4 @@
-package dev.ponder.verifiers;
+package dev.ponder.tasks.countdown;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +69,13 @@ public record CountdownProblem(List<Integer> numbers, int target) {
   }
 
   private static IllegalArgumentException malformed(String prompt, String why) {
-    return new IllegalArgumentException("not a Countdown prompt: " + VerifierInput.quote(prompt) + " (" + why
+    return new IllegalArgumentException("not a Countdown prompt: " + quoted(prompt) + " (" + why
         + "); expected one line like \"numbers: 3 7 25 50 target: 85\" with single spaces and positive integers");
+  }
+
+  /** The prompt in quotes with its line breaks shown, at most 100 characters of it. */
+  private static String quoted(String prompt) {
+    String head = prompt.length() <= 100 ? prompt : prompt.substring(0, 100) + "…";
+    return "\"" + head.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "\"";
   }
 }

@@ -1,4 +1,4 @@
-package dev.ponder.verifiers;
+package dev.ponder.tasks.countdown;
 
 import java.util.Objects;
 

@@ -1,7 +1,9 @@
-package dev.ponder.verifiers;
+package dev.ponder.tasks.countdown;
 
 import dev.ponder.engine.SearchContext;
-import dev.ponder.verifiers.CountdownVerdict.Reason;
+import dev.ponder.verifiers.Verifier;
+import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.tasks.countdown.CountdownVerdict.Reason;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;

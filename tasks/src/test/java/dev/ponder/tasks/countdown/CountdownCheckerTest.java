@@ -1,13 +1,14 @@
-package dev.ponder.verifiers;
+package dev.ponder.tasks.countdown;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ponder.verifiers.VerifierInput;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.testing.Zoo;
-import dev.ponder.verifiers.CountdownVerdict.Reason;
+import dev.ponder.tasks.countdown.CountdownVerdict.Reason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

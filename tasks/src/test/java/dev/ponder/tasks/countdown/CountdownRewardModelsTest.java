@@ -1,4 +1,4 @@
-package dev.ponder.verifiers;
+package dev.ponder.tasks.countdown;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -9,6 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.engine.Aggregation;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.testing.Zoo;
+import dev.ponder.verifiers.OnnxOutcomeReward;
+import dev.ponder.verifiers.OnnxProcessReward;
+import dev.ponder.verifiers.Overflow;
+import dev.ponder.verifiers.VerifierInput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
