@@ -165,6 +165,16 @@ public final class ModelRegistry implements AutoCloseable {
     return e;
   }
 
+  /** The text with every served model's directory replaced by the model's id: clients see ids, never paths. */
+  public String redactPaths(String text) {
+    String out = text;
+    for (Entry e : entries.values()) {
+      out = out.replace(e.dir().toAbsolutePath().toString(), "[model " + e.id() + "]")
+          .replace(e.dir().toString(), "[model " + e.id() + "]");
+    }
+    return out;
+  }
+
   public LanguageModel policy(String id, String param) {
     return (LanguageModel) get(id, ModelKind.POLICY, param).model();
   }

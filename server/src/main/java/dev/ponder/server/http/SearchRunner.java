@@ -16,8 +16,8 @@ import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.Resampling;
 import dev.ponder.samplers.Search;
 import dev.ponder.samplers.Selection;
+import dev.ponder.tasks.countdown.CountdownChecker;
 import dev.ponder.verifiers.AnswerVerifier;
-import dev.ponder.verifiers.CountdownChecker;
 import dev.ponder.verifiers.ImageClassifier;
 import dev.ponder.verifiers.OnnxOutcomeReward;
 import dev.ponder.verifiers.OnnxProcessReward;
@@ -35,6 +35,11 @@ public final class SearchRunner {
 
   public SearchRunner(ModelRegistry models) {
     this.models = models;
+  }
+
+  /** An engine message for a client: model directories replaced by model ids. */
+  public String forClient(String message) {
+    return models.redactPaths(message);
   }
 
   /** Checks that the spec fits the model (kind, verifier) before any queueing; throws {@link ApiError}. */

@@ -55,8 +55,9 @@ public final class Searches {
         throw e;
       } catch (IllegalArgumentException e) {
         metrics.search(spec.algorithm(), "rejected", System.nanoTime() - start, null);
-        String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        throw ApiError.invalid(message.startsWith("the prompt") ? "prompt" : null, message);
+        String message = runner.forClient(e.getMessage() == null ? e.toString() : e.getMessage());
+        boolean aboutPrompt = message.contains("prompt") || message.contains("of the text");
+        throw ApiError.invalid(aboutPrompt && prompt != null ? "prompt" : null, message);
       } catch (RuntimeException e) {
         metrics.search(spec.algorithm(), "failed", System.nanoTime() - start, null);
         throw e;

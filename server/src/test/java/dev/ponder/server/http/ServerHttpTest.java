@@ -309,9 +309,10 @@ class ServerHttpTest {
         + " \"n\": 3}"), 400, "n", "'greedy' decodes one text");
     assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"algorithm\": \"beam\","
         + " \"n\": 30}"), 400, "n", "fewer beams than the model's vocabulary (30 tokens)");
-    // 'x' is not in the Countdown vocabulary: the prompt encodes to nothing.
-    assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\"}"), 400, "prompt",
-        "the prompt is empty");
+    // 'x' is not in the Countdown vocabulary: the engine refuses it; the message names the model, not its folder.
+    HttpResponse<String> unknownChar = s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\"}");
+    assertError(unknownChar, 400, "prompt", "cannot encode 1 character(s) of the text: 'x'");
+    assertThat(unknownChar.body()).contains("[model countdown-policy]").doesNotContain("/tmp", "ponder-models-");
     assertError(s.get("/v1/search"), 405, null, "/v1/search expects POST, found GET");
     assertError(s.get("/v2/nothing"), 404, null, "no route GET /v2/nothing");
     // A prompt longer than the model's 128 positions: the engine's own check, as a 400.
