@@ -53,19 +53,23 @@ final class ServeCommand {
 
     EmbeddedModels embedded = EmbeddedModels.extract();
     Map<String, Path> dirs = new LinkedHashMap<>(embedded.directories());
-    if (modelsDir != null) {
-      for (Map.Entry<String, Path> e : ModelRegistry.scan(Path.of(modelsDir)).entrySet()) {
-        if (dirs.putIfAbsent(e.getKey(), e.getValue()) != null) {
-          embedded.close();
-          throw new Args.UsageException("serve: --models " + modelsDir + " has a model '" + e.getKey()
-              + "', which is also an embedded model's id; rename its folder");
-        }
-      }
-    }
     PonderServer server;
     try {
+      if (modelsDir != null) {
+        for (Map.Entry<String, Path> e : ModelRegistry.scan(Path.of(modelsDir)).entrySet()) {
+          if (dirs.putIfAbsent(e.getKey(), e.getValue()) != null) {
+            throw new Args.UsageException("serve: --models " + modelsDir + " has a model '" + e.getKey()
+                + "', which is also an embedded model's id; rename its folder");
+          }
+        }
+      }
       ModelRegistry models = ModelRegistry.load(dirs, ModelOptions.cpu().withThreads(threads, 0));
-      server = PonderServer.start(host, port, key, limits, models);
+      try {
+        server = PonderServer.start(host, port, key, limits, models);
+      } catch (Exception | Error e) {
+        models.close();
+        throw e;
+      }
     } catch (Exception | Error e) {
       embedded.close();
       throw e;

@@ -45,7 +45,12 @@ public final class PonderServer implements AutoCloseable {
     Admission admission = new Admission(limits);
     server.setHandler(new Router(models, apiKey, limits, admission, new ServerMetrics(admission)));
     server.setStopTimeout(5_000);
-    server.start();
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.stop(); // e.g. the port is taken: no thread pool left behind
+      throw e;
+    }
     return new PonderServer(server, connector, models);
   }
 
