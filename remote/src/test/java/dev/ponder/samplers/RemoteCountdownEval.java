@@ -1,0 +1,203 @@
+package dev.ponder.samplers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.ProcessScorer;
+import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.lm.Decoding;
+import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.lm.StepBoundary;
+import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.remote.CompletionClient;
+import dev.ponder.remote.RemoteDecoding;
+import dev.ponder.remote.RemoteEndpoint;
+import dev.ponder.remote.RemoteHypothesis;
+import dev.ponder.remote.RemoteProcess;
+import dev.ponder.verifiers.CountdownChecker;
+import dev.ponder.verifiers.CountdownProblem;
+import dev.ponder.verifiers.OnnxOutcomeReward;
+import dev.ponder.verifiers.OnnxProcessReward;
+import dev.ponder.verifiers.Verifier;
+import dev.ponder.verifiers.VerifierInput;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Remote policy vs in-process policy on Countdown's test problems (a measurement, run by
+ * remote/scripts/eval_countdown.sh against a llama.cpp server serving the converted policy; not a unit test).
+ *
+ * <pre>
+ * parity   URL MODEL PROBLEMS          greedy text equality, remote vs in-process
+ * accuracy URL MODEL PROBLEMS N SEED ALG[,ALG...]   top-1 accuracy (CountdownChecker), remote vs in-process
+ * </pre>
+ * ALG: bon (ORM), step-beam, smc (cached PRM), configured as bench's CountdownSearches: temperature 1, 72 new
+ * tokens, one line per step (at most 32 tokens), M = 4, SMC difference potentials with lambda 10, systematic.
+ * The remote runs go through the samplers' package-private entry points with a {@link RemoteProcess}.
+ */
+public final class RemoteCountdownEval {
+  private static final int MAX_NEW = 72;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private RemoteCountdownEval() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path root = Path.of(System.getProperty("ponder.repo", "."));
+    List<CountdownProblem> problems = problems(root.resolve("onnx-models/countdown/test.jsonl"), Integer.parseInt(args[3]));
+    RemoteEndpoint ep = RemoteEndpoint.of(args[1], args[2]);
+    ModelOptions opts = ModelOptions.cpu().withThreads(1, 1);
+    try (CompletionClient client = new CompletionClient(ep);
+        LanguageModel policy = LanguageModel.load(root.resolve("onnx-models/countdown/policy"), opts)) {
+      switch (args[0]) {
+        case "parity" -> parity(client, policy, problems);
+        case "accuracy" -> {
+          try (OnnxOutcomeReward orm = OnnxOutcomeReward.builder(root.resolve("onnx-models/countdown/orm")).options(opts).build()) {
+            for (String alg : args[6].split(",")) {
+              accuracy(client, policy, orm, root, opts, problems, alg, Integer.parseInt(args[4]), Long.parseLong(args[5]));
+            }
+          }
+        }
+        default -> throw new IllegalArgumentException("mode must be parity or accuracy, was " + args[0]);
+      }
+      System.out.println("remote tally: " + client.tally());
+    }
+  }
+
+  static List<CountdownProblem> problems(Path jsonl, int limit) throws IOException {
+    List<CountdownProblem> out = new ArrayList<>();
+    for (String line : Files.readAllLines(jsonl)) {
+      if (out.size() == limit) {
+        break;
+      }
+      JsonNode j = JSON.readTree(line);
+      List<Integer> nums = new ArrayList<>();
+      j.get("numbers").forEach(n -> nums.add(n.asInt()));
+      out.add(new CountdownProblem(nums, j.get("target").asInt()));
+    }
+    return out;
+  }
+
+  private static void parity(CompletionClient client, LanguageModel policy, List<CountdownProblem> problems) {
+    CountdownChecker checker = CountdownChecker.create();
+    int same = 0;
+    int localOk = 0;
+    int remoteOk = 0;
+    long t0 = System.nanoTime();
+    for (CountdownProblem p : problems) {
+      String prompt = p.prompt();
+      String local = Search.sample(policy).samples(1)
+          .decoding(Decoding.sampling().withMaxNewTokens(MAX_NEW).withTemperature(0)).run(prompt).candidates().get(0).text();
+      String remote;
+      try (RemoteProcess rp = RemoteProcess.open(client, prompt, RemoteDecoding.lines(MAX_NEW).withTemperature(0))) {
+        SearchContext ctx = SearchContext.builder().build();
+        List<RemoteHypothesis> hs = rp.start(1, ctx);
+        Sampling.decodeToEnd(rp, hs, ctx);
+        remote = hs.get(0).text();
+      }
+      same += local.equals(remote) ? 1 : 0;
+      localOk += checker.check(p, local).correct() ? 1 : 0;
+      remoteOk += checker.check(p, remote).correct() ? 1 : 0;
+      if (!local.equals(remote)) {
+        System.out.println("DIFF " + p.prompt() + " | local=" + local.replace("\n", "|") + " | remote=" + remote.replace("\n", "|"));
+      }
+    }
+    int n = problems.size();
+    System.out.printf(Locale.ROOT, "greedy parity: %d/%d identical (%.1f%%); correct in-process %d, remote %d; %.1f s%n",
+        same, n, 100.0 * same / n, localOk, remoteOk, (System.nanoTime() - t0) / 1e9);
+  }
+
+  private static OutcomeScorer<RemoteHypothesis> outcome(Verifier v) {
+    return (hs, ctx) -> v.score(hs.stream().map(h -> VerifierInput.of(h.promptText(), h.text())).toList(), ctx);
+  }
+
+  private static ProcessScorer<RemoteHypothesis> process(Verifier v) {
+    return (hs, ctx) -> v.score(hs.stream().map(h -> VerifierInput.of(h.promptText(), h.text())).toList(), ctx);
+  }
+
+  private static void accuracy(CompletionClient client, LanguageModel policy, OnnxOutcomeReward orm, Path root,
+      ModelOptions opts, List<CountdownProblem> problems, String alg, int n, long seed) {
+    CountdownChecker checker = CountdownChecker.create();
+    Decoding decoding = Decoding.sampling().withMaxNewTokens(MAX_NEW);
+    Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n"));
+    RemoteDecoding remoteLines = RemoteDecoding.lines(MAX_NEW);
+    int[] local = new int[problems.size()];
+    int[] remote = new int[problems.size()];
+    long localNanos = 0;
+    long remoteNanos = 0;
+    long localTokens = 0;
+    long remoteTokens = 0;
+    for (int i = 0; i < problems.size(); i++) {
+      CountdownProblem p = problems.get(i);
+      String prompt = p.prompt();
+      // a fresh cached PRM per search and side, so neither reuses the other's step prefixes
+      try (OnnxProcessReward prmLocal = OnnxProcessReward.builder(root.resolve("onnx-models/countdown/prm-cached")).options(opts).build();
+          OnnxProcessReward prmRemote = OnnxProcessReward.builder(root.resolve("onnx-models/countdown/prm-cached")).options(opts).build()) {
+        long t0 = System.nanoTime();
+        SearchResult l = switch (alg) {
+          case "bon" -> Search.bestOfN(policy, orm.asOutcomeScorer()).n(n).decoding(decoding).seed(seed).run(prompt);
+          case "step-beam" -> Search.stepBeam(policy, prmLocal.asProcessScorer()).n(n).m(4).decoding(perLine).seed(seed).run(prompt);
+          case "smc" -> Search.particleFilter(policy, prmLocal.asProcessScorer()).particles(n)
+              .potential(Potential.DIFFERENCE, 10).resampling(Resampling.SYSTEMATIC).decoding(perLine).seed(seed).run(prompt);
+          default -> throw new IllegalArgumentException("algorithm must be bon, step-beam or smc, was " + alg);
+        };
+        long t1 = System.nanoTime();
+        SearchResult r;
+        try (RemoteProcess rp = RemoteProcess.open(client, prompt, remoteLines)) {
+          SearchContext ctx = SearchContext.builder().seed(seed).build();
+          r = switch (alg) {
+            case "bon" -> BestOfN.run(rp, n, outcome(orm), Selection.argmax(), String::trim, ctx);
+            case "step-beam" -> StepBeam.run(rp, process(prmRemote), new StepBeam.Config(n, 4, false, Aggregation.LAST, 16, 0),
+                rp::advanceGreedy, ctx);
+            default -> {
+              SmcKnobs smc = new SmcKnobs();
+              smc.particles(n);
+              smc.potential(Potential.DIFFERENCE, 10);
+              yield ParticleFilter.run(rp, process(prmRemote), smc.config(16), ctx);
+            }
+          };
+        }
+        long t2 = System.nanoTime();
+        localNanos += t1 - t0;
+        remoteNanos += t2 - t1;
+        localTokens += l.stats().policyTokens();
+        remoteTokens += r.stats().policyTokens();
+        local[i] = checker.check(p, l.candidates().get(0).text()).correct() ? 1 : 0;
+        remote[i] = checker.check(p, r.candidates().get(0).text()).correct() ? 1 : 0;
+      }
+    }
+    int m = problems.size();
+    double a = mean(local);
+    double b = mean(remote);
+    double[] d = new double[m];
+    for (int i = 0; i < m; i++) {
+      d[i] = remote[i] - local[i];
+    }
+    double md = 0;
+    for (double x : d) {
+      md += x / m;
+    }
+    double var = 0;
+    for (double x : d) {
+      var += (x - md) * (x - md) / (m - 1);
+    }
+    double half = 1.96 * Math.sqrt(var / m);
+    System.out.printf(Locale.ROOT, "%s n=%d seed=%d problems=%d: accuracy in-process %.3f, remote %.3f; remote - in-process"
+        + " = %+.3f, paired 95%% interval [%+.3f, %+.3f]; wall in-process %.1f s, remote %.1f s; policy tokens"
+        + " in-process %d, remote %d (engine-computed)%n", alg, n, seed, m, a, b, md, md - half, md + half,
+        localNanos / 1e9, remoteNanos / 1e9, localTokens, remoteTokens);
+  }
+
+  private static double mean(int[] xs) {
+    double s = 0;
+    for (int x : xs) {
+      s += x;
+    }
+    return s / xs.length;
+  }
+}
