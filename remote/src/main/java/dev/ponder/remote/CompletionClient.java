@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -21,6 +22,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * An asynchronous client for one engine's {@code /v1/completions}: one {@link HttpClient} (HTTP/1.1, keep-alive,
@@ -42,6 +44,7 @@ public final class CompletionClient implements AutoCloseable {
   private final RemoteTally tally = new RemoteTally();
   private final Set<RemoteCall> outstanding = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  private volatile Consumer<List<byte[]>> roundObserver = bodies -> { };
 
   public CompletionClient(RemoteEndpoint endpoint) {
     this.endpoint = endpoint;
@@ -68,6 +71,15 @@ public final class CompletionClient implements AutoCloseable {
     return tally;
   }
 
+  /**
+   * Sets what sees each round's request bodies (the exact bytes sent), before they are sent: for tracing, and for
+   * replaying a search's requests without the search (bench's overhead measurement). Called on the searching
+   * thread; the default ignores them.
+   */
+  public void observeRounds(Consumer<List<byte[]>> observer) {
+    this.roundObserver = Objects.requireNonNull(observer, "observer");
+  }
+
   /** What one round returned: a completion per request, {@code null} for those not answered because it stopped. */
   public record Round(Completion[] completions, boolean stopped) {
   }
@@ -83,6 +95,11 @@ public final class CompletionClient implements AutoCloseable {
   public Round completeAll(List<CompletionRequest> requests, BooleanSupplier shouldStop) {
     requireOpen();
     int n = requests.size();
+    List<byte[]> bodies = new ArrayList<>(n);
+    for (CompletionRequest r : requests) {
+      bodies.add(body(r));
+    }
+    roundObserver.accept(List.copyOf(bodies));
     Completion[] out = new Completion[n];
     RemoteCall[] calls = new RemoteCall[n];
     LinkedBlockingQueue<Integer> done = new LinkedBlockingQueue<>();
@@ -92,7 +109,7 @@ public final class CompletionClient implements AutoCloseable {
     try {
       while (finished < n) {
         while (running < endpoint.maxInFlight() && next < n) {
-          calls[next] = newCall(requests.get(next));
+          calls[next] = newCall(bodies.get(next));
           int index = next;
           calls[index].result.whenComplete((c, e) -> done.add(index));
           calls[index].start();
@@ -188,13 +205,15 @@ public final class CompletionClient implements AutoCloseable {
     }
   }
 
-  private RemoteCall newCall(CompletionRequest r) {
-    byte[] body;
+  private byte[] body(CompletionRequest r) {
     try {
-      body = JSON.writeValueAsBytes(r.toJson(endpoint.model(), endpoint.dialect()));
+      return JSON.writeValueAsBytes(r.toJson(endpoint.model(), endpoint.dialect()));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the request as JSON", e);
     }
+  }
+
+  private RemoteCall newCall(byte[] body) {
     RemoteCall c = new RemoteCall(http, endpoint, body, executor, tally);
     outstanding.add(c);
     return c;

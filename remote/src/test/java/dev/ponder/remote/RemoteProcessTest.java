@@ -185,7 +185,7 @@ class RemoteProcessTest {
 
   @Test
   void aDeadlineCancelsTheStepInFlightAndLeavesHypothesesAsTheyWere() throws Exception {
-    try (RemoteProcess p = open(new FakeCountdownEngine(5_000, RIGHT), RemoteDecoding.lines(72))) {
+    try (RemoteProcess p = open(new FakeCountdownEngine(3_000, RIGHT), RemoteDecoding.lines(72))) {
       SearchContext ctx = SearchContext.builder().budget(Budget.deadlineOf(Duration.ofMillis(200))).build();
       List<RemoteHypothesis> hs = p.start(3, ctx);
       long t0 = System.nanoTime();
@@ -202,7 +202,7 @@ class RemoteProcessTest {
 
   @Test
   void cancellingTheSearchFromAnotherThreadCancelsTheStep() throws Exception {
-    try (RemoteProcess p = open(new FakeCountdownEngine(5_000, RIGHT), RemoteDecoding.lines(72))) {
+    try (RemoteProcess p = open(new FakeCountdownEngine(3_000, RIGHT), RemoteDecoding.lines(72))) {
       SearchContext ctx = SearchContext.builder().build();
       List<RemoteHypothesis> hs = p.start(2, ctx);
       Thread canceller = new Thread(() -> {

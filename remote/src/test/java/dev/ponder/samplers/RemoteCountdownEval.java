@@ -35,7 +35,12 @@ import java.util.Locale;
  * <pre>
  * parity   URL MODEL PROBLEMS          greedy text equality, remote vs in-process
  * accuracy URL MODEL PROBLEMS N SEED ALG[,ALG...]   top-1 accuracy (CountdownChecker), remote vs in-process
+ * overhead URL MODEL PROBLEMS N REPEATS   step beam (N, M = 4) vs the same requests replayed by a plain client
  * </pre>
+ * Overhead: the step beam scores with a hash of the text (no model), so its wall time is the requests plus
+ * Ponder's own work; the replay sends each recorded round's request bodies at once with a bare
+ * {@code HttpClient.sendAsync} and waits for all, round after round. Each repeat runs search, replay, replay,
+ * search so that neither side always meets the engine's cache warmer; the ratio is of the summed times.
  * ALG: bon (ORM), step-beam, smc (cached PRM), configured as bench's CountdownSearches: temperature 1, 72 new
  * tokens, one line per step (at most 32 tokens), M = 4, SMC difference potentials with lambda 10, systematic.
  * The remote runs go through the samplers' package-private entry points with a {@link RemoteProcess}.
@@ -63,7 +68,8 @@ public final class RemoteCountdownEval {
             }
           }
         }
-        default -> throw new IllegalArgumentException("mode must be parity or accuracy, was " + args[0]);
+        case "overhead" -> overhead(client, ep, problems, Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+        default -> throw new IllegalArgumentException("mode must be parity, accuracy or overhead, was " + args[0]);
       }
       System.out.println("remote tally: " + client.tally());
     }
@@ -191,6 +197,64 @@ public final class RemoteCountdownEval {
         + " = %+.3f, paired 95%% interval [%+.3f, %+.3f]; wall in-process %.1f s, remote %.1f s; policy tokens"
         + " in-process %d, remote %d (engine-computed)%n", alg, n, seed, m, a, b, md, md - half, md + half,
         localNanos / 1e9, remoteNanos / 1e9, localTokens, remoteTokens);
+  }
+
+  private static void overhead(CompletionClient client, RemoteEndpoint ep, List<CountdownProblem> problems, int n,
+      int repeats) throws Exception {
+    ProcessScorer<RemoteHypothesis> hashPrm = (hs, ctx) -> hs.stream()
+        .mapToDouble(h -> ((h.text().hashCode() * 2654435761L) >>> 8 & 0xFFFF) / 65536.0).toArray();
+    java.net.http.HttpClient plain = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+    java.net.URI uri = java.net.URI.create(ep.baseUrl() + "/v1/completions");
+    long searchNanos = 0;
+    long replayNanos = 0;
+    int requests = 0;
+    for (CountdownProblem p : problems) {
+      List<List<byte[]>> rounds = new ArrayList<>();
+      client.observeRounds(rounds::add);
+      runBeam(client, p.prompt(), hashPrm, n); // records the rounds and warms up
+      client.observeRounds(bodies -> { });
+      for (List<byte[]> r : rounds) {
+        requests += r.size() * 2 * repeats;
+      }
+      for (int k = 0; k < repeats; k++) {
+        long t0 = System.nanoTime();
+        runBeam(client, p.prompt(), hashPrm, n);
+        long t1 = System.nanoTime();
+        replay(plain, uri, rounds);
+        replay(plain, uri, rounds);
+        long t2 = System.nanoTime();
+        runBeam(client, p.prompt(), hashPrm, n);
+        long t3 = System.nanoTime();
+        searchNanos += (t1 - t0) + (t3 - t2);
+        replayNanos += t2 - t1;
+      }
+    }
+    System.out.printf(Locale.ROOT, "overhead step-beam n=%d m=4, %d problems x %d repeats x 2: search %.2f s, plain replay"
+        + " %.2f s of the same %d requests; ratio %.3f%n", n, problems.size(), repeats, searchNanos / 1e9,
+        replayNanos / 1e9, requests, (double) searchNanos / replayNanos);
+  }
+
+  private static void runBeam(CompletionClient client, String prompt, ProcessScorer<RemoteHypothesis> prm, int n) {
+    try (RemoteProcess rp = RemoteProcess.open(client, prompt, RemoteDecoding.lines(MAX_NEW))) {
+      StepBeam.run(rp, prm, new StepBeam.Config(n, 4, false, Aggregation.LAST, 16, 0), rp::advanceGreedy,
+          SearchContext.builder().seed(1).build());
+    }
+  }
+
+  private static void replay(java.net.http.HttpClient http, java.net.URI uri, List<List<byte[]>> rounds) {
+    for (List<byte[]> round : rounds) {
+      List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> fs = new ArrayList<>();
+      for (byte[] body : round) {
+        fs.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()));
+      }
+      for (var f : fs) {
+        if (f.join().statusCode() != 200) {
+          throw new IllegalStateException("replayed request answered " + f.join().statusCode());
+        }
+      }
+    }
   }
 
   private static double mean(int[] xs) {
