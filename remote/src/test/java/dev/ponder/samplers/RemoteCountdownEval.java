@@ -35,6 +35,7 @@ import java.util.Locale;
  * <pre>
  * parity   URL MODEL PROBLEMS          greedy text equality, remote vs in-process
  * accuracy URL MODEL PROBLEMS N SEED ALG[,ALG...]   top-1 accuracy (CountdownChecker), remote vs in-process
+ * remote   URL MODEL PROBLEMS N SEED ALG[,ALG...]   the remote side of accuracy alone (for the its-hub side-by-side)
  * overhead URL MODEL PROBLEMS N REPEATS   step beam (N, M = 4) vs the same requests replayed by a plain client
  * </pre>
  * Overhead: the step beam scores with a hash of the text (no model), so its wall time is the requests plus
@@ -61,10 +62,11 @@ public final class RemoteCountdownEval {
         LanguageModel policy = LanguageModel.load(root.resolve("onnx-models/countdown/policy"), opts)) {
       switch (args[0]) {
         case "parity" -> parity(client, policy, problems);
-        case "accuracy" -> {
+        case "accuracy", "remote" -> {
           try (OnnxOutcomeReward orm = OnnxOutcomeReward.builder(root.resolve("onnx-models/countdown/orm")).options(opts).build()) {
             for (String alg : args[6].split(",")) {
-              accuracy(client, policy, orm, root, opts, problems, alg, Integer.parseInt(args[4]), Long.parseLong(args[5]));
+              accuracy(client, policy, orm, root, opts, problems, alg, Integer.parseInt(args[4]), Long.parseLong(args[5]),
+                  args[0].equals("remote"));
             }
           }
         }
@@ -127,7 +129,7 @@ public final class RemoteCountdownEval {
   }
 
   private static void accuracy(CompletionClient client, LanguageModel policy, OnnxOutcomeReward orm, Path root,
-      ModelOptions opts, List<CountdownProblem> problems, String alg, int n, long seed) {
+      ModelOptions opts, List<CountdownProblem> problems, String alg, int n, long seed, boolean remoteOnly) {
     CountdownChecker checker = CountdownChecker.create();
     Decoding decoding = Decoding.sampling().withMaxNewTokens(MAX_NEW);
     Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n"));
@@ -145,7 +147,7 @@ public final class RemoteCountdownEval {
       try (OnnxProcessReward prmLocal = OnnxProcessReward.builder(root.resolve("onnx-models/countdown/prm-cached")).options(opts).build();
           OnnxProcessReward prmRemote = OnnxProcessReward.builder(root.resolve("onnx-models/countdown/prm-cached")).options(opts).build()) {
         long t0 = System.nanoTime();
-        SearchResult l = switch (alg) {
+        SearchResult l = remoteOnly ? null : switch (alg) {
           case "bon" -> Search.bestOfN(policy, orm.asOutcomeScorer()).n(n).decoding(decoding).seed(seed).run(prompt);
           case "step-beam" -> Search.stepBeam(policy, prmLocal.asProcessScorer()).n(n).m(4).decoding(perLine).seed(seed).run(prompt);
           case "smc" -> Search.particleFilter(policy, prmLocal.asProcessScorer()).particles(n)
@@ -171,13 +173,18 @@ public final class RemoteCountdownEval {
         long t2 = System.nanoTime();
         localNanos += t1 - t0;
         remoteNanos += t2 - t1;
-        localTokens += l.stats().policyTokens();
+        localTokens += remoteOnly ? 0 : l.stats().policyTokens();
         remoteTokens += r.stats().policyTokens();
-        local[i] = checker.check(p, l.candidates().get(0).text()).correct() ? 1 : 0;
+        local[i] = remoteOnly ? 0 : checker.check(p, l.candidates().get(0).text()).correct() ? 1 : 0;
         remote[i] = checker.check(p, r.candidates().get(0).text()).correct() ? 1 : 0;
       }
     }
     int m = problems.size();
+    if (remoteOnly) {
+      System.out.printf(Locale.ROOT, "ponder-remote %s n=%d: %.1f ms/problem; policy tokens/problem %.0f; accuracy %.3f%n",
+          alg, n, remoteNanos / 1e6 / m, (double) remoteTokens / m, mean(remote));
+      return;
+    }
     double a = mean(local);
     double b = mean(remote);
     double[] d = new double[m];
