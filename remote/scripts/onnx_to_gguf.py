@@ -12,7 +12,9 @@ as llama.cpp's own HF converter does. The LM head is the one MatMul weight outsi
 Tokenizer: the policy's tokenizer.json is a character vocabulary (BPE with no merges, no pre-tokenizer, no byte
 level). llama.cpp's "gpt2" tokenizer is byte-level BPE, so each token's text is written in GPT-2's byte-to-unicode
 alphabet ("\n" -> "Ċ", " " -> "Ġ"); with no merges every character stays one token, so llama.cpp tokenizes
-a prompt exactly as the policy's own tokenizer does (checked by check_parity.py through /tokenize).
+a prompt exactly as the policy's own tokenizer does (checked by check_logits.py through /tokenize). llama.cpp
+refuses a BPE vocabulary without a merges list, so one placeholder merge ("u w") is written: those letters never
+meet in Countdown text, and its result is no token of the vocabulary.
 """
 import json
 import sys
@@ -109,7 +111,12 @@ def main(model_dir: Path, out: Path) -> None:
     w.add_tokenizer_pre("gpt-2")
     w.add_token_list(texts)
     w.add_token_types(types)
-    w.add_array("tokenizer.ggml.merges", [])
+    # llama.cpp requires a merges list and gguf-py drops an empty one: one merge of two letters that never meet in
+    # Countdown text ("uw"; its result is no token, so llama.cpp would fall back to the characters anyway)
+    for a, b in (("u", "w"),):
+        if a not in v or b not in v:
+            sys.exit(f"expected tokens {a!r} and {b!r} for the placeholder merge")
+    w.add_token_merges(["u w"])
     w.add_bos_token_id(eos)
     w.add_eos_token_id(eos)
     w.add_pad_token_id(cfg.get("pad_token_id") or eos)
