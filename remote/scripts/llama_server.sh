@@ -8,7 +8,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 port="${1:?port}"
 slots="${2:-16}"
-threads="${3:-2}"
+threads="${3:-1}"
 bin="$repo/remote/.build/llama.cpp/build/bin/llama-server"
 gguf="$repo/remote/work/countdown-policy-f32.gguf"
 [ -x "$bin" ] || { echo "expected llama-server at $bin; build it as remote/README.md says" >&2; exit 2; }
@@ -17,7 +17,7 @@ if [ ! -f "$gguf" ]; then
   "$repo/remote/.venv-tools/bin/python" "$here/onnx_to_gguf.py" "$repo/onnx-models/countdown/policy" "$gguf" >&2
 fi
 # every slot gets the policy's whole context (128 positions)
-nice "$bin" -m "$gguf" --host 127.0.0.1 --port "$port" -np "$slots" -c $((128 * slots)) -t "$threads" \
+nice "$bin" -m "$gguf" --host 127.0.0.1 --port "$port" -np "$slots" -c $((128 * slots)) -t "$threads" -tb "$threads" \
   -b 2048 -ub 512 --no-webui > "$repo/remote/work/llama-server-$port.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
