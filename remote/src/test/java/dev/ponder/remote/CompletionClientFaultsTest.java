@@ -71,6 +71,19 @@ class CompletionClientFaultsTest {
   }
 
   @Test
+  void connectionsAreReusedAcrossRequests() throws Exception {
+    server.enqueue(ok());
+    server.enqueue(ok());
+    CompletionClient c = client(FAST, Duration.ofSeconds(5));
+    c.complete(request(), () -> false);
+    c.complete(request(), () -> false);
+    mockwebserver3.RecordedRequest first = server.takeRequest();
+    mockwebserver3.RecordedRequest second = server.takeRequest();
+    assertThat(second.getConnectionIndex()).as("same connection").isEqualTo(first.getConnectionIndex());
+    assertThat(second.getExchangeIndex()).isEqualTo(first.getExchangeIndex() + 1);
+  }
+
+  @Test
   void retries429HonouringRetryAfter() {
     server.enqueue(new MockResponse.Builder().code(429).setHeader("Retry-After", "1").body("slow down").build());
     server.enqueue(ok());
