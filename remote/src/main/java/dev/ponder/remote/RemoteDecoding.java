@@ -50,6 +50,14 @@ public record RemoteDecoding(double temperature, double topP, int maxNewTokens, 
     return new RemoteDecoding(1.0, 1.0, maxNewTokens, List.of("\n"), 32, Set.of(0));
   }
 
+  /**
+   * One request per hypothesis: no stop string, the whole {@code maxNewTokens} in one step (best-of-N, plain
+   * sampling), temperature 1, no filter, end of sequence id 0.
+   */
+  public static RemoteDecoding whole(int maxNewTokens) {
+    return new RemoteDecoding(1.0, 1.0, maxNewTokens, List.of(), maxNewTokens, Set.of(0));
+  }
+
   public boolean isGreedy() {
     return temperature == 0;
   }

@@ -168,6 +168,24 @@ class RemoteProcessTest {
   }
 
   @Test
+  void aWholeSequenceStepEndsAtEndOfSequenceWithNoStopString() throws Exception {
+    server = new MockWebServer();
+    server.start();
+    server.enqueue(new MockResponse.Builder().code(200).body("{\"choices\":[{\"text\":\"answer: 85\",\"finish_reason\":\"stop\","
+        + "\"logprobs\":{\"content\":[{\"id\":19,\"logprob\":-1},{\"id\":0,\"logprob\":-0.5}]}}],"
+        + "\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":2}}").build());
+    client = new CompletionClient(RemoteEndpoint.of("http://127.0.0.1:" + server.getPort(), "m"));
+    try (RemoteProcess p = RemoteProcess.ofIds(client, PROMPT, FakeCountdownEngine.ids(PROMPT), new int[0],
+        RemoteDecoding.whole(72))) {
+      SearchContext ctx = SearchContext.builder().build();
+      RemoteHypothesis h = p.advance(p.start(1, ctx), ctx).get(0);
+      assertThat(h.isFinished()).isTrue();
+      assertThat(h.generatedIds()).containsExactly(19);
+      assertThat(server.takeRequest().getBody().utf8()).contains("\"max_tokens\":72").doesNotContain("\"stop\"");
+    }
+  }
+
+  @Test
   void theTokenLimitCutsAHypothesis() throws Exception {
     try (RemoteProcess p = open(new FakeCountdownEngine(0, RIGHT), RemoteDecoding.lines(20))) {
       SearchContext ctx = SearchContext.builder().build();

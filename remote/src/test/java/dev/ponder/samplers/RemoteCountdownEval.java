@@ -44,7 +44,8 @@ import java.util.Locale;
  * search so that neither side always meets the engine's cache warmer; the ratio is of the summed times.
  * ALG: bon (ORM), step-beam, smc (cached PRM), configured as bench's CountdownSearches: temperature 1, 72 new
  * tokens, one line per step (at most 32 tokens), M = 4, SMC difference potentials with lambda 10, systematic.
- * The remote runs go through the samplers' package-private entry points with a {@link RemoteProcess}.
+ * The remote runs go through the samplers' package-private entry points with a {@link RemoteProcess}; best-of-N
+ * sends one request per sample ({@link RemoteDecoding#whole}), the others one per line.
  */
 public final class RemoteCountdownEval {
   private static final int MAX_NEW = 72;
@@ -156,7 +157,7 @@ public final class RemoteCountdownEval {
         };
         long t1 = System.nanoTime();
         SearchResult r;
-        try (RemoteProcess rp = RemoteProcess.open(client, prompt, remoteLines)) {
+        try (RemoteProcess rp = RemoteProcess.open(client, prompt, alg.equals("bon") ? RemoteDecoding.whole(MAX_NEW) : remoteLines)) {
           SearchContext ctx = SearchContext.builder().seed(seed).build();
           r = switch (alg) {
             case "bon" -> BestOfN.run(rp, n, outcome(orm), Selection.argmax(), String::trim, ctx);
