@@ -5,13 +5,16 @@ The language model is a small its-hub adapter (its-hub's own OpenAICompatibleLan
 completions, which a base model without a chat template cannot serve faithfully): each generate request is one
 POST /v1/completions with the prompt as token ids (the policy's tokenizer), the step's stop string, max_tokens,
 temperature 1 and the same unfiltered sampler as Ponder (top_k 0, min_p 0). A batch goes out on a thread pool
-(32 threads, one keep-alive connection each). Tokens are the engine's own usage: prompt_tokens - cached_tokens +
+(32 threads, one keep-alive connection each); its-hub's orchestrator awaits one task per request, each run on
+that pool, so its requests overlap as with its own aiohttp client. Tokens are the engine's own usage: prompt_tokens - cached_tokens +
 completion_tokens, summed, which is how Ponder's RemoteProcess counts policyTokens. The ORM/PRM are
 bench/peers' onnxruntime adapters (plain PRM: every call re-reads the texts), as in bench/PEERS.md.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
+import functools
 import http.client
 import json
 import os
@@ -93,9 +96,12 @@ class RemoteLM(AbstractLanguageModel):
         return self._one(messages, stop, **kw)
 
     async def agenerate_single(self, messages, stop=None, **kw):
+        # its-hub's LMOrchestrator runs one asyncio task per request: run the blocking HTTP call on the pool so
+        # that they overlap, as its aiohttp-based OpenAI client would
         kw.pop("loop", None)
         kw.pop("usage_accumulator", None)
-        return self._one(messages, stop, **kw)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, functools.partial(self._one, messages, stop, **kw))
 
 
 def main():
