@@ -3,12 +3,11 @@ package dev.ponder.bench;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
-import dev.ponder.engine.lm.StepBoundary;
-import dev.ponder.engine.onnx.ModelOptions;
-import dev.ponder.samplers.LmSearchBuilder;
-import dev.ponder.samplers.Potential;
+import dev.ponder.engine.lm.LmHypothesis;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.Resampling;
-import dev.ponder.samplers.Search;
+import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.verifiers.OnnxOutcomeReward;
 import dev.ponder.verifiers.OnnxProcessReward;
 import java.nio.file.Path;
@@ -78,22 +77,14 @@ final class CountdownSearches implements AutoCloseable {
    * A configured search; {@code n} is the budget: samples (bon), beams (beam), particles or beam width (step-beam,
    * dvts, smc) or simulations (mcts); greedy and sample ignore it.
    */
-  LmSearchBuilder<?> builder(String algorithm, int n, long seed) {
+  ProcessSearch<LmHypothesis, ?> builder(String algorithm, int n, long seed) {
+    if (!ALGORITHMS.contains(algorithm)) {
+      throw new IllegalArgumentException("algorithm must be one of " + ALGORITHMS + ", was '" + algorithm + "'");
+    }
     Decoding decoding = Decoding.sampling().withMaxNewTokens(policy.defaultMaxNewTokens());
-    Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n"));
-    LmSearchBuilder<?> b = switch (algorithm) {
-      case "greedy" -> Search.sample(policy).samples(1).decoding(decoding.withTemperature(0));
-      case "sample" -> Search.sample(policy).samples(1).decoding(decoding);
-      case "bon" -> Search.bestOfN(policy, orm().asOutcomeScorer()).n(n).decoding(decoding);
-      case "beam" -> Search.tokenBeam(policy).numBeams(n).maxNewTokens(policy.defaultMaxNewTokens());
-      case "step-beam" -> Search.stepBeam(policy, prm().asProcessScorer()).n(n).m(CHILDREN).decoding(perLine);
-      case "dvts" -> Search.dvts(policy, prm().asProcessScorer()).n(n).m(CHILDREN).decoding(perLine);
-      case "smc" -> Search.particleFilter(policy, prm().asProcessScorer()).particles(n)
-          .potential(Potential.DIFFERENCE, LAMBDA).resampling(Resampling.SYSTEMATIC).decoding(perLine);
-      case "mcts" -> Search.mcts(policy, prm().asProcessScorer()).simulations(n).children(CHILDREN).decoding(perLine);
-      default -> throw new IllegalArgumentException("algorithm must be one of " + ALGORITHMS + ", was '" + algorithm
-          + "'");
-    };
+    CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(n, CHILDREN, LAMBDA, Resampling.SYSTEMATIC);
+    ProcessSearch<LmHypothesis, ?> b = CountdownAlgorithms.builder(algorithm, policy, decoding, knobs,
+        () -> orm().asOutcomeScorer(), () -> prm().asProcessScorer());
     b.seed(seed);
     return b;
   }

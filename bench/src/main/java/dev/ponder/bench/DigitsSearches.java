@@ -6,7 +6,7 @@ import dev.ponder.engine.diffusion.DiffusionModel;
 import dev.ponder.engine.diffusion.DiffusionProcess;
 import dev.ponder.engine.diffusion.DiffusionSampling;
 import dev.ponder.engine.diffusion.GeneratorModel;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.NoiseOptimizer;
 import dev.ponder.samplers.Potential;
 import dev.ponder.samplers.ResampleSchedule;

@@ -6,7 +6,7 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.LmProcess;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -66,7 +66,7 @@ final class EngineDecodeStep implements DecodeStep {
     this.process = lm.process(in.past, decoding);
     this.parents = process.startEach(Collections.nCopies(in.batch, in.past), ctx);
     this.children = new ArrayList<>(in.batch);
-    this.liveBlocks = process.liveBlocks();
+    this.liveBlocks = process.diagnostics().liveBlocks();
   }
 
   /** How many tokens are more likely than the most likely end-of-sequence token. */
@@ -105,8 +105,8 @@ final class EngineDecodeStep implements DecodeStep {
       children.add(process.fork(p, ctx));
     }
     calls = ctx.counters().modelCalls();
-    reused = process.reusedCalls();
-    gathered = process.gatheredRows();
+    reused = process.diagnostics().reusedCalls();
+    gathered = process.diagnostics().gatheredRows();
     tokens = ctx.counters().policyTokens();
     padding = ctx.counters().paddingTokens();
   }
@@ -119,11 +119,11 @@ final class EngineDecodeStep implements DecodeStep {
   @Override
   public void after() {
     SearchCounters c = ctx.counters();
-    if (c.modelCalls() != calls + 1 || process.reusedCalls() != reused + 1 || process.gatheredRows() != gathered
+    if (c.modelCalls() != calls + 1 || process.diagnostics().reusedCalls() != reused + 1 || process.diagnostics().gatheredRows() != gathered
         || c.policyTokens() != tokens + children.size() || c.paddingTokens() != padding) {
       throw new IllegalStateException("the step was not one zero-copy model call of one new token per row: model"
-          + " calls +" + (c.modelCalls() - calls) + ", reused calls +" + (process.reusedCalls() - reused)
-          + ", gathered rows +" + (process.gatheredRows() - gathered) + ", tokens +" + (c.policyTokens() - tokens)
+          + " calls +" + (c.modelCalls() - calls) + ", reused calls +" + (process.diagnostics().reusedCalls() - reused)
+          + ", gathered rows +" + (process.diagnostics().gatheredRows() - gathered) + ", tokens +" + (c.policyTokens() - tokens)
           + " for " + children.size() + " rows, padding +" + (c.paddingTokens() - padding));
     }
     for (LmHypothesis h : children) {
@@ -131,8 +131,8 @@ final class EngineDecodeStep implements DecodeStep {
     }
     children.clear();
     steps++;
-    if (process.liveBlocks() != liveBlocks || lm.session().ledger().stillOpen() != 0) {
-      throw new IllegalStateException("the step leaked: live KV blocks " + process.liveBlocks() + " (expected "
+    if (process.diagnostics().liveBlocks() != liveBlocks || lm.session().ledger().stillOpen() != 0) {
+      throw new IllegalStateException("the step leaked: live KV blocks " + process.diagnostics().liveBlocks() + " (expected "
           + liveBlocks + "), native values still open " + lm.session().ledger().stillOpen());
     }
   }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.verifiers.CountdownChecker;
+import dev.ponder.tasks.countdown.CountdownChecker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

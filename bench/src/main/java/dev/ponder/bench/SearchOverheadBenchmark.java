@@ -1,7 +1,8 @@
 package dev.ponder.bench;
 
 import dev.ponder.engine.SearchResult;
-import dev.ponder.samplers.LmSearchBuilder;
+import dev.ponder.engine.lm.LmHypothesis;
+import dev.ponder.samplers.ProcessSearch;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -53,7 +54,7 @@ public class SearchOverheadBenchmark {
   public int block;
 
   private CountdownSearches models;
-  private LmSearchBuilder<?> search;
+  private ProcessSearch<LmHypothesis, ?> search;
   private RawBestOfNReplay replay;
   private AlgorithmLatencyBenchmark.Fingerprint expected;
   private InterleavedSamples samples;

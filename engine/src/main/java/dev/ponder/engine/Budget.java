@@ -7,7 +7,8 @@ import java.util.Objects;
  * What a search may spend: policy tokens (tokens the policy model processes), model calls (policy forward
  * passes), verifier calls and wall-clock time. Every limit is optional; an unset limit is {@link Long#MAX_VALUE}
  * (or a {@code null} deadline). When any limit is reached the search stops and returns the best result so far,
- * flagged {@link Outcome#BUDGET_EXHAUSTED}.
+ * flagged {@link Outcome#BUDGET_EXHAUSTED} with the {@link StopReason.LimitReached limit} that stopped it.
+ * A search may overshoot a limit by at most one model or scorer call: limits are checked between calls.
  *
  * <pre>{@code Budget.tokens(4_000).withDeadline(Duration.ofSeconds(2))}</pre>
  */
@@ -58,20 +59,45 @@ public record Budget(long policyTokens, long modelCalls, long verifierCalls, Dur
   }
 
   /** Which limit, if any, the given spend has reached; {@code null} while within budget. */
-  public String exceededBy(SearchCounters spent, long elapsedNanos) {
+  public StopReason.LimitReached exceededBy(SearchCounters spent, long elapsedNanos) {
     if (spent.policyTokens() >= policyTokens) {
-      return "policy tokens " + spent.policyTokens() + " >= " + policyTokens;
+      return new StopReason.LimitReached(Limit.POLICY_TOKENS, policyTokens, spent.policyTokens());
     }
     if (spent.modelCalls() >= modelCalls) {
-      return "model calls " + spent.modelCalls() + " >= " + modelCalls;
+      return new StopReason.LimitReached(Limit.MODEL_CALLS, modelCalls, spent.modelCalls());
     }
     if (spent.verifierCalls() >= verifierCalls) {
-      return "verifier calls " + spent.verifierCalls() + " >= " + verifierCalls;
+      return new StopReason.LimitReached(Limit.VERIFIER_CALLS, verifierCalls, spent.verifierCalls());
     }
     if (deadline != null && elapsedNanos >= deadline.toNanos()) {
-      return "wall time " + Duration.ofNanos(elapsedNanos).toMillis() + " ms >= " + deadline.toMillis() + " ms";
+      return new StopReason.LimitReached(Limit.WALL_TIME, deadline.toMillis(), Duration.ofNanos(elapsedNanos).toMillis());
     }
     return null;
+  }
+
+  /** The limits a budget sets. */
+  public enum Limit {
+    POLICY_TOKENS("policy tokens", ""),
+    MODEL_CALLS("model calls", ""),
+    VERIFIER_CALLS("verifier calls", ""),
+    /** Wall-clock time since the search began, in milliseconds. */
+    WALL_TIME("wall time", " ms");
+
+    private final String label;
+    private final String unit;
+
+    Limit(String label, String unit) {
+      this.label = label;
+      this.unit = unit;
+    }
+
+    String label() {
+      return label;
+    }
+
+    String unit() {
+      return unit;
+    }
   }
 
   private static void requirePositive(String name, long value) {

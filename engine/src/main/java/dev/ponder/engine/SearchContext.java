@@ -16,6 +16,8 @@ public final class SearchContext {
   private final SearchCounters counters = new SearchCounters();
   private final AtomicBoolean cancelled = new AtomicBoolean();
   private final long startNanos;
+  private static final StopReason CANCELLED_BY_CALLER = new StopReason.Cancelled(StopReason.Cancelled.By.CALLER);
+  private static final StopReason CANCELLED_BY_INTERRUPT = new StopReason.Cancelled(StopReason.Cancelled.By.INTERRUPT);
 
   private SearchContext(Builder b) {
     this.random = new RandomStreams(b.seed);
@@ -49,7 +51,10 @@ public final class SearchContext {
     return nanoClock.getAsLong() - startNanos;
   }
 
-  /** Asks the search to stop at its next step; it returns the best found so far. Safe from any thread. */
+  /**
+   * Asks the search to stop: it notices before its next model or scorer call, releases its hypotheses and returns
+   * the best found so far with {@link StopReason.Cancelled}. Safe from any thread; idempotent.
+   */
   public void cancel() {
     cancelled.set(true);
   }
@@ -59,16 +64,34 @@ public final class SearchContext {
   }
 
   /** Which budget limit has been reached, or {@code null}. */
-  public String budgetExceededBy() {
+  public StopReason.LimitReached budgetExceededBy() {
     return budget.exceededBy(counters, elapsedNanos());
   }
 
-  /** Whether the search should stop now, and why: {@code null} to go on. */
-  public Outcome stopReason() {
-    if (isCancelled()) {
-      return Outcome.CANCELLED;
+  /**
+   * Whether the search should stop now, and why: {@code null} to go on. Checked between model and scorer calls
+   * (cheap: a few atomic reads). A cancel call or an interrupt of the calling thread means
+   * {@link StopReason.Cancelled}; the interrupt flag is left set for the caller to see.
+   */
+  public StopReason stopReason() {
+    if (cancelled.get()) {
+      return CANCELLED_BY_CALLER;
     }
-    return budgetExceededBy() != null ? Outcome.BUDGET_EXHAUSTED : null;
+    if (Thread.currentThread().isInterrupted()) {
+      return CANCELLED_BY_INTERRUPT;
+    }
+    return budgetExceededBy();
+  }
+
+  /**
+   * Whether the search must stop at once, even part-way through a list it is scoring: cancelled, interrupted or
+   * past its deadline; {@code null} to go on. Spending limits (tokens, calls) are not checked here: a list already
+   * being scored is finished. Scorers that work input by input check this between inputs and leave the rest NaN
+   * (the searches rank NaN last), so that a slow scorer overshoots a deadline by at most one input.
+   */
+  public StopReason stopNow() {
+    StopReason why = stopReason();
+    return why instanceof StopReason.LimitReached limit && limit.limit() != Budget.Limit.WALL_TIME ? null : why;
   }
 
   public SearchStats stats() {
@@ -76,6 +99,9 @@ public final class SearchContext {
   }
 
   public static final class Builder {
+    private Builder() {
+    }
+
     private long seed;
     private Budget budget = Budget.unlimited();
     private SearchListener listener = SearchListener.none();

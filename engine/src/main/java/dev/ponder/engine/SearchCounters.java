@@ -19,6 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  */
 public final class SearchCounters {
+  /** Made by each {@link SearchContext}. */
+  SearchCounters() {
+  }
+
   private final AtomicLong promptTokens = new AtomicLong();
   private final AtomicLong generatedTokens = new AtomicLong();
   private final AtomicLong policyTokens = new AtomicLong();

@@ -33,5 +33,9 @@ public sealed interface SearchEvent {
   record Finish(long lineage, String text) implements SearchEvent {}
 
   /** The search ended. */
-  record Done(Outcome outcome, String stoppedBy, SearchStats stats) implements SearchEvent {}
+  record Done(StopReason stopReason, SearchStats stats) implements SearchEvent {
+    public Outcome outcome() {
+      return stopReason.outcome();
+    }
+  }
 }

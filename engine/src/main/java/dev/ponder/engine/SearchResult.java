@@ -4,37 +4,38 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a search returns: candidates ranked best first, how the search ended, and what it cost.
+ * What a search returns: candidates ranked best first, why it stopped, what it cost, and its trace.
  *
- * @param candidates ranked best first (the algorithm's own order); never empty unless nothing was generated
- * @param outcome    completed, budget exhausted or cancelled
- * @param stoppedBy  which budget limit stopped the search, or {@code null}
+ * @param candidates ranked best first (the algorithm's own order); empty only when nothing was generated
+ * @param stopReason completed, which budget limit stopped it, or cancelled
  * @param stats      counters and wall time
  * @param logZ       the particle methods' estimate of the log normalizing constant; NaN for other algorithms
+ * @param trace      how the search went: the tree, the particle genealogy or the iterates
  */
-public record SearchResult(List<Candidate> candidates, Outcome outcome, String stoppedBy, SearchStats stats,
-    double logZ) {
+public record SearchResult(List<Candidate> candidates, StopReason stopReason, SearchStats stats, double logZ,
+    SearchTrace trace) {
   public SearchResult {
     candidates = List.copyOf(candidates);
-    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(stopReason, "stopReason");
     Objects.requireNonNull(stats, "stats");
+    Objects.requireNonNull(trace, "trace");
   }
 
-  /** A result without a normalizing-constant estimate. */
-  public SearchResult(List<Candidate> candidates, Outcome outcome, String stoppedBy, SearchStats stats) {
-    this(candidates, outcome, stoppedBy, stats, Double.NaN);
+  /** How the search ended: {@code stopReason().outcome()}. */
+  public Outcome outcome() {
+    return stopReason.outcome();
   }
 
   /** The top-ranked candidate. */
   public Candidate best() {
     if (candidates.isEmpty()) {
-      throw new IllegalStateException("the search produced no candidate (outcome " + outcome
-          + (stoppedBy == null ? "" : ", stopped by " + stoppedBy) + "); raise the budget");
+      throw new IllegalStateException("the search produced no candidate (" + stopReason.describe()
+          + "); raise the budget");
     }
     return candidates.get(0);
   }
 
   public boolean budgetExhausted() {
-    return outcome == Outcome.BUDGET_EXHAUSTED;
+    return outcome() == Outcome.BUDGET_EXHAUSTED;
   }
 }

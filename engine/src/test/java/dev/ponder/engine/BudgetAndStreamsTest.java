@@ -19,14 +19,30 @@ class BudgetAndStreamsTest {
         .nanoClock(now::get).build();
     assertThat(ctx.stopReason()).isNull();
     ctx.counters().addModelCalls(5);
-    assertThat(ctx.budgetExceededBy()).isEqualTo("model calls 5 >= 5");
-    assertThat(ctx.stopReason()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
+    assertThat(ctx.budgetExceededBy()).isEqualTo(new StopReason.LimitReached(Budget.Limit.MODEL_CALLS, 5, 5));
+    assertThat(ctx.budgetExceededBy().describe()).isEqualTo("model calls 5 >= 5");
+    assertThat(ctx.stopReason().outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
 
     SearchContext timed = SearchContext.builder().budget(Budget.deadlineOf(Duration.ofMillis(20))).nanoClock(now::get).build();
     now.addAndGet(Duration.ofMillis(25).toNanos());
-    assertThat(timed.budgetExceededBy()).isEqualTo("wall time 25 ms >= 20 ms");
+    assertThat(timed.budgetExceededBy().describe()).isEqualTo("wall time 25 ms >= 20 ms");
+    assertThat(timed.budgetExceededBy().limit()).isEqualTo(Budget.Limit.WALL_TIME);
     timed.cancel();
-    assertThat(timed.stopReason()).isEqualTo(Outcome.CANCELLED);
+    assertThat(timed.stopReason()).isEqualTo(new StopReason.Cancelled(StopReason.Cancelled.By.CALLER));
+  }
+
+  @Test
+  void anInterruptOfTheSearchingThreadCancels() {
+    SearchContext ctx = SearchContext.builder().build();
+    assertThat(ctx.stopReason()).isNull();
+    Thread.currentThread().interrupt();
+    try {
+      assertThat(ctx.stopReason()).isEqualTo(new StopReason.Cancelled(StopReason.Cancelled.By.INTERRUPT));
+      assertThat(Thread.currentThread().isInterrupted()).as("the flag is left for the caller").isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(ctx.stopReason()).isNull();
   }
 
   @Test

@@ -1,48 +1,80 @@
 package dev.ponder.samplers;
 
+import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.lm.LanguageModel;
-import dev.ponder.engine.lm.LmHypothesis;
-import dev.ponder.engine.lm.LmProcess;
 import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * Best-of-N over a language model: N samples, each distinct text scored once by the outcome scorer, one picked
- * by the {@link Selection} (argmax by default). Weighted and majority selection group samples by the answer the
- * extractor finds in the text (by default the whole text, trimmed).
+ * Best-of-N over any process (see {@link BestOfN}): N samples, each distinct output scored once by the outcome
+ * scorer, one picked by the {@link Selection} (argmax by default). Weighted and majority selection group samples
+ * by the answer the extractor finds in the text (by default the whole text, trimmed). Optionally, weak samples are
+ * pruned part-way by a (cheaper) process scorer.
  */
-public final class BestOfNSearch extends LmSearchBuilder<BestOfNSearch> {
-  private final OutcomeScorer<LmHypothesis> scorer;
-  private int n = 4;
+public final class BestOfNSearch<S> extends ProcessSearch<S, BestOfNSearch<S>> {
+  private final OutcomeScorer<S> scorer;
+  private int n;
   private Selection selection = Selection.argmax();
   private Function<String, String> answerOf = String::trim;
+  private int pruneAfter = -1;
+  private int keep;
+  private ProcessScorer<S> pruneScorer;
 
-  BestOfNSearch(LanguageModel policy, OutcomeScorer<LmHypothesis> scorer) {
-    super(policy);
+  BestOfNSearch(ProcessSource<S> source, OutcomeScorer<S> scorer, int defaultN) {
+    super(source);
     this.scorer = Objects.requireNonNull(scorer, "scorer");
+    this.n = defaultN;
   }
 
-  public BestOfNSearch n(int value) {
+  public BestOfNSearch<S> n(int value) {
     this.n = requireAtLeast("n", value, 1);
     return this;
   }
 
-  public BestOfNSearch selection(Selection value) {
+  /** The same as {@link #n}, under the name the diffusion searches use. */
+  public BestOfNSearch<S> samples(int value) {
+    return n(value);
+  }
+
+  public BestOfNSearch<S> selection(Selection value) {
     this.selection = Objects.requireNonNull(value, "selection");
     return this;
   }
 
   /** How to find the answer in a sample's text, for weighted and majority selection. */
-  public BestOfNSearch answers(Function<String, String> extractor) {
+  public BestOfNSearch<S> answers(Function<String, String> extractor) {
     this.answerOf = Objects.requireNonNull(extractor, "extractor");
     return this;
   }
 
+  /**
+   * After round {@code step} (counting from 0), keep only the {@code keep} samples that {@code scorer} rates
+   * highest and finish those.
+   */
+  public BestOfNSearch<S> prune(int step, int keep, ProcessScorer<S> scorer) {
+    if (pruneScorer != null) {
+      throw new IllegalStateException("pruning was already set (after step " + pruneAfter + ", keep " + this.keep + ")");
+    }
+    this.pruneAfter = requireAtLeast("prune step", step, 0);
+    this.keep = requireAtLeast("keep", keep, 1);
+    this.pruneScorer = Objects.requireNonNull(scorer, "prune scorer");
+    return this;
+  }
+
   @Override
-  SearchResult search(LmProcess process, SearchContext ctx) {
-    return BestOfN.run(process, n, scorer, selection, answerOf, ctx);
+  SearchResult search(GenerativeProcess<S> process, SearchContext ctx) {
+    if (pruneScorer != null && keep >= n) {
+      throw new IllegalArgumentException("keep must be < samples (" + n + ") to prune anything, was " + keep);
+    }
+    if (pruneScorer != null && process instanceof dev.ponder.engine.diffusion.DiffusionProcess d
+        && pruneAfter >= d.steps() - 1) {
+      throw new IllegalArgumentException("prune step must be before the last denoising step (" + (d.steps() - 1)
+          + "), was " + pruneAfter);
+    }
+    BestOfN.Config<S> c = new BestOfN.Config<>(n, scorer, selection, answerOf, pruneAfter, keep, pruneScorer);
+    return RoundDriver.run(new BestOfN<>(process, c, ctx), ctx);
   }
 }

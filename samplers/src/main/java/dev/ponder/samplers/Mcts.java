@@ -2,13 +2,14 @@ package dev.ponder.samplers;
 
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.GenerativeProcess;
-import dev.ponder.engine.Outcome;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.SearchTrace;
+import dev.ponder.engine.StopReason;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -45,14 +46,14 @@ import java.util.function.ToDoubleFunction;
  * and backed up, then the search returns the best so far flagged {@code BUDGET_EXHAUSTED}.
  *
  * <p>Answer: the exhausted leaves (and finished rollouts) ranked by their exact value, ties by lineage; if there
- * are none (the budget ran out first), the end of the most-visited path.
+ * are none (the budget ran out first), the end of the most-visited path; none at all when the search stopped
+ * before its first wave (never the bare prompt with a NaN value).
  */
-final class Mcts<S> {
+final class Mcts<S> implements Rounds {
 
   /** Configuration, validated by {@link MctsSearch}. */
   record Config(int simulations, int children, int waveSize, int maxDepth, MctsRule rule, double c,
-      double virtualLossValue, double priorTemperature, MctsLeafValue leafValue, int gumbelConsidered,
-      boolean exportTree) {}
+      double virtualLossValue, double priorTemperature, MctsLeafValue leafValue, int gumbelConsidered) {}
 
   private final GenerativeProcess<S> process;
   private final ProcessScorer<S> prm;
@@ -65,12 +66,16 @@ final class Mcts<S> {
   private final boolean[] pending;     // [capacity], selected in the current wave
   private final List<Candidate> rollouts = new ArrayList<>();
   private final List<Long> rolloutLineages = new ArrayList<>();
+  private final List<Integer> rolloutFrom = new ArrayList<>();
   private int steps;
   // Gumbel root: per root child
   private double[] gumbel;
   private boolean[] considered;
   private int[] rootVisits;
   private int[] schedule;
+  private int simulationsDone;
+  private boolean nothingToSelect;
+  private SearchTrace.Tree trace;
 
   private Mcts(GenerativeProcess<S> process, ProcessScorer<S> prm, OutcomeScorer<S> outcome,
       ToDoubleFunction<S> stepLogLikelihood, Config cfg, SearchContext ctx) {
@@ -87,17 +92,11 @@ final class Mcts<S> {
   }
 
   /**
-   * Runs the search.
+   * A search not yet run: {@link #search} once, then {@link #tree} (tests read the tree).
    *
    * @param outcome           values terminal nodes; {@code null}: the PRM does
    * @param stepLogLikelihood the log-likelihood of a hypothesis's last step (for the prior); {@code null}: uniform
    */
-  static <S> MctsRun run(GenerativeProcess<S> process, ProcessScorer<S> prm, OutcomeScorer<S> outcome,
-      ToDoubleFunction<S> stepLogLikelihood, Config cfg, SearchContext ctx) {
-    return create(process, prm, outcome, stepLogLikelihood, cfg, ctx).search();
-  }
-
-  /** A search not yet run: {@link #search} once, then {@link #tree} (tests read the tree). */
   static <S> Mcts<S> create(GenerativeProcess<S> process, ProcessScorer<S> prm, OutcomeScorer<S> outcome,
       ToDoubleFunction<S> stepLogLikelihood, Config cfg, SearchContext ctx) {
     return new Mcts<>(process, prm, outcome, stepLogLikelihood, cfg, ctx);
@@ -108,39 +107,53 @@ final class Mcts<S> {
     return tree;
   }
 
-  MctsRun search() {
+  /** Runs the search through the round driver: one round is one wave. */
+  SearchResult search() {
     S root = process.start(1, ctx).get(0);
     hypotheses[tree.addRoot(process.lineage(root))] = root;
-    Outcome result = Outcome.COMPLETED;
-    try {
-      int done = 0;
-      while (done < cfg.simulations() && !tree.exhausted[MctsTree.ROOT_INDEX]) {
-        Outcome stop = ctx.stopReason();
-        if (stop != null) {
-          result = stop;
-          break;
-        }
-        int[] leaves = selectWave(done);
-        if (leaves.length == 0) {
-          break; // Gumbel root: every considered child is exhausted
-        }
-        expand(leaves);
-        for (int leaf : leaves) {
-          backup(leaf);
-        }
-        done += leaves.length;
-        if (done == 1 && cfg.gumbelConsidered() > 0) {
-          startGumbel();
-        }
-      }
-      return finish(result);
-    } finally {
-      for (int i = 0; i < tree.size(); i++) {
-        if (hypotheses[i] != null) {
-          process.release(hyp(i));
-        }
+    return RoundDriver.run(this, ctx);
+  }
+
+  @Override
+  public int live() {
+    return OWN_STEPS; // a wave emits one step event per batched advance (expansion, roll-out steps)
+  }
+
+  @Override
+  public boolean done() {
+    return simulationsDone >= cfg.simulations() || tree.exhausted[MctsTree.ROOT_INDEX] || nothingToSelect;
+  }
+
+  @Override
+  public void round(int wave) {
+    int[] leaves = selectWave(simulationsDone);
+    if (leaves.length == 0) {
+      nothingToSelect = true; // Gumbel root: every considered child is exhausted
+      return;
+    }
+    expand(leaves);
+    for (int leaf : leaves) {
+      backup(leaf);
+    }
+    simulationsDone += leaves.length;
+    if (simulationsDone == 1 && cfg.gumbelConsidered() > 0) {
+      startGumbel();
+    }
+  }
+
+  @Override
+  public void release() {
+    for (int i = 0; i < tree.size(); i++) {
+      if (hypotheses[i] != null) {
+        process.release(hyp(i));
+        hypotheses[i] = null;
       }
     }
+  }
+
+  @Override
+  public SearchTrace trace() {
+    return trace;
   }
 
   /** Up to waveSize leaves, each with a virtual loss on its path; stops at the first repeated leaf. */
@@ -249,10 +262,11 @@ final class Mcts<S> {
       }
     }
     if (!byPrm.isEmpty()) {
-      assign(byPrm, prm.score(hyps(byPrm), ctx), "process");
+      assign(byPrm, ScoreCheck.check("process", prm.score(hyps(byPrm), ctx), byPrm.size(), ctx), "process");
     }
     if (!byOutcome.isEmpty()) {
-      assign(byOutcome, outcome.score(hyps(byOutcome), ctx), "outcome");
+      assign(byOutcome, ScoreCheck.check("outcome", outcome.score(hyps(byOutcome), ctx), byOutcome.size(), ctx),
+          "outcome");
     }
     if (!byRollout.isEmpty()) {
       assign(byRollout, rollout(byRollout), "rollout");
@@ -306,8 +320,10 @@ final class Mcts<S> {
       for (S r : rs) {
         (process.isTerminal(r) && outcome != null ? ended : open).add(r);
       }
-      double[] endedValues = ended.isEmpty() ? new double[0] : outcome.score(ended, ctx);
-      double[] openValues = open.isEmpty() ? new double[0] : prm.score(open, ctx);
+      double[] endedValues = ended.isEmpty() ? new double[0]
+          : ScoreCheck.check("outcome", outcome.score(ended, ctx), ended.size(), ctx);
+      double[] openValues = open.isEmpty() ? new double[0]
+          : ScoreCheck.check("process", prm.score(open, ctx), open.size(), ctx);
       double[] values = new double[rs.size()];
       int e = 0;
       int o = 0;
@@ -318,6 +334,7 @@ final class Mcts<S> {
         if (process.isTerminal(r)) {
           rollouts.add(process.toCandidate(r, values[i]));
           rolloutLineages.add(process.lineage(r));
+          rolloutFrom.add(nodes.get(i));
         }
       }
       return values;
@@ -362,38 +379,59 @@ final class Mcts<S> {
     }
   }
 
-  private MctsRun finish(Outcome result) {
-    record Ranked(Candidate candidate, long lineage) {}
+  @Override
+  public List<Candidate> finish(StopReason why) {
+    record Ranked(Candidate candidate, long lineage, int node) {}
     List<Ranked> ranked = new ArrayList<>();
     for (int i = 1; i < tree.size(); i++) {
       if (tree.exhausted[i] && !tree.isExpanded(i)) {
-        ranked.add(new Ranked(process.toCandidate(hyp(i), tree.leafValue[i]), tree.lineage[i]));
+        ranked.add(new Ranked(process.toCandidate(hyp(i), tree.leafValue[i]), tree.lineage[i], i));
       }
     }
     for (int i = 0; i < rollouts.size(); i++) {
-      ranked.add(new Ranked(rollouts.get(i), rolloutLineages.get(i)));
+      ranked.add(new Ranked(rollouts.get(i), rolloutLineages.get(i), rolloutFrom.get(i)));
     }
-    ranked.sort(Comparator.comparingDouble((Ranked r) -> -r.candidate().score())
+    ranked.sort(Comparator.comparingDouble((Ranked r) -> -ScoreCheck.rankable(r.candidate().score()))
         .thenComparingLong(Ranked::lineage));
     List<Candidate> candidates = new ArrayList<>(ranked.stream().map(Ranked::candidate).toList());
+    int chosen = ranked.isEmpty() ? -1 : ranked.get(0).node();
     if (candidates.isEmpty()) {
+      // Nothing reached an end: the deepest most-visited node, unless the search stopped before its first wave
+      // (then there is nothing to return; the root is the prompt itself, with no step and no value).
       int leaf = tree.principalLeaf();
-      candidates.add(process.toCandidate(hyp(leaf), tree.leafValue[leaf]));
+      if (leaf != MctsTree.ROOT_INDEX) {
+        candidates.add(process.toCandidate(hyp(leaf), tree.leafValue[leaf]));
+        chosen = leaf;
+      }
     }
-    String json = cfg.exportTree() ? treeJson() : "";
-    SearchResult r = Sampling.finish(ctx, result, candidates);
-    return new MctsRun(r, json);
+    trace = treeTrace(chosen);
+    release();
+    return candidates;
   }
 
-  private String treeJson() {
+  /** The tree as a trace, the path to {@code chosen} marked; node text from the live hypotheses. */
+  private SearchTrace.Tree treeTrace(int chosen) {
     String[] text = new String[tree.size()];
-    String[] step = new String[tree.size()];
+    boolean[] onPath = new boolean[tree.size()];
+    for (int i = chosen; i >= 0; i = tree.parent[i]) {
+      onPath[i] = true;
+    }
+    List<SearchTrace.Tree.Node> nodes = new ArrayList<>(tree.size());
     for (int i = 0; i < tree.size(); i++) {
       text[i] = process.toCandidate(hyp(i), Double.NaN).text();
       String before = i == MctsTree.ROOT_INDEX ? "" : text[tree.parent[i]];
-      step[i] = text[i].startsWith(before) ? text[i].substring(before.length()) : text[i];
+      String step = text[i].startsWith(before) ? text[i].substring(before.length()) : text[i];
+      nodes.add(new SearchTrace.Tree.Node(i, tree.parent[i], tree.lineage[i], tree.depth[i], step, tree.leafValue[i],
+          tree.visits[i], tree.visits[i] == 0 ? Double.NaN : tree.valueSum[i] / tree.visits[i], tree.terminal[i],
+          gumbelPruned(i), onPath[i]));
     }
-    return tree.toJson(step, text);
+    return new SearchTrace.Tree(nodes);
+  }
+
+  /** A root child that Gumbel-top-m left out. */
+  private boolean gumbelPruned(int node) {
+    return considered != null && node != MctsTree.ROOT_INDEX && tree.parent[node] == MctsTree.ROOT_INDEX
+        && !considered[node - tree.firstChild[MctsTree.ROOT_INDEX]];
   }
 
   @SuppressWarnings("unchecked")

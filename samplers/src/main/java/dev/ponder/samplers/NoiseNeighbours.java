@@ -15,7 +15,7 @@ import java.util.Objects;
  * normalized; neighbour {@code k}'s draw is keyed by {@code (lineage, step, NOISE, k d + j)}, so the neighbours of a
  * pivot do not depend on which other pivots are searched.
  */
-public final class NoiseNeighbours {
+final class NoiseNeighbours {
   private NoiseNeighbours() {
   }
 

@@ -2,7 +2,9 @@ package dev.ponder.samplers;
 
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.NoiseGenerator;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchTrace;
+import dev.ponder.engine.StopReason;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
 import java.util.ArrayList;
@@ -79,10 +81,10 @@ public abstract class NoiseSearchBuilder<B extends NoiseSearchBuilder<B>> extend
 
   /**
    * Ranks restarts by best reward (unscored ones, NaN, last; ties by restart), generates their samples in one
-   * batched call and ends the search.
+   * batched call and ends the search with its iterates as the trace.
    */
-  static Result finish(SearchContext ctx, Outcome outcome, NoiseGenerator generator, float[][] best,
-      double[] bestReward, int steps) {
+  static Result finish(SearchContext ctx, StopReason why, NoiseGenerator generator, float[][] best,
+      double[] bestReward, int steps, SearchTrace.Iterates iterates) {
     List<Integer> order = new ArrayList<>();
     for (int i = 0; i < best.length; i++) {
       order.add(i);
@@ -95,9 +97,10 @@ public abstract class NoiseSearchBuilder<B extends NoiseSearchBuilder<B>> extend
     List<Candidate> candidates = new ArrayList<>();
     for (int k = 0; k < ranked.length; k++) {
       candidates.add(Candidate.ofSample(samples[k], bestReward[order.get(k)], steps,
-          outcome == Outcome.COMPLETED));
+          why.outcome() == dev.ponder.engine.Outcome.COMPLETED));
     }
-    SearchResult result = Sampling.finish(ctx, outcome, candidates);
+    SearchResult result = new SearchResult(candidates, why, ctx.stats(), Double.NaN, iterates);
+    ctx.emit(new SearchEvent.Done(why, result.stats()));
     return new Result(result, Arrays.asList(ranked), order);
   }
 

@@ -1,25 +1,24 @@
 package dev.ponder.samplers;
 
 import dev.ponder.engine.Candidate;
-import dev.ponder.engine.GenerativeProcess;
-import dev.ponder.engine.Outcome;
-import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
-import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.SearchTrace;
+import dev.ponder.engine.StopReason;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * Particle filtering (sequential Monte Carlo) over a generative process with Feynman-Kac potentials from a process
- * scorer (Puri et al., "A probabilistic inference approach to inference-time scaling of LLMs using particle-based
+ * Particle filtering (sequential Monte Carlo) over a {@link FeynmanKac} model: the bootstrap filter of the
+ * particles library, steppable by the {@link RoundDriver}. Over a generative process with potentials from a
+ * process scorer ({@link ProcessFeynmanKac}) it is (Puri et al., "A probabilistic inference approach to inference-time scaling of LLMs using particle-based
  * Monte Carlo methods", 2025).
  *
- * <p>Each step: every unfinished particle takes one step (one batched call per token position); the scorer gives
- * its reward r_t; its log-weight grows by the log-potential (the terminal one when it just finished). Then, if
+ * <p>Each step: every unfinished particle moves (M_t: one batched call per token position); its log-weight grows
+ * by log G_t (the terminal potential when it just finished). Then, if
  * the schedule allows it and ESS < kappa N, particles are resampled: ancestors drawn by the scheme, copies forked, weights reset to equal
  * and the log mean weight added to the log normalizing-constant estimate; otherwise weights carry over. Finished
  * particles are absorbing: they keep their weight, take part in resampling, and cost nothing more.
@@ -29,131 +28,150 @@ import java.util.List;
  * <p>log Z = sum over resampling times of log(mean weight) + log(mean final weight): an unbiased estimate of Z
  * (on the natural scale) for the target p(x) exp(lambda r(x)).
  */
-final class ParticleFilter {
-  private ParticleFilter() {
-  }
+final class ParticleFilter<P> implements Rounds {
 
   /** Configuration, validated by the builder. */
-  record Config(int particles, Potential potential, double lambda, Resampling scheme, double essThreshold,
-      ResampleSchedule schedule, int maxSteps, boolean weightedDraw) {}
+  record Config(int particles, Resampling scheme, double essThreshold, ResampleSchedule schedule, int maxSteps,
+      boolean weightedDraw) {}
 
-  private static final class Particle<S> {
-    S h;
-    double logWeight;
-    double sumLogPotentials;
-    double[] rewards = new double[8];
-    int count;
-    boolean done;
+  private final FeynmanKac<P> model;
+  private final Config c;
+  private final SearchContext ctx;
+  private List<P> particles;
+  private double[] logWeights;
+  private double logZ;
+  private int rounds;
+  private final List<SearchTrace.Particles.Generation> genealogy = new ArrayList<>();
 
-    Particle<S> copy(S forked) {
-      Particle<S> p = new Particle<>();
-      p.h = forked;
-      p.logWeight = logWeight;
-      p.sumLogPotentials = sumLogPotentials;
-      p.rewards = rewards.clone();
-      p.count = count;
-      p.done = done;
-      return p;
+  ParticleFilter(FeynmanKac<P> model, Config c, SearchContext ctx) {
+    this.model = model;
+    this.c = c;
+    this.ctx = ctx;
+    this.particles = new ArrayList<>(model.m0(c.particles()));
+    this.logWeights = new double[particles.size()];
+  }
+
+  @Override
+  public int live() {
+    int live = 0;
+    for (P p : particles) {
+      live += model.isDone(p) ? 0 : 1;
+    }
+    return live;
+  }
+
+  @Override
+  public boolean done() {
+    return rounds >= c.maxSteps() || live() == 0;
+  }
+
+  @Override
+  public void round(int step) {
+    rounds = step + 1;
+    List<P> live = new ArrayList<>();
+    List<Integer> at = new ArrayList<>();
+    for (int i = 0; i < particles.size(); i++) {
+      if (!model.isDone(particles.get(i))) {
+        live.add(particles.get(i));
+        at.add(i);
+      }
+    }
+    model.m(step, live);
+    if (ctx.stopNow() != null) {
+      return; // cancelled or past the deadline mid-step: no potentials for a round that will not be used
+    }
+    double[] logG = model.logG(step, live);
+    for (int i = 0; i < live.size(); i++) {
+      logWeights[at.get(i)] += logG[i];
+    }
+    if (live() == 0) {
+      record(step, Double.NaN, null);
+      return;
+    }
+    Weights w = Weights.fromLog(logWeights);
+    if (c.schedule().allows(step) && w.ess() < c.essThreshold() * c.particles()) {
+      logZ += w.logMean();
+      resample(w, step);
+    } else {
+      record(step, w.ess(), null);
     }
   }
 
-  static <S> SearchResult run(GenerativeProcess<S> process, ProcessScorer<S> scorer, Config c, SearchContext ctx) {
-    List<Particle<S>> particles = new ArrayList<>();
-    for (S h : process.start(c.particles(), ctx)) {
-      Particle<S> p = new Particle<>();
-      p.h = h;
-      particles.add(p);
+  private void resample(Weights w, int step) {
+    int n = particles.size();
+    int[] ancestors = c.scheme().ancestors(w, n, k -> ctx.random().uniform(0, step, RandomStreams.Purpose.RESAMPLE, k));
+    record(step, w.ess(), ancestors);
+    ctx.emit(new SearchEvent.Resample(step, w.ess(), Arrays.stream(ancestors).boxed().toList()));
+    boolean[] reused = new boolean[n];
+    List<P> next = new ArrayList<>(n);
+    for (int a : ancestors) {
+      P parent = particles.get(a);
+      next.add(reused[a] ? model.copy(parent) : parent);
+      reused[a] = true;
     }
-    double logZ = 0;
-    Outcome outcome = Outcome.COMPLETED;
-    for (int step = 0; step < c.maxSteps() && particles.stream().anyMatch(p -> !p.done); step++) {
-      Outcome stop = ctx.stopReason();
-      if (stop != null) {
-        outcome = stop;
-        break;
-      }
-      List<Particle<S>> live = particles.stream().filter(p -> !p.done).toList();
-      ctx.emit(new SearchEvent.Step(step, live.size()));
-      List<S> hs = live.stream().map(p -> p.h).toList();
-      process.advance(new ArrayList<>(hs), ctx);
-      double[] rewards = scorer.score(hs, ctx);
-      for (int i = 0; i < live.size(); i++) {
-        Particle<S> p = live.get(i);
-        if (p.count == p.rewards.length) {
-          p.rewards = Arrays.copyOf(p.rewards, p.count * 2);
-        }
-        p.rewards[p.count++] = rewards[i];
-        ctx.emit(new SearchEvent.Score(process.lineage(p.h), "process", rewards[i]));
-        double logG;
-        if (process.isTerminal(p.h)) {
-          logG = Potential.terminalLogPotential(c.lambda(), rewards[i], p.sumLogPotentials);
-          p.done = true;
-        } else {
-          logG = c.potential().logPotential(c.lambda(), p.rewards, p.count);
-        }
-        p.sumLogPotentials += logG;
-        p.logWeight += logG;
-      }
-      if (particles.stream().allMatch(p -> p.done)) {
-        break;
-      }
-      Weights w = Weights.fromLog(particles.stream().mapToDouble(p -> p.logWeight).toArray());
-      if (c.schedule().allows(step) && w.ess() < c.essThreshold() * c.particles()) {
-        logZ += w.logMean();
-        particles = resample(process, particles, w, c.scheme(), step, ctx);
+    for (int i = 0; i < n; i++) {
+      if (!reused[i]) {
+        ctx.emit(new SearchEvent.Prune(model.lineage(particles.get(i)), "not resampled"));
+        model.release(particles.get(i));
       }
     }
-    Weights fin = Weights.fromLog(particles.stream().mapToDouble(p -> p.logWeight).toArray());
-    logZ += fin.logMean();
+    particles = next;
+    logWeights = new double[n];
+  }
 
+  /** One generation of the genealogy: the particles after reweighting, before resampling. */
+  private void record(int step, double ess, int[] ancestors) {
+    List<Long> lineages = new ArrayList<>(particles.size());
+    List<Double> weights = new ArrayList<>(particles.size());
+    List<Double> rewards = new ArrayList<>(particles.size());
+    for (int i = 0; i < particles.size(); i++) {
+      lineages.add(model.lineage(particles.get(i)));
+      weights.add(logWeights[i]);
+      rewards.add(model.reward(particles.get(i)));
+    }
+    genealogy.add(new SearchTrace.Particles.Generation(step, lineages, weights, rewards, ess,
+        ancestors == null ? List.of() : Arrays.stream(ancestors).boxed().toList()));
+  }
+
+  @Override
+  public List<Candidate> finish(StopReason why) {
+    Weights fin = Weights.fromLog(logWeights);
+    logZ += fin.logMean();
     Integer[] order = new Integer[particles.size()];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
     // Argmax answer: the highest final reward (Puri et al.'s choice). The final weights alone are not a ranking:
     // after resampling they only hold the last step's potentials, which favour whoever stopped changing.
-    List<Particle<S>> last = particles;
-    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> lastReward(last.get(i)))
+    List<P> last = particles;
+    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> ScoreCheck.rankable(model.reward(last.get(i))))
         .thenComparingDouble(fin::get).reversed());
     List<Candidate> ranked = new ArrayList<>();
     for (int i : order) {
-      Particle<S> p = particles.get(i);
-      ranked.add(process.toCandidate(p.h, lastReward(p)));
+      ranked.add(model.toCandidate(particles.get(i)));
     }
     if (c.weightedDraw()) {
       int pick = Resampling.MULTINOMIAL.ancestors(fin, 1, k -> ctx.random().uniform(0, -1, RandomStreams.Purpose.CHOICE, k))[0];
       int at = Arrays.asList(order).indexOf(pick);
       ranked.add(0, ranked.remove(at));
     }
-    particles.forEach(p -> process.release(p.h));
-    SearchResult result = Sampling.finish(ctx, outcome, ranked, logZ);
-    return result;
+    release();
+    return ranked;
   }
 
-  private static double lastReward(Particle<?> p) {
-    return p.count == 0 ? Double.NEGATIVE_INFINITY : p.rewards[p.count - 1];
+  @Override
+  public void release() {
+    particles.forEach(model::release);
+    particles = List.of();
   }
 
-  private static <S> List<Particle<S>> resample(GenerativeProcess<S> process, List<Particle<S>> particles, Weights w,
-      Resampling scheme, int step, SearchContext ctx) {
-    int n = particles.size();
-    int[] ancestors = scheme.ancestors(w, n, k -> ctx.random().uniform(0, step, RandomStreams.Purpose.RESAMPLE, k));
-    ctx.emit(new SearchEvent.Resample(step, w.ess(), Arrays.stream(ancestors).boxed().toList()));
-    boolean[] reused = new boolean[n];
-    List<Particle<S>> next = new ArrayList<>(n);
-    for (int a : ancestors) {
-      Particle<S> parent = particles.get(a);
-      Particle<S> child = reused[a] ? parent.copy(process.fork(parent.h, ctx)) : parent;
-      reused[a] = true;
-      child.logWeight = 0;
-      next.add(child);
-    }
-    for (int i = 0; i < n; i++) {
-      if (!reused[i]) {
-        ctx.emit(new SearchEvent.Prune(process.lineage(particles.get(i).h), "not resampled"));
-        process.release(particles.get(i).h);
-      }
-    }
-    return next;
+  @Override
+  public double logZ() {
+    return logZ;
+  }
+
+  @Override
+  public SearchTrace trace() {
+    return new SearchTrace.Particles(genealogy);
   }
 }

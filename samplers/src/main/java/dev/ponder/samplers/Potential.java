@@ -8,8 +8,8 @@ package dev.ponder.samplers;
  *
  * <ul>
  *   <li>DIFFERENCE: log G_t = lambda (r_t - r_{t-1}), with r_{-1} = 0;</li>
- *   <li>MAX: log G_t = lambda max_{s<=t} r_s;</li>
- *   <li>SUM: log G_t = lambda sum_{s<=t} r_s;</li>
+ *   <li>MAX: log G_t = lambda max_{s&lt;=t} r_s;</li>
+ *   <li>SUM: log G_t = lambda sum_{s&lt;=t} r_s;</li>
  *   <li>CURRENT: log G_t = lambda r_t.</li>
  * </ul>
  */

@@ -2,7 +2,10 @@ package dev.ponder.samplers;
 
 import dev.ponder.engine.DifferentiableReward;
 import dev.ponder.engine.NoiseGenerator;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.SearchTrace;
+import dev.ponder.engine.StopReason;
+import java.util.ArrayList;
+import java.util.Arrays;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import java.util.List;
@@ -95,12 +98,13 @@ final class Reno {
       bestReward[i] = Double.NaN;
     }
     double[] g = new double[d];
-    Outcome outcome = Outcome.COMPLETED;
+    StopReason why = StopReason.completed();
+    List<SearchTrace.Iterates.Iterate> iterates = new ArrayList<>();
     int t = 0;
     for (; t < c.iterations(); t++) {
-      Outcome stop = ctx.stopReason();
+      StopReason stop = ctx.stopReason();
       if (stop != null) {
-        outcome = stop;
+        why = stop;
         break;
       }
       ctx.emit(new SearchEvent.Step(t, n));
@@ -118,8 +122,13 @@ final class Reno {
         trace.step(t, i, reward, bestReward[i], raw, applied);
         states[i].ascend(z[i], g);
       }
+      iterates.add(new SearchTrace.Iterates.Iterate(t, boxed(probe.rewards()), boxed(bestReward)));
     }
-    return NoiseSearchBuilder.finish(ctx, outcome, generator, best, bestReward, t);
+    return NoiseSearchBuilder.finish(ctx, why, generator, best, bestReward, t, new SearchTrace.Iterates(iterates));
+  }
+
+  static List<Double> boxed(double[] values) {
+    return Arrays.stream(values).boxed().toList();
   }
 
   /** g = grad reward - lambda grad reg(z). */

@@ -21,7 +21,7 @@ public enum Resampling {
   /**
    * @param uniform the k-th uniform in [0, 1), for k in [0, n); called at most n + 1 times
    */
-  public int[] ancestors(Weights w, int n, IntToDoubleFunction uniform) {
+  int[] ancestors(Weights w, int n, IntToDoubleFunction uniform) {
     if (n < 1) {
       throw new IllegalArgumentException("resample needs n >= 1, was " + n);
     }

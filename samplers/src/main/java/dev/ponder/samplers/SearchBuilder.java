@@ -2,13 +2,20 @@ package dev.ponder.samplers;
 
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchListener;
+import dev.ponder.engine.SearchResult;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * What every search is configured with, whatever it searches over: budget, seed and listener. Subclasses add the
- * process and their algorithm's knobs.
+ * What every search is configured with, whatever it searches over: budget, seed and listener; and how it runs:
+ * on the calling thread ({@code run}, which honours {@link Thread#interrupt()}) or on an executor
+ * ({@code runAsync}, whose future's {@code cancel} stops the search). Subclasses add the process and their
+ * algorithm's knobs.
  */
 public abstract class SearchBuilder<B extends SearchBuilder<B>> {
   private Budget budget = Budget.unlimited();
@@ -45,9 +52,45 @@ public abstract class SearchBuilder<B extends SearchBuilder<B>> {
     return self();
   }
 
-  /** A fresh context for one run. */
+  /** A fresh context for one run, with this builder's settings as they are now. */
   final SearchContext newContext() {
-    return SearchContext.builder().seed(seed).budget(budget).listener(listener).nanoClock(nanoClock).build();
+    return settings().newContext();
+  }
+
+  private Settings settings() {
+    return new Settings(budget, seed, listener, nanoClock);
+  }
+
+  /** The settings of one run, fixed when it is submitted. */
+  private record Settings(Budget budget, long seed, SearchListener listener, LongSupplier nanoClock) {
+    SearchContext newContext() {
+      return SearchContext.builder().seed(seed).budget(budget).listener(listener).nanoClock(nanoClock).build();
+    }
+  }
+
+  /**
+   * Runs {@code search} on {@code executor} with a context made now (so later builder changes do not reach it;
+   * the deadline counts from when the search starts, not from submission). The future's {@code cancel} cancels
+   * the search: it stops before its next model or scorer call and releases its native memory on its own thread.
+   */
+  final CompletableFuture<SearchResult> submit(Function<SearchContext, SearchResult> search, Executor executor) {
+    Objects.requireNonNull(executor, "executor");
+    Settings settings = settings();
+    SearchFuture future = new SearchFuture();
+    executor.execute(() -> {
+      SearchContext ctx = settings.newContext();
+      if (!future.start(ctx)) {
+        // Cancelled before it started: nothing was made, but the listener still sees the one Done of every search.
+        ctx.emit(new SearchEvent.Done(ctx.stopReason(), ctx.stats()));
+        return;
+      }
+      try {
+        future.complete(search.apply(ctx));
+      } catch (Throwable t) {
+        future.completeExceptionally(t);
+      }
+    });
+    return future;
   }
 
   static int requireAtLeast(String name, int value, int min) {

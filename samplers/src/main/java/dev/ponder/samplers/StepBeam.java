@@ -2,11 +2,12 @@ package dev.ponder.samplers;
 
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.GenerativeProcess;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.Aggregation;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
-import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.SearchTrace;
+import dev.ponder.engine.StopReason;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -34,9 +35,7 @@ import java.util.List;
  * is live, maxSteps is reached or the budget runs out (then the live ones are returned too, ranked after the
  * finished; a fork made for the next round carries its parent's score).
  */
-final class StepBeam {
-  private StepBeam() {
-  }
+final class StepBeam<S> implements Rounds {
 
   /**
    * Configuration, validated by {@link StepBeamSearch}.
@@ -56,13 +55,14 @@ final class StepBeam {
     List<S> advance(List<S> rollouts, SearchContext ctx);
   }
 
-  /** One hypothesis with the PRM scores of its steps so far. */
+  /** One hypothesis with the PRM scores of its steps so far, and the tree node it stands on. */
   private static final class Node<S> {
     final S h;
     final int tree;
     double[] stepScores;
     int steps;
     double score = Double.NaN;
+    int treeId = TreeRecorder.ROOT;
 
     Node(S h, int tree, double[] stepScores, int steps) {
       this.h = h;
@@ -72,64 +72,111 @@ final class StepBeam {
     }
   }
 
-  static <S> SearchResult run(GenerativeProcess<S> process, ProcessScorer<S> prm, Config c, GreedyStep<S> greedy,
-      SearchContext ctx) {
-    int n = c.n();
-    int m = c.m();
-    boolean diverse = c.diverse();
-    List<Node<S>> live = new ArrayList<>();
-    List<S> started = process.start(n, ctx);
+  private final GenerativeProcess<S> process;
+  private final ProcessScorer<S> prm;
+  private final Config c;
+  private final GreedyStep<S> greedy;
+  private final SearchContext ctx;
+  private final TreeRecorder recorder;
+  private List<Node<S>> live = new ArrayList<>();
+  private final List<Node<S>> finished = new ArrayList<>();
+  private int chosen = -1;
+
+  StepBeam(GenerativeProcess<S> process, ProcessScorer<S> prm, Config c, GreedyStep<S> greedy, SearchContext ctx) {
+    this.process = process;
+    this.prm = prm;
+    this.c = c;
+    this.greedy = greedy;
+    this.ctx = ctx;
+    List<S> started = process.start(c.n(), ctx);
+    this.recorder = new TreeRecorder(-1);
     for (int i = 0; i < started.size(); i++) {
-      live.add(new Node<>(started.get(i), diverse ? i / m : 0, new double[8], 0));
+      live.add(new Node<>(started.get(i), c.diverse() ? i / c.m() : 0, new double[8], 0));
     }
-    List<Node<S>> finished = new ArrayList<>();
-    Outcome outcome = Outcome.COMPLETED;
-    for (int step = 0; step < c.maxSteps() && !live.isEmpty() && finished.size() < n; step++) {
-      Outcome stop = ctx.stopReason();
-      if (stop != null) {
-        outcome = stop;
-        break;
-      }
-      ctx.emit(new SearchEvent.Step(step, live.size()));
-      List<S> hs = new ArrayList<>();
-      live.forEach(node -> hs.add(node.h));
-      process.advance(hs, ctx);
-      double[] scores = c.lookahead() == 0 ? prm.score(hs, ctx) : scoreAhead(process, prm, hs, c.lookahead(), greedy, ctx);
-      List<Node<S>> open = new ArrayList<>();
-      for (int i = 0; i < live.size(); i++) {
-        Node<S> node = live.get(i);
-        if (node.steps == node.stepScores.length) {
-          node.stepScores = Arrays.copyOf(node.stepScores, node.steps * 2);
-        }
-        node.stepScores[node.steps++] = scores[i];
-        node.score = c.aggregation().combine(node.stepScores, node.steps);
-        ctx.emit(new SearchEvent.Score(process.lineage(node.h), "process", node.score));
-        (process.isTerminal(node.h) ? finished : open).add(node);
-      }
-      live = diverse ? keepBestPerTree(process, open, m, ctx) : keepBest(process, open, Math.max(1, n / m), m, ctx);
+  }
+
+  @Override
+  public int live() {
+    return live.size();
+  }
+
+  @Override
+  public boolean done() {
+    return ended(rounds);
+  }
+
+  /** The search's own end: maxSteps rounds, nothing live, or N finished. */
+  private boolean ended(int rounds) {
+    return rounds >= c.maxSteps() || live.isEmpty() || finished.size() >= c.n();
+  }
+
+  private int rounds;
+
+  @Override
+  public void round(int round) {
+    List<S> hs = new ArrayList<>();
+    live.forEach(node -> hs.add(node.h));
+    process.advance(hs, ctx);
+    if (ctx.stopNow() != null) {
+      return; // cancelled or past the deadline mid-step: no scorer call for a round that will not be used
     }
+    double[] scores = ScoreCheck.check("process", c.lookahead() == 0 ? prm.score(hs, ctx)
+        : scoreAhead(hs), hs.size(), ctx);
+    List<Node<S>> open = new ArrayList<>();
+    for (int i = 0; i < live.size(); i++) {
+      Node<S> node = live.get(i);
+      if (node.steps == node.stepScores.length) {
+        node.stepScores = Arrays.copyOf(node.stepScores, node.steps * 2);
+      }
+      node.stepScores[node.steps++] = scores[i];
+      node.score = c.aggregation().combine(node.stepScores, node.steps);
+      boolean terminal = process.isTerminal(node.h);
+      node.treeId = recorder.add(node.treeId, process.lineage(node.h),
+          process.toCandidate(node.h, node.score).text(), node.score, terminal);
+      ctx.emit(new SearchEvent.Score(process.lineage(node.h), "process", node.score));
+      (terminal ? finished : open).add(node);
+    }
+    live = c.diverse() ? keepBestPerTree(open) : keepBest(open, Math.max(1, c.n() / c.m()));
+    rounds = round + 1;
+  }
+
+  @Override
+  public List<Candidate> finish(StopReason why) {
     List<Candidate> ranked = new ArrayList<>();
-    Comparator<Node<S>> byScore = Comparator.comparingDouble((Node<S> x) -> x.score).reversed();
+    Comparator<Node<S>> byScore = Comparator.comparingDouble((Node<S> x) -> ScoreCheck.rankable(x.score)).reversed();
     finished.sort(byScore);
     live.sort(byScore);
-    for (Node<S> node : finished) {
+    List<Node<S>> all = new ArrayList<>(finished);
+    all.addAll(live);
+    if (!all.isEmpty()) {
+      chosen = all.get(0).treeId;
+    }
+    for (Node<S> node : all) {
       ranked.add(process.toCandidate(node.h, node.score));
       process.release(node.h);
     }
-    for (Node<S> node : live) {
-      ranked.add(process.toCandidate(node.h, node.score));
-      process.release(node.h);
-    }
-    SearchResult result = Sampling.finish(ctx, outcome, ranked);
-    return result;
+    finished.clear();
+    live.clear();
+    return ranked;
+  }
+
+  @Override
+  public void release() {
+    finished.forEach(node -> process.release(node.h));
+    live.forEach(node -> process.release(node.h));
+  }
+
+  @Override
+  public SearchTrace trace() {
+    return recorder.build(chosen);
   }
 
   /**
    * The PRM's scores of the hypotheses after each open one is rolled out {@code k} more greedy steps on a fork
    * (terminal ones are scored as they are); the forks are released, the hypotheses are untouched.
    */
-  private static <S> double[] scoreAhead(GenerativeProcess<S> process, ProcessScorer<S> prm, List<S> hs, int k,
-      GreedyStep<S> greedy, SearchContext ctx) {
+  private double[] scoreAhead(List<S> hs) {
+    int k = c.lookahead();
     List<S> scored = new ArrayList<>(hs.size());
     List<S> rollouts = new ArrayList<>();
     for (S h : hs) {
@@ -152,16 +199,16 @@ final class StepBeam {
   }
 
   /** Beam: keep the best {@code keep} open hypotheses, then fork each to {@code m} copies. */
-  private static <S> List<Node<S>> keepBest(GenerativeProcess<S> process, List<Node<S>> open, int keep, int m,
-      SearchContext ctx) {
-    open.sort(Comparator.comparingDouble((Node<S> x) -> x.score).reversed());
+  private List<Node<S>> keepBest(List<Node<S>> open, int keep) {
+    open.sort(Comparator.comparingDouble((Node<S> x) -> ScoreCheck.rankable(x.score)).reversed());
     List<Node<S>> next = new ArrayList<>();
     for (int i = 0; i < open.size(); i++) {
       Node<S> node = open.get(i);
       if (i < keep) {
-        next.addAll(expand(process, node, m, ctx));
+        next.addAll(expand(node));
       } else {
         ctx.emit(new SearchEvent.Prune(process.lineage(node.h), "below the top " + keep));
+        recorder.prune(node.treeId);
         process.release(node.h);
       }
     }
@@ -169,25 +216,26 @@ final class StepBeam {
   }
 
   /** DVTS: in each subtree keep only the best open hypothesis and fork it to {@code m} copies. */
-  private static <S> List<Node<S>> keepBestPerTree(GenerativeProcess<S> process, List<Node<S>> open, int m,
-      SearchContext ctx) {
+  private List<Node<S>> keepBestPerTree(List<Node<S>> open) {
     open.sort(Comparator.comparingInt((Node<S> x) -> x.tree)
-        .thenComparing(Comparator.comparingDouble((Node<S> x) -> x.score).reversed()));
+        .thenComparing(Comparator.comparingDouble((Node<S> x) -> ScoreCheck.rankable(x.score)).reversed()));
     List<Node<S>> next = new ArrayList<>();
     int lastTree = -1;
     for (Node<S> node : open) {
       if (node.tree != lastTree) {
         lastTree = node.tree;
-        next.addAll(expand(process, node, m, ctx));
+        next.addAll(expand(node));
       } else {
         ctx.emit(new SearchEvent.Prune(process.lineage(node.h), "not the best of subtree " + node.tree));
+        recorder.prune(node.treeId);
         process.release(node.h);
       }
     }
     return next;
   }
 
-  private static <S> List<Node<S>> expand(GenerativeProcess<S> process, Node<S> node, int m, SearchContext ctx) {
+  private List<Node<S>> expand(Node<S> node) {
+    int m = c.m();
     List<Node<S>> children = new ArrayList<>(m);
     children.add(node);
     List<Long> ids = new ArrayList<>();
@@ -196,6 +244,7 @@ final class StepBeam {
       ids.add(process.lineage(child));
       Node<S> copy = new Node<>(child, node.tree, node.stepScores.clone(), node.steps);
       copy.score = node.score;
+      copy.treeId = node.treeId;
       children.add(copy);
     }
     if (!ids.isEmpty()) {

@@ -1,7 +1,7 @@
 package dev.ponder.samplers;
 
 import dev.ponder.engine.Candidate;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.StopReason;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
@@ -52,7 +52,7 @@ import java.util.Set;
  * up to the model's own numeric differences. Each decision's margin (the score gap that would flip it) is
  * tracked, and {@link Run#closest()} names the smallest, so a golden-file test can tell a near-tie from a bug.
  */
-final class TokenBeam {
+final class TokenBeam implements Rounds {
   /** transformers' "very large negative" score: initial dummy beams, candidates that hit a stop, empty places. */
   static final float NEG = -1.0e9f;
 
@@ -112,6 +112,7 @@ final class TokenBeam {
   private boolean[] eos;
   private float[] scores;
   private Margin closest = Margin.NONE;
+  private final List<int[]> tokens = new ArrayList<>();
 
   private TokenBeam(LmProcess process, Config cfg, SearchContext ctx) {
     this.process = process;
@@ -129,25 +130,36 @@ final class TokenBeam {
   }
 
   static Run run(LmProcess process, Config cfg, SearchContext ctx) {
-    return new TokenBeam(process, cfg, ctx).search();
+    TokenBeam search = new TokenBeam(process, cfg, ctx);
+    search.begin();
+    SearchResult result = RoundDriver.run(search, ctx);
+    return new Run(result, search.tokens, search.closest);
   }
 
-  private Run search() {
-    begin();
-    Outcome outcome = Outcome.COMPLETED;
-    for (int step = 0; beams != null; step++) {
-      if (beams[0].isTerminal()) {
-        break; // the model's position limit cut the beams before maxNewTokens: they are returned as they are
+  @Override
+  public int live() {
+    return numBeams;
+  }
+
+  /** Ended, or the model's position limit cut the beams before maxNewTokens (they are returned as they are). */
+  @Override
+  public boolean done() {
+    return beams == null || beams[0].isTerminal();
+  }
+
+  @Override
+  public void round(int step) {
+    step(step);
+  }
+
+  @Override
+  public void release() {
+    if (beams != null) {
+      for (LmHypothesis h : beams) {
+        process.release(h);
       }
-      Outcome stop = ctx.stopReason();
-      if (stop != null) {
-        outcome = stop;
-        break;
-      }
-      ctx.emit(new SearchEvent.Step(step, numBeams));
-      step(step);
+      beams = null;
     }
-    return result(outcome);
   }
 
   /** The prompt once, and numBeams - 1 dummy copies of it scored -1e9 (transformers' initial beam scores). */
@@ -363,9 +375,9 @@ final class TokenBeam {
    * The finished hypotheses best first; after a budget stop or a cancel, the live beams (not finished, scored
    * over their current length) fill the places left, up to numReturnSequences.
    */
-  private Run result(Outcome outcome) {
+  @Override
+  public List<Candidate> finish(StopReason why) {
     List<Candidate> candidates = new ArrayList<>();
-    List<int[]> tokens = new ArrayList<>();
     for (Finished f : finished) {
       if (candidates.size() < cfg.numReturnSequences()) {
         candidates.add(new Candidate(f.h.text(), f.score, f.h.logProb(), f.h.generatedLength(), f.h.isFinished()));
@@ -384,8 +396,7 @@ final class TokenBeam {
       }
       beams = null;
     }
-    SearchResult result = Sampling.finish(ctx, outcome, candidates);
-    return new Run(result, tokens, closest);
+    return candidates;
   }
 
   private void note(double gap, int step, String decision) {

@@ -1,8 +1,10 @@
 package dev.ponder.samplers;
 
+import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.LmProcess;
 import java.util.Objects;
 
@@ -31,7 +33,7 @@ import java.util.Objects;
  * search is cancelled, the finished hypotheses come first and the live beams fill the rest (not finished, scored
  * by the same rule over their current length).
  */
-public final class TokenBeamSearch extends LmSearchBuilder<TokenBeamSearch> {
+public final class TokenBeamSearch extends ProcessSearch<LmHypothesis, TokenBeamSearch> {
 
   /** When the search stops; transformers' {@code early_stopping}. */
   public enum EarlyStopping {
@@ -56,8 +58,11 @@ public final class TokenBeamSearch extends LmSearchBuilder<TokenBeamSearch> {
   private EarlyStopping earlyStopping = EarlyStopping.HEURISTIC;
   private int numReturnSequences = 1;
 
+  private final LanguageModel policy;
+
   TokenBeamSearch(LanguageModel policy) {
-    super(policy);
+    super(ProcessSource.lm(policy, ProcessSource.defaultDecoding(policy)));
+    this.policy = policy;
   }
 
   /** Beams kept each step (transformers' {@code num_beams}); at least 1. */
@@ -98,7 +103,8 @@ public final class TokenBeamSearch extends LmSearchBuilder<TokenBeamSearch> {
 
   /** The most tokens a hypothesis may generate, its end-of-sequence token included; at least 1. */
   public TokenBeamSearch maxNewTokens(int value) {
-    this.decoding = decoding.withMaxNewTokens(requireAtLeast("maxNewTokens", value, 1));
+    ProcessSource.Lm lm = (ProcessSource.Lm) source();
+    lm.decoding = lm.decoding.withMaxNewTokens(requireAtLeast("maxNewTokens", value, 1));
     return this;
   }
 
@@ -123,7 +129,12 @@ public final class TokenBeamSearch extends LmSearchBuilder<TokenBeamSearch> {
   }
 
   @Override
-  SearchResult search(LmProcess process, SearchContext ctx) {
-    return TokenBeam.run(process, config(), ctx).result();
+  SearchResult search(GenerativeProcess<LmHypothesis> process, SearchContext ctx) {
+    if (!(process instanceof LmProcess lm)) {
+      throw new IllegalArgumentException("token-level beam search needs every next-token distribution, which only a"
+          + " language model's own process (LanguageModel.process) gives; was " + process.getClass().getName()
+          + ". Use step-level beam search (Search.stepBeam) over other processes");
+    }
+    return TokenBeam.run(lm, config(), ctx).result();
   }
 }

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * for equal weights);
  * {@code logMean = log(1/N sum exp(lw_i))}, the increment of the log normalizing-constant estimate.
  */
-public final class Weights {
+final class Weights {
   private final double[] normalized;
   private final double ess;
   private final double logMean;

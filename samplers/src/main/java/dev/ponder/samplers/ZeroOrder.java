@@ -2,7 +2,10 @@ package dev.ponder.samplers;
 
 import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.NoiseReward;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.SearchTrace;
+import dev.ponder.engine.StopReason;
+import java.util.ArrayList;
+import java.util.List;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 
@@ -36,7 +39,8 @@ final class ZeroOrder {
       pivot[i] = NoiseSearchBuilder.initialNoise(ctx, i, d);
       pivotReward[i] = Double.NaN;
     }
-    Outcome outcome = ctx.stopReason();
+    StopReason outcome = ctx.stopReason();
+    List<SearchTrace.Iterates.Iterate> iterates = new ArrayList<>();
     int round = 0;
     if (outcome == null) {
       double[] r = reward.value(pivot, ctx);
@@ -69,9 +73,10 @@ final class ZeroOrder {
           }
           ctx.emit(new SearchEvent.Score(i, "zero-order", pivotReward[i]));
         }
+        iterates.add(new SearchTrace.Iterates.Iterate(round, Reno.boxed(pivotReward), Reno.boxed(pivotReward)));
       }
     }
-    return NoiseSearchBuilder.finish(ctx, outcome == null ? Outcome.COMPLETED : outcome, generator, pivot,
-        pivotReward, round);
+    return NoiseSearchBuilder.finish(ctx, outcome == null ? StopReason.completed() : outcome, generator, pivot,
+        pivotReward, round, new SearchTrace.Iterates(iterates));
   }
 }

@@ -81,43 +81,43 @@ class AlgorithmDeterminismTest {
 
   static Stream<Arguments> algorithms() {
     return Stream.of(
-        Arguments.of("sample", (Supplier<LmSearchBuilder<?>>) () -> Search.sample(lm).samples(6).decoding(TOKENS)),
-        Arguments.of("best-of-N", (Supplier<LmSearchBuilder<?>>) () -> Search.bestOfN(lm, HAS_SEVEN).n(6).decoding(TOKENS)),
-        Arguments.of("best-of-N, majority", (Supplier<LmSearchBuilder<?>>) () -> Search.bestOfN(lm, HAS_SEVEN).n(6)
+        Arguments.of("sample", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.sample(lm).samples(6).decoding(TOKENS)),
+        Arguments.of("best-of-N", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.bestOfN(lm, HAS_SEVEN).n(6).decoding(TOKENS)),
+        Arguments.of("best-of-N, majority", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.bestOfN(lm, HAS_SEVEN).n(6)
             .selection(Selection.majority()).answers(t -> t.isEmpty() ? "" : t.substring(0, 1)).decoding(TOKENS)),
-        Arguments.of("step beam", (Supplier<LmSearchBuilder<?>>) () -> Search.stepBeam(lm, DIGITS).n(8).m(4).maxSteps(10)
+        Arguments.of("step beam", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.stepBeam(lm, DIGITS).n(8).m(4).maxSteps(10)
             .decoding(STEPS)),
-        Arguments.of("step beam, lookahead 2", (Supplier<LmSearchBuilder<?>>) () -> Search.stepBeam(lm, DIGITS).n(8).m(4)
+        Arguments.of("step beam, lookahead 2", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.stepBeam(lm, DIGITS).n(8).m(4)
             .maxSteps(10).lookahead(2).decoding(STEPS)),
-        Arguments.of("DVTS", (Supplier<LmSearchBuilder<?>>) () -> Search.dvts(lm, DIGITS).n(8).m(2).maxSteps(10)
+        Arguments.of("DVTS", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.dvts(lm, DIGITS).n(8).m(2).maxSteps(10)
             .decoding(STEPS)),
-        Arguments.of("DVTS, lookahead 1", (Supplier<LmSearchBuilder<?>>) () -> Search.dvts(lm, DIGITS).n(8).m(4)
+        Arguments.of("DVTS, lookahead 1", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.dvts(lm, DIGITS).n(8).m(4)
             .maxSteps(10).lookahead(1).decoding(STEPS)),
-        Arguments.of("SMC", (Supplier<LmSearchBuilder<?>>) () -> Search.particleFilter(lm, DIGITS).particles(6)
+        Arguments.of("SMC", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.particleFilter(lm, DIGITS).particles(6)
             .potential(Potential.DIFFERENCE, 5).maxSteps(8).decoding(STEPS)),
-        Arguments.of("SMC, weighted draw", (Supplier<LmSearchBuilder<?>>) () -> Search.particleFilter(lm, DIGITS)
+        Arguments.of("SMC, weighted draw", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.particleFilter(lm, DIGITS)
             .particles(6).potential(Potential.MAX, 5).essThreshold(0.5).weightedDraw(true).maxSteps(8).decoding(STEPS)),
-        Arguments.of("MCTS", (Supplier<LmSearchBuilder<?>>) () -> Search.mcts(lm, DIGITS).children(3).simulations(12)
+        Arguments.of("MCTS", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.mcts(lm, DIGITS).children(3).simulations(12)
             .waveSize(2).maxDepth(3).decoding(STEPS)),
-        Arguments.of("MCTS, rollouts", (Supplier<LmSearchBuilder<?>>) () -> Search.mcts(lm, DIGITS).children(2)
+        Arguments.of("MCTS, rollouts", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.mcts(lm, DIGITS).children(2)
             .simulations(8).waveSize(3).maxDepth(3).leafValue(MctsLeafValue.ROLLOUT).outcomeScorer(HAS_SEVEN)
             .decoding(STEPS)),
-        Arguments.of("token beam", (Supplier<LmSearchBuilder<?>>) () -> Search.tokenBeam(lm).numBeams(4)
+        Arguments.of("token beam", (Supplier<ProcessSearch<LmHypothesis, ?>>) () -> Search.tokenBeam(lm).numBeams(4)
             .numReturnSequences(4).maxNewTokens(12)));
   }
 
   /** One run of the builder's search with the policy's calls capped at {@code cap} rows. */
   private record Run(SearchResult result, List<SearchEvent> events, long modelCalls) {}
 
-  private static Run run(LmSearchBuilder<?> search, int cap, long seed, Budget budget) {
+  private static Run run(ProcessSearch<LmHypothesis, ?> search, int cap, long seed, Budget budget) {
     List<SearchEvent> events = new ArrayList<>();
     search.seed(seed).budget(budget).listener(events::add);
     SearchContext ctx = search.newContext();
-    try (LmProcess process = lm.process(PROMPT, search.decoding).maxBatchRows(cap)) {
+    try (LmProcess process = lm.process(PROMPT, ((ProcessSource.Lm) search.source()).decoding).maxBatchRows(cap)) {
       SearchResult r = search.search(process, ctx);
       // Done carries every counter, batch-dependent ones included: compared separately.
       events.removeIf(e -> e instanceof SearchEvent.Done);
-      assertThat(process.liveBlocks()).as("only the prompt's KV block is left").isLessThanOrEqualTo(1);
+      assertThat(process.diagnostics().liveBlocks()).as("only the prompt's KV block is left").isLessThanOrEqualTo(1);
       return new Run(r, events, r.stats().modelCalls());
     }
   }
@@ -145,7 +145,7 @@ class AlgorithmDeterminismTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("algorithms")
-  void theSameSeedGivesTheSameResultWhateverTheBatchSize(String name, Supplier<LmSearchBuilder<?>> algorithm) {
+  void theSameSeedGivesTheSameResultWhateverTheBatchSize(String name, Supplier<ProcessSearch<LmHypothesis, ?>> algorithm) {
     for (long seed : new long[] {5, 21}) {
       Run uncapped = run(algorithm.get(), Integer.MAX_VALUE, seed, Budget.unlimited());
       assertThat(uncapped.result().candidates()).as(name).isNotEmpty();
@@ -162,7 +162,7 @@ class AlgorithmDeterminismTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("algorithms")
-  void aTokenBudgetStopsEveryBatchSizeAtTheSamePoint(String name, Supplier<LmSearchBuilder<?>> algorithm) {
+  void aTokenBudgetStopsEveryBatchSizeAtTheSamePoint(String name, Supplier<ProcessSearch<LmHypothesis, ?>> algorithm) {
     Budget budget = Budget.tokens(60);
     Run uncapped = run(algorithm.get(), Integer.MAX_VALUE, 9, budget);
     for (int cap : new int[] {1, 3}) {

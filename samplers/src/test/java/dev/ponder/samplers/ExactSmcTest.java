@@ -52,14 +52,23 @@ class ExactSmcTest {
     };
   }
 
-  static ParticleFilter.Config config(int n, Potential potential, double lambda, Resampling scheme, double kappa,
+  /** The filter's settings and the potentials the Feynman-Kac model is built with. */
+  record Smc(ParticleFilter.Config filter, Potential potential, double lambda) {}
+
+  static Smc config(int n, Potential potential, double lambda, Resampling scheme, double kappa,
       ResampleSchedule schedule, boolean weightedDraw) {
-    return new ParticleFilter.Config(n, potential, lambda, scheme, kappa, schedule, T, weightedDraw);
+    return new Smc(new ParticleFilter.Config(n, scheme, kappa, schedule, T, weightedDraw), potential, lambda);
   }
 
-  static SearchResult run(GaussianWalkProcess process, ParticleFilter.Config c, long seed, SearchListener listener) {
-    return ParticleFilter.run(process, new QuadraticReward(A, SR), c,
-        SearchContext.builder().seed(seed).listener(listener).build());
+  static SearchResult run(GaussianWalkProcess process, Smc c, long seed, SearchListener listener) {
+    return smc(process, new QuadraticReward(A, SR), c, SearchContext.builder().seed(seed).listener(listener).build());
+  }
+
+  /** The particle filter over the process's Feynman-Kac model, as the front door runs it. */
+  static <S> SearchResult smc(dev.ponder.engine.GenerativeProcess<S> process, dev.ponder.engine.ProcessScorer<S> scorer,
+      Smc c, SearchContext ctx) {
+    ProcessFeynmanKac<S> model = new ProcessFeynmanKac<>(process, scorer, c.potential(), c.lambda(), ctx);
+    return RoundDriver.run(new ParticleFilter<>(model, c.filter(), ctx), ctx);
   }
 
   // ---- the closed forms themselves ----
@@ -140,7 +149,7 @@ class ExactSmcTest {
     int runs = 400;
     double lambda = lambdaFor(potential);
     double z = REWARD.z(MU, S, lambda);
-    ParticleFilter.Config c = config(n, potential, lambda, scheme, kappa, schedule, false);
+    Smc c = config(n, potential, lambda, scheme, kappa, schedule, false);
     double sum = 0;
     double sumSq = 0;
     int[] resamples = new int[1];
@@ -213,12 +222,12 @@ class ExactSmcTest {
   static double[] weightedDrawsKs(int n, int draws, double a, double lambda, long seedBase) {
     QuadraticReward r = new QuadraticReward(a, 1);
     NormalDistribution target = new NormalDistribution(r.tiltedMean(MU, S, lambda), Math.sqrt(r.tiltedVariance(S, lambda)));
-    ParticleFilter.Config c = config(n, Potential.DIFFERENCE, lambda, Resampling.SYSTEMATIC, 0.5,
+    Smc c = config(n, Potential.DIFFERENCE, lambda, Resampling.SYSTEMATIC, 0.5,
         ResampleSchedule.always(), true);
     double[] xs = new double[draws];
     for (int i = 0; i < draws; i++) {
       GaussianWalkProcess process = new GaussianWalkProcess(MU, S, T);
-      SearchResult res = ParticleFilter.run(process, r, c, SearchContext.builder().seed(seedBase + i).build());
+      SearchResult res = smc(process, r, c, SearchContext.builder().seed(seedBase + i).build());
       Candidate drawn = res.best();
       xs[i] = process.x(drawn);
       assertThat(drawn.sample()[0]).isEqualTo((float) xs[i]);
@@ -251,7 +260,7 @@ class ExactSmcTest {
   void sameSeedGivesTheSameResultWhateverTheBatchSize(Resampling scheme) {
     int n = 16;
     for (boolean weightedDraw : new boolean[] {false, true}) {
-      ParticleFilter.Config c = config(n, Potential.DIFFERENCE, 2, scheme, 1.0, ResampleSchedule.always(), weightedDraw);
+      Smc c = config(n, Potential.DIFFERENCE, 2, scheme, 1.0, ResampleSchedule.always(), weightedDraw);
       GaussianWalkProcess whole = new GaussianWalkProcess(MU, S, T);
       SearchResult expected = run(whole, c, 77, SearchListener.none());
       assertThat(expected.stats().modelCalls()).isEqualTo(T);

@@ -115,7 +115,7 @@ class FeynmanKacTest {
 
   @Test
   void theSameSeedGivesTheSameSamplesAndAnotherSeedDoesNot() {
-    FeynmanKacSearch search = Search.feynmanKac(denoiser, TOP_HEAVY).particles(5).sampling(TEN_STEPS);
+    ParticleFilterSearch<Latent> search = Search.feynmanKac(denoiser, TOP_HEAVY).particles(5).sampling(TEN_STEPS);
     Candidate a = search.seed(11).run().best();
     Candidate b = search.seed(11).run().best();
     Candidate c = search.seed(12).run().best();
@@ -128,7 +128,7 @@ class FeynmanKacTest {
     SearchResult r = Search.feynmanKac(denoiser, TOP_HEAVY).particles(4).sampling(TEN_STEPS)
         .budget(Budget.modelCalls(4)).seed(1).run();
     assertThat(r.outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
-    assertThat(r.stoppedBy()).isEqualTo("model calls 4 >= 4");
+    assertThat(r.stopReason().describe()).isEqualTo("model calls 4 >= 4");
     assertThat(r.candidates()).hasSize(4).allSatisfy(c -> assertThat(c.finished()).isFalse());
   }
 

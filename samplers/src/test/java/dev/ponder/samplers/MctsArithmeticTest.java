@@ -10,6 +10,7 @@ import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,7 @@ class MctsArithmeticTest {
 
   private static Mcts.Config config(int sims, int k, int wave, int depth, MctsRule rule, double c, double vl,
       int gumbel) {
-    return new Mcts.Config(sims, k, wave, depth, rule, c, vl, 1, MctsLeafValue.PROCESS, gumbel, true);
+    return new Mcts.Config(sims, k, wave, depth, rule, c, vl, 1, MctsLeafValue.PROCESS, gumbel);
   }
 
   private static SearchContext ctx(List<SearchEvent> events) {
@@ -91,7 +92,7 @@ class MctsArithmeticTest {
     MctsFakeProcess p = new MctsFakeProcess(path -> false);
     Mcts<MctsFakeProcess.H> m = Mcts.create(p, B_SHARE, null, null, config(3, 2, 1, 3, MctsRule.PUCT, 1.0, 0, 0),
         ctx(events));
-    MctsRun run = m.search();
+    SearchResult run = m.search();
     MctsTree t = m.tree();
     // sim 1: root -> a (0), b (1). sim 2: PUCT picks b (1.354 vs .354) -> ba (.5), bb (1).
     // sim 3: a .5 vs b 2.5/3 + .5 = 1.083 -> b; ba .933 vs bb 1.933 -> bb -> bba (1/3), bbb (1), at max depth.
@@ -102,8 +103,8 @@ class MctsArithmeticTest {
     assertThat(t.valueSum[2]).isCloseTo(1 + 1.5 + 5.0 / 3, offset(1e-12));
     assertThat(t.valueSum[4]).isCloseTo(1 + 5.0 / 3, offset(1e-12));
     assertThat(t.exhausted).startsWith(false, false, false, false, true, true, true);
-    assertThat(run.result().outcome()).isEqualTo(Outcome.COMPLETED);
-    assertThat(run.result().candidates()).extracting(Candidate::text).containsExactly("bbb", "bba");
+    assertThat(run.outcome()).isEqualTo(Outcome.COMPLETED);
+    assertThat(run.candidates()).extracting(Candidate::text).containsExactly("bbb", "bba");
     assertThat(p.advanceSizes).containsExactly(2, 2, 2);
     assertThat(p.live).isZero();
     assertThat(events).filteredOn(e -> e instanceof SearchEvent.Score).hasSize(6);
@@ -134,7 +135,7 @@ class MctsArithmeticTest {
     MctsFakeProcess p = new MctsFakeProcess(path -> path.endsWith("b")); // every 'b' step ends the hypothesis
     Mcts<MctsFakeProcess.H> m = Mcts.create(p, prm, checker, null, config(10, 2, 1, 3, MctsRule.UCT, 1.0, 0, 0),
         ctx(new ArrayList<>()));
-    MctsRun run = m.search();
+    SearchResult run = m.search();
     MctsTree t = m.tree();
     // the tree is a, b*, aa, ab*, aaa, aab*: 3 expansions exhaust it, then the search stops early
     assertThat(t.size()).isEqualTo(7);
@@ -144,8 +145,8 @@ class MctsArithmeticTest {
       assertThat(t.isExpanded(i)).isEqualTo(!t.terminal[i] && t.depth[i] < 3);
     }
     assertThat(t.exhausted[0]).isTrue();
-    assertThat(run.result().outcome()).isEqualTo(Outcome.COMPLETED);
-    assertThat(run.result().candidates()).extracting(Candidate::text).containsExactly("b", "ab", "aab", "aaa");
+    assertThat(run.outcome()).isEqualTo(Outcome.COMPLETED);
+    assertThat(run.candidates()).extracting(Candidate::text).containsExactly("b", "ab", "aab", "aaa");
     assertThat(prmCalls.get()).isEqualTo(3);
   }
 
@@ -155,10 +156,10 @@ class MctsArithmeticTest {
     MctsFakeProcess p = new MctsFakeProcess(path -> false);
     Mcts<MctsFakeProcess.H> m = Mcts.create(p, B_SHARE, null, null, config(50, 3, wave, 2, MctsRule.PUCT, 1.0, 0, 0),
         ctx(new ArrayList<>()));
-    MctsRun run = m.search();
+    SearchResult run = m.search();
     assertThat(m.tree().size()).isEqualTo(1 + 3 + 9);
     assertThat(m.tree().visits[0]).isEqualTo(12);
-    assertThat(run.result().candidates()).extracting(Candidate::text)
+    assertThat(run.candidates()).extracting(Candidate::text)
         .containsExactly("bb", "ba", "bc", "ab", "cb", "ac", "cc", "ca", "aa");
   }
 
@@ -192,13 +193,28 @@ class MctsArithmeticTest {
     SearchContext ctx = SearchContext.builder().seed(1).budget(Budget.deadlineOf(Duration.ofMillis(5)))
         .nanoClock(() -> clock.addAndGet(1_000_000)).listener(events::add).build();
     MctsFakeProcess p = new MctsFakeProcess(path -> false);
-    MctsRun run = Mcts.create(p, B_SHARE, null, null, config(100, 2, 1, 10, MctsRule.PUCT, 1.0, 0, 0), ctx).search();
-    assertThat(run.result().outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
-    assertThat(run.result().stoppedBy()).startsWith("wall time");
-    assertThat(run.result().candidates()).hasSize(1);
+    SearchResult run = Mcts.create(p, B_SHARE, null, null, config(100, 2, 1, 10, MctsRule.PUCT, 1.0, 0, 0), ctx).search();
+    assertThat(run.outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
+    assertThat(run.stopReason().describe()).startsWith("wall time");
+    assertThat(run.candidates()).hasSize(1);
     assertThat(p.advanceSizes.size()).isBetween(1, 4);
     assertThat(p.live).isZero();
     assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(SearchEvent.Done.class,
         d -> assertThat(d.outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED));
+  }
+
+  @Test
+  void aDeadlinePassedBeforeTheFirstWaveReturnsNoCandidateRatherThanThePromptWithNaN() {
+    AtomicLong clock = new AtomicLong();
+    SearchContext ctx = SearchContext.builder().seed(1).budget(Budget.deadlineOf(Duration.ofMillis(5)))
+        .nanoClock(() -> clock.addAndGet(10_000_000)).build();
+    MctsFakeProcess p = new MctsFakeProcess(path -> false);
+    SearchResult run = Mcts.create(p, B_SHARE, null, null, config(100, 2, 1, 10, MctsRule.PUCT, 1.0, 0, 0), ctx).search();
+    assertThat(run.stopReason().describe()).startsWith("wall time");
+    assertThat(run.candidates()).isEmpty();
+    assertThat(p.advanceSizes).isEmpty();
+    assertThat(p.live).isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(run::best).isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("the search produced no candidate (wall time");
   }
 }

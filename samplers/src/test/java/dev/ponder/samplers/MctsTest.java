@@ -13,6 +13,8 @@ import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.SearchTrace;
+import dev.ponder.engine.StopReason;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
@@ -53,8 +55,8 @@ class MctsTest {
     lm.close();
   }
 
-  private static MctsSearch mcts() {
-    return new MctsSearch(lm, DIGITS).decoding(STEPS);
+  private static MctsSearch<LmHypothesis> mcts() {
+    return Search.mcts(lm, DIGITS).decoding(STEPS);
   }
 
   private static long count(List<SearchEvent> events, Class<?> type) {
@@ -90,8 +92,8 @@ class MctsTest {
     SearchContext ctx = SearchContext.builder().seed(5).listener(events::add).build();
     try (LmProcess process = lm.process("12 + ", STEPS)) {
       Counting counting = new Counting(process);
-      Mcts.Config cfg = new Mcts.Config(12, 3, wave, 4, MctsRule.PUCT, 1.25, 0, 1, MctsLeafValue.PROCESS, 0, false);
-      SearchResult r = Mcts.run(counting, DIGITS, null, LmHypothesis::lastStepLogProb, cfg, ctx).result();
+      Mcts.Config cfg = new Mcts.Config(12, 3, wave, 4, MctsRule.PUCT, 1.25, 0, 1, MctsLeafValue.PROCESS, 0);
+      SearchResult r = Mcts.create(counting, DIGITS, null, LmHypothesis::lastStepLogProb, cfg, ctx).search();
 
       long steps = count(events, SearchEvent.Step.class);
       assertThat(counting.sizes).hasSize((int) steps);
@@ -109,7 +111,7 @@ class MctsTest {
       assertThat(r.stats().policyTokens()).isEqualTo(r.stats().promptTokens() + r.stats().generatedTokens() - finishes);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETED);
       assertThat(r.candidates()).isNotEmpty();
-      assertThat(process.liveBlocks()).isEqualTo(1); // only the prompt's state, kept by the process
+      assertThat(process.diagnostics().liveBlocks()).isEqualTo(1); // only the prompt's state, kept by the process
     }
   }
 
@@ -138,7 +140,14 @@ class MctsTest {
     SearchResult r = mcts().children(3).simulations(200).maxDepth(8).budget(budget).seed(2).listener(events::add)
         .run("12 + ");
     assertThat(r.outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
-    assertThat(r.stoppedBy()).isNotNull();
+    assertThat(r.stopReason()).isInstanceOfSatisfying(StopReason.LimitReached.class, why -> {
+      assertThat(why.limit()).isEqualTo(switch (limit) {
+        case "tokens" -> Budget.Limit.POLICY_TOKENS;
+        case "modelCalls" -> Budget.Limit.MODEL_CALLS;
+        default -> Budget.Limit.VERIFIER_CALLS;
+      });
+      assertThat(why.spent()).isGreaterThanOrEqualTo(why.allowed());
+    });
     assertThat(r.candidates()).isNotEmpty();
     assertThat(events.get(events.size() - 1)).isInstanceOf(SearchEvent.Done.class);
     long finishes = count(events, SearchEvent.Finish.class);
@@ -162,29 +171,34 @@ class MctsTest {
   }
 
   @Test
-  void theTreeExportsAsJsonWithPriorsFromStepLikelihoods() throws Exception {
-    MctsRun run = mcts().children(3).simulations(5).maxDepth(4).gumbel(2).seed(6).runWithTree("12 + ");
-    JsonNode nodes = new ObjectMapper().readTree(run.treeJson()).get("nodes");
-    assertThat(nodes.size()).isEqualTo(1 + 3 * 5);
-    JsonNode root = nodes.get(0);
-    assertThat(root.get("parent").asInt()).isEqualTo(-1);
-    assertThat(root.get("text").asText()).isEmpty();
-    int childVisits = 0;
-    double priors = 0;
-    for (JsonNode c : root.get("children")) {
-      JsonNode child = nodes.get(c.asInt());
-      childVisits += child.get("visits").asInt();
-      priors += child.get("prior").asDouble();
-      assertThat(child.get("text").asText()).isEqualTo(child.get("step").asText());
-    }
-    assertThat(root.get("visits").asInt()).isEqualTo(childVisits);
-    assertThat(priors).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
-    for (JsonNode n : nodes) {
-      if (n.get("id").asInt() > 0) {
-        JsonNode parent = nodes.get(n.get("parent").asInt());
-        assertThat(n.get("text").asText()).isEqualTo(parent.get("text").asText() + n.get("step").asText());
+  void theTraceIsTheTreeWithVisitsTextsAndTheChosenPath() {
+    SearchResult r = mcts().children(3).simulations(5).maxDepth(4).gumbel(2).seed(6).run("12 + ");
+    List<SearchTrace.Tree.Node> nodes = ((SearchTrace.Tree) r.trace()).nodes();
+    assertThat(nodes).hasSize(1 + 3 * 5);
+    SearchTrace.Tree.Node root = nodes.get(0);
+    assertThat(root.parent()).isEqualTo(-1);
+    assertThat(root.step()).isEmpty();
+    List<SearchTrace.Tree.Node> rootChildren = nodes.stream().filter(n -> n.parent() == 0).toList();
+    assertThat(rootChildren).hasSize(3);
+    // statistics count evaluations: the root's visits are its children's, and Gumbel-top-2 leaves one child out
+    assertThat(root.visits()).isEqualTo(rootChildren.stream().mapToInt(SearchTrace.Tree.Node::visits).sum());
+    assertThat(rootChildren).filteredOn(SearchTrace.Tree.Node::pruned).hasSize(1);
+    for (SearchTrace.Tree.Node n : nodes) {
+      assertThat(n.id()).isEqualTo(nodes.indexOf(n));
+      if (n.id() > 0) {
+        assertThat(n.depth()).isEqualTo(nodes.get(n.parent()).depth() + 1);
+        assertThat(n.lineage()).isNotEqualTo(nodes.get(n.parent()).lineage());
       }
     }
-    assertThat(run.result().candidates()).isNotEmpty();
+    // the chosen path runs from the root to the node of the best candidate, whose text is the path's steps
+    List<SearchTrace.Tree.Node> path = nodes.stream().filter(SearchTrace.Tree.Node::chosen).toList();
+    assertThat(path.get(0).id()).isZero();
+    StringBuilder text = new StringBuilder();
+    for (int i = 1; i < path.size(); i++) {
+      assertThat(path.get(i).parent()).isEqualTo(path.get(i - 1).id());
+      text.append(path.get(i).step());
+    }
+    assertThat(text.toString()).isEqualTo(r.best().text());
+    assertThat(path.get(path.size() - 1).score()).isEqualTo(r.best().score());
   }
 }

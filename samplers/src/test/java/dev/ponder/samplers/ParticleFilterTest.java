@@ -6,6 +6,7 @@ import static org.assertj.core.data.Offset.offset;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.SearchTrace;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
@@ -42,7 +43,17 @@ class ParticleFilterTest {
     SearchResult r = Search.particleFilter(lm, DIGITS).particles(6).potential(potential, 5).maxSteps(8)
         .decoding(STEPS).seed(4).listener(events::add).run("12 + ");
     assertThat(r.candidates()).hasSize(6);
-    assertThat(r.logZ()).isFinite();
+    // log Z = Σ over resampling steps of log(mean weight) + log(mean final weight), from the recorded generations
+    List<SearchTrace.Particles.Generation> gens = ((SearchTrace.Particles) r.trace()).generations();
+    double logZ = 0;
+    for (SearchTrace.Particles.Generation g : gens) {
+      if (g.resampled() || g == gens.get(gens.size() - 1)) {
+        double max = g.logWeights().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        double mean = g.logWeights().stream().mapToDouble(w -> Math.exp(w - max)).average().orElseThrow();
+        logZ += max + Math.log(mean);
+      }
+    }
+    assertThat(r.logZ()).isCloseTo(logZ, org.assertj.core.data.Offset.offset(1e-9));
     List<SearchEvent.Resample> resamples = events.stream().filter(e -> e instanceof SearchEvent.Resample)
         .map(e -> (SearchEvent.Resample) e).toList();
     assertThat(resamples).isNotEmpty().allSatisfy(e -> {

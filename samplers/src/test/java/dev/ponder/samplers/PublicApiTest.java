@@ -16,14 +16,13 @@ class PublicApiTest {
   void publicTypesAreExactlyThese() throws IOException, URISyntaxException, ClassNotFoundException {
     TreeSet<String> names = PublicTypes.of(Search.class);
     assertThat(names).containsExactlyElementsOf(new TreeSet<>(List.of(
-        "Search", "SearchBuilder", "LmSearchBuilder", "DiffusionSearchBuilder", "NoiseSearchBuilder",
+        "Search", "SearchBuilder", "ProcessSearch", "NoiseSearchBuilder",
         "NoiseSearchBuilder.Ascent", "NoiseSearchBuilder.Result",
         "SampleSearch", "BestOfNSearch", "TokenBeamSearch", "TokenBeamSearch.EarlyStopping", "StepBeamSearch",
-        "ParticleFilterSearch", "MctsSearch", "MctsRun", "MctsRule", "MctsLeafValue",
-        "FeynmanKacSearch", "DiffusionBestOfNSearch", "RenoSearch", "SpsaSearch", "ZeroOrderSearch",
+        "ParticleFilterSearch", "MctsSearch", "MctsRule", "MctsLeafValue",
+        "RenoSearch", "SpsaSearch", "ZeroOrderSearch",
         "Selection", "Selection.Argmax", "Selection.Majority", "Selection.Soft", "Selection.Weighted",
-        "Aggregation", "Potential", "Resampling", "ResampleSchedule", "Weights",
-        "NoiseOptimizer", "NoiseOptimizer.Adam", "NoiseOptimizer.SgdNesterov", "NoiseOptimizer.State",
-        "NoiseNeighbours")));
+        "Potential", "Resampling", "ResampleSchedule",
+        "NoiseOptimizer", "NoiseOptimizer.Adam", "NoiseOptimizer.SgdNesterov", "NoiseOptimizer.State")));
   }
 }

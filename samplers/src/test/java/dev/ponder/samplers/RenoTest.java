@@ -185,7 +185,7 @@ class RenoTest {
     NoiseSearchBuilder.Result five = Search.reno(generator, new QuadraticNoiseReward(generator, TARGET))
         .restarts(2).iterations(5).seed(4).runWithNoise();
     assertThat(cut.search().outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
-    assertThat(cut.search().stoppedBy()).isEqualTo("verifier calls 5 >= 5");
+    assertThat(cut.search().stopReason().describe()).isEqualTo("verifier calls 5 >= 5");
     assertThat(reward.batchSizes).hasSize(5);
     for (int k = 0; k < 2; k++) {
       assertThat(cut.noises().get(k)).containsExactly(five.noises().get(k));
@@ -201,7 +201,7 @@ class RenoTest {
     SearchResult r = Search.reno(generator, reward).iterations(1000).budget(Budget.deadlineOf(Duration.ofMillis(10)))
         .clock(() -> now[0] += 1_000_000).run();
     assertThat(r.outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
-    assertThat(r.stoppedBy()).startsWith("wall time");
+    assertThat(r.stopReason().describe()).startsWith("wall time");
     assertThat(r.best().tokens()).isBetween(1, 9);
     assertThat(r.best().score()).isFinite();
   }

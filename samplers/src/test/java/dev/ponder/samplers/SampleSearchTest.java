@@ -52,7 +52,7 @@ class SampleSearchTest {
     SearchResult r = Search.sample(lm).samples(4).seed(1).decoding(Decoding.sampling().withMaxNewTokens(50))
         .budget(Budget.modelCalls(3)).run("answer:");
     assertThat(r.outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
-    assertThat(r.stoppedBy()).isEqualTo("model calls 3 >= 3");
+    assertThat(r.stopReason().describe()).isEqualTo("model calls 3 >= 3");
     assertThat(r.stats().modelCalls()).isEqualTo(3);
     assertThat(r.candidates()).hasSize(4);
   }

@@ -84,7 +84,7 @@ class SpsaTest {
         .budget(Budget.unlimited().withVerifierCalls(4)).runWithNoise();
     NoiseSearchBuilder.Result four = quadratic().restarts(2).iterations(4).seed(3).runWithNoise();
     assertThat(cut.search().outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
-    assertThat(cut.search().stoppedBy()).isEqualTo("verifier calls 4 >= 4");
+    assertThat(cut.search().stopReason().describe()).isEqualTo("verifier calls 4 >= 4");
     assertThat(cut.noises().get(0)).containsExactly(four.noises().get(0));
     assertThat(cut.search().best().score()).isEqualTo(four.search().best().score());
     assertThat(cut.search().best().tokens()).isEqualTo(4);

@@ -3,6 +3,7 @@ package dev.ponder.samplers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ponder.engine.Aggregation;
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.Outcome;
@@ -50,7 +51,7 @@ class StepBeamLookaheadTest {
     lm.close();
   }
 
-  private static StepBeamSearch search(boolean dvts) {
+  private static StepBeamSearch<LmHypothesis> search(boolean dvts) {
     return (dvts ? Search.dvts(lm, DIGITS) : Search.stepBeam(lm, DIGITS)).n(8).m(4).maxSteps(10).decoding(STEPS).seed(21);
   }
 
@@ -133,9 +134,9 @@ class StepBeamLookaheadTest {
         rec.rolloutTokens -= before;
         return out;
       };
-      rec.result = StepBeam.run(process, scorer, new StepBeam.Config(8, 4, dvts, Aggregation.LAST, 10, lookahead),
-          greedy, ctx);
-      assertThat(process.liveBlocks()).as("every roll-out released").isLessThanOrEqualTo(1); // the prompt's
+      rec.result = RoundDriver.run(new StepBeam<>(process, scorer,
+          new StepBeam.Config(8, 4, dvts, Aggregation.LAST, 10, lookahead), greedy, ctx), ctx);
+      assertThat(process.diagnostics().liveBlocks()).as("every roll-out released").isLessThanOrEqualTo(1); // the prompt's
     }
     return rec;
   }

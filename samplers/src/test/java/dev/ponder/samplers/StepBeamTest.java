@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.ProcessScorer;
+import dev.ponder.engine.Candidate;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.SearchTrace;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
@@ -42,7 +44,7 @@ class StepBeamTest {
   @ValueSource(booleans = {false, true})
   void keepsNLiveProcessesEachTokenOnceAndRanksByScore(boolean dvts) {
     List<SearchEvent> events = new ArrayList<>();
-    StepBeamSearch search = (dvts ? Search.dvts(lm, DIGITS) : Search.stepBeam(lm, DIGITS))
+    StepBeamSearch<LmHypothesis> search = (dvts ? Search.dvts(lm, DIGITS) : Search.stepBeam(lm, DIGITS))
         .n(8).m(4).maxSteps(10).decoding(STEPS).seed(21).listener(events::add);
     SearchResult r = search.run("12 + ");
 
@@ -53,9 +55,22 @@ class StepBeamTest {
     // finished hypothesis (never fed back). Forks share everything before their fork point.
     assertThat(r.stats().policyTokens()).isEqualTo(r.stats().promptTokens() + r.stats().generatedTokens() - finishes);
     assertThat(r.stats().verifierCalls()).isEqualTo(events.stream().filter(e -> e instanceof SearchEvent.Step).count());
-    assertThat(r.candidates()).isNotEmpty();
-    assertThat(events).filteredOn(e -> e instanceof SearchEvent.Prune).isNotEmpty();
-    assertThat(events).filteredOn(e -> e instanceof SearchEvent.Expand).isNotEmpty();
+    // Each round scores every live hypothesis once (one tree node each); beam keeps N/M = 2 open ones and forks
+    // each to M = 4 (3 new lineages per expansion); DVTS keeps the best of each of its N/M = 2 subtrees.
+    List<SearchTrace.Tree.Node> nodes = ((SearchTrace.Tree) r.trace()).nodes();
+    // Every terminal hypothesis (ended by EOS or cut at the length limit) comes back before the live ones, best first.
+    int terminal = (int) nodes.stream().filter(SearchTrace.Tree.Node::terminal).count();
+    assertThat(r.candidates()).hasSizeGreaterThanOrEqualTo(terminal);
+    assertThat(terminal).as("the search ended once N = 8 had finished").isGreaterThanOrEqualTo(8);
+    List<Candidate> done = r.candidates().subList(0, terminal);
+    assertThat(done).isSortedAccordingTo(java.util.Comparator.comparingDouble(Candidate::score).reversed());
+    assertThat(r.candidates().subList(terminal, r.candidates().size())).noneMatch(Candidate::finished);
+    long scores = events.stream().filter(e -> e instanceof SearchEvent.Score).count();
+    assertThat(nodes).hasSize(1 + (int) scores);
+    assertThat(events).filteredOn(e -> e instanceof SearchEvent.Expand)
+        .allSatisfy(e -> assertThat(((SearchEvent.Expand) e).children()).hasSize(3));
+    long prunes = events.stream().filter(e -> e instanceof SearchEvent.Prune).count();
+    assertThat(nodes.stream().filter(SearchTrace.Tree.Node::pruned).count()).isEqualTo(prunes).isPositive();
 
     SearchResult again = (dvts ? Search.dvts(lm, DIGITS) : Search.stepBeam(lm, DIGITS))
         .n(8).m(4).maxSteps(10).decoding(STEPS).seed(21).run("12 + ");

@@ -10,6 +10,7 @@ import dev.ponder.engine.Outcome;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.StopReason;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmProcess;
@@ -48,7 +49,7 @@ class TokenBeamSearchTest {
       List<SearchEvent> events) {
     try (LmProcess process = policy.process(PROMPT, Decoding.greedy().withMaxNewTokens(maxNewTokens))) {
       TokenBeam.Run run = TokenBeam.run(process, cfg, ctx);
-      assertThat(process.liveBlocks()).as("only the prompt's KV block outlives the search").isEqualTo(1);
+      assertThat(process.diagnostics().liveBlocks()).as("only the prompt's KV block outlives the search").isEqualTo(1);
       SearchResult r = run.result();
       assertThat(r.candidates()).hasSizeLessThanOrEqualTo(cfg.numReturnSequences());
       assertThat(run.tokens()).hasSameSizeAs(r.candidates());
@@ -126,7 +127,7 @@ class TokenBeamSearchTest {
   @Test
   void oneBeamStoppingEarlyIsGreedyDecoding() {
     Candidate beam = search(config(1, 0.0, TokenBeamSearch.EarlyStopping.EARLY, 1), 72).result().best();
-    Candidate greedy = new SampleSearch(policy).decoding(Decoding.greedy().withMaxNewTokens(72)).run(PROMPT).best();
+    Candidate greedy = Search.sample(policy).decoding(Decoding.greedy().withMaxNewTokens(72)).run(PROMPT).best();
     assertThat(beam.text()).isEqualTo(greedy.text());
     assertThat(beam.tokens()).isEqualTo(greedy.tokens());
     assertThat(beam.score()).isCloseTo(greedy.logProb(), within(1e-4));
@@ -139,7 +140,7 @@ class TokenBeamSearchTest {
     TokenBeam.Run run = search(config(4, 1.0, TokenBeamSearch.EarlyStopping.HEURISTIC, 3), 72, ctx, events);
 
     assertThat(run.result().outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
-    assertThat(run.result().stoppedBy()).isNotNull();
+    assertThat(run.result().stopReason()).isEqualTo(new StopReason.LimitReached(Budget.Limit.MODEL_CALLS, 6, 6));
     assertThat(run.result().candidates()).hasSize(3).allSatisfy(c -> {
       assertThat(c.finished()).isFalse();
       assertThat(c.tokens()).isEqualTo(5);

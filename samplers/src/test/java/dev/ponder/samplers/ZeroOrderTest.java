@@ -74,7 +74,7 @@ class ZeroOrderTest {
     NoiseSearchBuilder.Result two = Search.zeroOrder(generator, new QuadraticNoiseReward(generator, reward.target))
         .rounds(2).seed(3).runWithNoise();
     assertThat(cut.search().outcome()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
-    assertThat(cut.search().stoppedBy()).isEqualTo("verifier calls 3 >= 3");
+    assertThat(cut.search().stopReason().describe()).isEqualTo("verifier calls 3 >= 3");
     assertThat(cut.bestNoise()).containsExactly(two.bestNoise());
     assertThat(cut.search().best().score()).isEqualTo(two.search().best().score());
     assertThat(cut.search().best().tokens()).isEqualTo(2);

@@ -12,7 +12,7 @@ import dev.ponder.engine.diffusion.DiffusionProcess;
 import dev.ponder.engine.diffusion.DiffusionSampling;
 import dev.ponder.engine.diffusion.GeneratorModel;
 import dev.ponder.engine.diffusion.Latent;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.Potential;
 import dev.ponder.samplers.ResampleSchedule;
 import dev.ponder.samplers.Resampling;

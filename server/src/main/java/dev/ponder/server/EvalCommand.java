@@ -11,18 +11,13 @@ import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
-import dev.ponder.engine.lm.StepBoundary;
-import dev.ponder.engine.onnx.ModelOptions;
-import dev.ponder.samplers.LmSearchBuilder;
-import dev.ponder.samplers.Potential;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.Resampling;
-import dev.ponder.samplers.Search;
-import dev.ponder.samplers.Selection;
-import dev.ponder.verifiers.AnswerVerifier;
-import dev.ponder.verifiers.CountdownChecker;
+import dev.ponder.tasks.countdown.CountdownAlgorithms;
+import dev.ponder.tasks.countdown.CountdownChecker;
 import dev.ponder.verifiers.OnnxOutcomeReward;
 import dev.ponder.verifiers.OnnxProcessReward;
-import dev.ponder.verifiers.Verifiers;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -56,8 +51,7 @@ final class EvalCommand {
         chosen text. Problem i is searched with seed RandomStreams.childLineage(S, i), so that problems do not share
         random draws. Prints a progress line per problem (stderr) and a summary at the end.""";
 
-  static final Set<String> ALGORITHMS = Set.of("greedy", "sample", "bon", "weighted-bon", "majority", "step-beam",
-      "dvts", "smc", "mcts", "beam");
+  static final Set<String> ALGORITHMS = Set.copyOf(CountdownAlgorithms.NAMES);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private EvalCommand() {
@@ -101,7 +95,6 @@ final class EvalCommand {
     List<JsonNode> problems = readProblems(problemsFile, limit);
     ModelOptions options = ModelOptions.cpu().withThreads(threads, 0);
     CountdownChecker checker = CountdownChecker.create();
-    AnswerVerifier answers = AnswerVerifier.builder().pattern("answer: *(\\S+)").reference("").build();
 
     int correct = 0;
     long tokens = 0;
@@ -117,7 +110,9 @@ final class EvalCommand {
         JsonNode p = problems.get(i);
         String prompt = prompt(p);
         OutcomeScorer<LmHypothesis> outcome = orm != null ? orm.asOutcomeScorer() : checker.asOutcomeScorer();
-        LmSearchBuilder<?> search = build(algorithm, policy, outcome, prm, answers, n, m, lambda, resampling, decoding);
+        ProcessSearch<LmHypothesis, ?> search = CountdownAlgorithms.builder(algorithm, policy, decoding,
+            new CountdownAlgorithms.Knobs(n, m, lambda, parseResampling(resampling)), () -> outcome,
+            () -> prm.asProcessScorer());
         // Each problem gets its own seed: with one seed for all, every problem would draw the same uniforms at each
         // token position, so the whole run would share one lucky or unlucky stream (sample accuracy 0.008 at
         // seed 1 against 0.070 at seed 2 on the test split).
@@ -166,37 +161,6 @@ final class EvalCommand {
   private static boolean needsPrm(String algorithm) {
     return algorithm.equals("step-beam") || algorithm.equals("dvts") || algorithm.equals("smc")
         || algorithm.equals("mcts");
-  }
-
-  private static LmSearchBuilder<?> build(String algorithm, LanguageModel policy, OutcomeScorer<LmHypothesis> outcome,
-      OnnxProcessReward prm, AnswerVerifier answers, int n, int m, double lambda, String resampling, Decoding decoding) {
-    java.util.function.Function<String, String> answerOf = text -> answers.extract(text).orElse("");
-    Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n")); // step-level methods: one line a step
-    switch (algorithm) {
-      case "greedy":
-        return Search.sample(policy).samples(1).decoding(decoding.withTemperature(0));
-      case "sample":
-        return Search.sample(policy).samples(1).decoding(decoding);
-      case "bon":
-        return Search.bestOfN(policy, outcome).n(n).decoding(decoding);
-      case "weighted-bon":
-        return Search.bestOfN(policy, outcome).n(n).selection(Selection.weighted()).answers(answerOf)
-            .decoding(decoding);
-      case "majority":
-        return Search.bestOfN(policy, Verifiers.ofText("none", t -> 0.0).asOutcomeScorer()).n(n)
-            .selection(Selection.majority()).answers(answerOf).decoding(decoding);
-      case "step-beam":
-        return Search.stepBeam(policy, prm.asProcessScorer()).n(n).m(m).decoding(perLine);
-      case "dvts":
-        return Search.dvts(policy, prm.asProcessScorer()).n(n).m(m).decoding(perLine);
-      case "beam":
-        return Search.tokenBeam(policy).numBeams(n).maxNewTokens(policy.defaultMaxNewTokens());
-      case "mcts":
-        return Search.mcts(policy, prm.asProcessScorer()).simulations(n).children(m).decoding(perLine);
-      default:
-        return Search.particleFilter(policy, prm.asProcessScorer()).particles(n)
-            .potential(Potential.DIFFERENCE, lambda).resampling(parseResampling(resampling)).decoding(perLine);
-    }
   }
 
   private static Resampling parseResampling(String name) {

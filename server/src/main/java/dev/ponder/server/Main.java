@@ -32,8 +32,8 @@ public final class Main {
       err.println("error: " + e.getMessage());
       err.println(usage());
       return 2;
-    } catch (IllegalArgumentException | IllegalStateException | dev.ponder.engine.onnx.ModelContractException
-             | dev.ponder.engine.onnx.DeviceUnavailableException e) {
+    } catch (IllegalArgumentException | IllegalStateException | dev.ponder.engine.model.ModelContractException
+             | dev.ponder.engine.model.DeviceUnavailableException e) {
       err.println("error: " + e.getMessage());
       return 1;
     }

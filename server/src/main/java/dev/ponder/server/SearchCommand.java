@@ -2,10 +2,11 @@ package dev.ponder.server;
 
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.Candidate;
+import dev.ponder.engine.Outcome;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.Search;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ final class SearchCommand {
             c.finished() ? "" : "  (cut at the length limit)");
         out.println(c.text());
       }
-      out.println("--- outcome " + r.outcome() + (r.stoppedBy() == null ? "" : " (" + r.stoppedBy() + ")"));
+      out.println("--- outcome " + r.outcome() + (r.outcome() == Outcome.COMPLETED ? "" : " (" + r.stopReason().describe() + ")"));
       out.printf(Locale.ROOT, "--- %s (model load %.0f ms not included; first calls include JIT warm-up)%n",
           r.stats(), loadMs);
       return 0;

@@ -1,7 +1,7 @@
 package dev.ponder.verifiers;
 
 import ai.onnxruntime.OnnxTensor;
-import dev.ponder.engine.onnx.ModelContractException;
+import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import java.nio.ByteBuffer;

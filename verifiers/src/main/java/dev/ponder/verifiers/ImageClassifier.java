@@ -7,7 +7,7 @@ import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.diffusion.Latent;
 import dev.ponder.engine.onnx.ModelContract;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import dev.ponder.engine.onnx.TensorSpec;
@@ -52,7 +52,7 @@ public final class ImageClassifier implements AutoCloseable {
    * Loads {@code dir/model.onnx}.
    *
    * @throws IllegalArgumentException when the directory or file is missing
-   * @throws dev.ponder.engine.onnx.ModelContractException when the inputs or outputs break both contracts
+   * @throws dev.ponder.engine.model.ModelContractException when the inputs or outputs break both contracts
    */
   public static ImageClassifier load(Path dir) {
     return load(dir, ModelOptions.cpu());
@@ -87,7 +87,7 @@ public final class ImageClassifier implements AutoCloseable {
   private static int fixedDim(OnnxModel model, String name, long[] shape) {
     long last = shape[shape.length - 1];
     if (last < 1) {
-      throw new dev.ponder.engine.onnx.ModelContractException(model.file() + ": '" + name
+      throw new dev.ponder.engine.model.ModelContractException(model.file() + ": '" + name
           + "' must have a fixed last dimension, found " + java.util.Arrays.toString(shape));
     }
     return Math.toIntExact(last);

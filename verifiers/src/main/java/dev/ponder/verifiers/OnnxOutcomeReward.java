@@ -2,8 +2,8 @@ package dev.ponder.verifiers;
 
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.onnx.ModelContract;
-import dev.ponder.engine.onnx.ModelContractException;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelContractException;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import dev.ponder.engine.onnx.TensorSpec;

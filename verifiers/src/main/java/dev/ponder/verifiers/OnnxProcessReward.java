@@ -2,10 +2,13 @@ package dev.ponder.verifiers;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.ponder.engine.Aggregation;
+import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.onnx.ModelContract;
-import dev.ponder.engine.onnx.ModelContractException;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelContractException;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorSpec;
 import dev.ponder.verifiers.PrmForward.Node;
@@ -48,40 +51,12 @@ import java.util.Set;
  *
  * <pre>{@code
  * try (OnnxProcessReward prm = OnnxProcessReward.builder(Path.of("onnx-models/countdown/prm-cached"))
- *          .aggregation(OnnxProcessReward.Aggregation.MIN).build()) {
+ *          .aggregation(Aggregation.MIN).build()) {
  *   ProcessScorer<LmHypothesis> scorer = prm.asProcessScorer();
  * }
  * }</pre>
  */
 public final class OnnxProcessReward implements Verifier, AutoCloseable {
-
-  /** How step scores {@code r_1..r_k} become one score. */
-  public enum Aggregation {
-    /** {@code r_k}: the value of the latest step (the default). */
-    LAST,
-    /** {@code min_j r_j}: a chain is as good as its weakest step. */
-    MIN,
-    /** {@code Π_j r_j}: the probability that every step is right, when the steps are probabilities. */
-    PRODUCT,
-    /** {@code Σ_j r_j / k}. */
-    MEAN;
-
-    double apply(double[] r) {
-      double acc = this == MIN ? Double.POSITIVE_INFINITY : this == PRODUCT ? 1 : 0;
-      for (double x : r) {
-        acc = switch (this) {
-          case MIN -> Math.min(acc, x);
-          case PRODUCT -> acc * x;
-          default -> acc + x;
-        };
-      }
-      return switch (this) {
-        case LAST -> r[r.length - 1];
-        case MEAN -> acc / r.length;
-        default -> acc;
-      };
-    }
-  }
 
   private final String name;
   private final OnnxModel model;
@@ -137,12 +112,40 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
     return transform;
   }
 
+  /**
+   * This PRM as a step-level search's process scorer: each partial text scores as its <em>latest</em> step's value
+   * {@code r_k}, whatever {@link #aggregation()} says, because the search aggregates the step scores itself
+   * (its own {@link Aggregation}); aggregating here too would compound (a product of products).
+   */
+  @Override
+  public ProcessScorer<LmHypothesis> asProcessScorer() {
+    if (aggregation == Aggregation.LAST) {
+      return Verifier.super.asProcessScorer();
+    }
+    return new LmScorer(new Verifier() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public double[] score(List<VerifierInput> inputs, SearchContext ctx) {
+        List<double[]> steps = stepScores(inputs, ctx);
+        double[] out = new double[steps.size()];
+        for (int i = 0; i < out.length; i++) {
+          out[i] = Aggregation.LAST.combine(steps.get(i));
+        }
+        return out;
+      }
+    });
+  }
+
   @Override
   public double[] score(List<VerifierInput> inputs, SearchContext ctx) {
     List<double[]> steps = stepScores(inputs, ctx);
     double[] out = new double[steps.size()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = aggregation.apply(steps.get(i));
+      out[i] = aggregation.combine(steps.get(i));
     }
     return out;
   }

@@ -2,7 +2,7 @@ package dev.ponder.verifiers;
 
 import ai.onnxruntime.OnnxTensor;
 import dev.ponder.engine.onnx.ModelContract;
-import dev.ponder.engine.onnx.ModelContractException;
+import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import dev.ponder.engine.onnx.TensorSpec;

@@ -8,7 +8,10 @@ final class Scores {
   private Scores() {
   }
 
-  /** The verifier's scores for {@code inputs}, each checked finite. */
+  /**
+   * The verifier's scores for {@code inputs}, each checked finite; a NaN is let through only once the search must
+   * stop now (a per-input verifier leaves the inputs it did not reach NaN; the searches rank them last).
+   */
   static double[] checked(Verifier verifier, List<VerifierInput> inputs, SearchContext ctx) {
     if (inputs.isEmpty()) {
       return new double[0];
@@ -16,7 +19,7 @@ final class Scores {
     double[] scores = verifier.score(inputs, ctx);
     requireLength(verifier, scores, inputs.size());
     for (int i = 0; i < scores.length; i++) {
-      if (!Double.isFinite(scores[i])) {
+      if (!Double.isFinite(scores[i]) && !(Double.isNaN(scores[i]) && ctx.stopNow() != null)) {
         throw new BadScoreException(verifier.name(), inputs.get(i), scores[i]);
       }
     }

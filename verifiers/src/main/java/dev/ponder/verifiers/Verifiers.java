@@ -7,7 +7,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * Factories for verifiers made from functions, and for the wrappers that combine, rescale or guard verifiers.
  * Model-backed verifiers have their own front doors ({@link OnnxOutcomeReward}, {@link OnnxProcessReward},
- * {@link EmbeddingSimilarity}), and so do {@link CountdownChecker}, {@link AnswerVerifier} and {@link VerifierCache}.
+ * {@link EmbeddingSimilarity}), and so do {@link AnswerVerifier} and {@link VerifierCache}.
  *
  * <p>Every combinator checks its members' scores and rejects a {@code NaN} or infinite one with a
  * {@link BadScoreException}; wrap a member in {@link #withBadScorePolicy} to map such scores instead.

@@ -12,7 +12,7 @@ import dev.ponder.engine.diffusion.DiffusionModel;
 import dev.ponder.engine.diffusion.DiffusionProcess;
 import dev.ponder.engine.diffusion.DiffusionSampling;
 import dev.ponder.engine.diffusion.Latent;
-import dev.ponder.engine.onnx.ModelContractException;
+import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.testing.Zoo;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -45,28 +45,6 @@ class LmSearchIntegrationTest {
     }
   }
 
-  @Test
-  void countdownCheckerScoresFinishedHypothesesFromPromptAndText() {
-    SearchContext ctx = SearchContext.builder().seed(11).build();
-    try (LmProcess p = policy.process(PROMPT, Decoding.sampling())) {
-      List<LmHypothesis> live = p.start(16, ctx);
-      while (live.stream().anyMatch(h -> !h.isTerminal())) {
-        live = p.advance(live, ctx);
-      }
-      OutcomeScorer<LmHypothesis> scorer = CountdownChecker.create().asOutcomeScorer();
-      double[] s = scorer.score(live, ctx);
-      CountdownProblem problem = CountdownProblem.parse(PROMPT);
-      for (int i = 0; i < live.size(); i++) {
-        LmHypothesis h = live.get(i);
-        assertThat(h.promptText()).isEqualTo(PROMPT);
-        boolean ok = CountdownChecker.create().check(problem, h.text()).correct();
-        assertThat(s[i]).as(h.text()).isEqualTo(ok ? 1.0 : 0.0);
-      }
-      assertThat(ctx.counters().verifierCalls()).isEqualTo(1);
-      live.forEach(p::release);
-    }
-  }
-
   /**
    * A step-level beam (4 wide, keep 2, 2 children each) scored by the incremental PRM: its verifier tokens equal the
    * distinct tokens of the step tree it scored, while the plain export pays for every prefix again.

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.onnx.ModelContractException;
+import dev.ponder.engine.model.ModelContractException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

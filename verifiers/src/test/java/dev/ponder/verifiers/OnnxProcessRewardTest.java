@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.ponder.engine.SearchContext;
-import dev.ponder.verifiers.OnnxProcessReward.Aggregation;
+import dev.ponder.engine.Aggregation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -61,17 +61,17 @@ class OnnxProcessRewardTest {
 
   @Test
   void aggregations() {
-    assertThat(Aggregation.LAST.apply(new double[] {0.5, 0.2, 0.8})).isEqualTo(0.8);
-    assertThat(Aggregation.MIN.apply(new double[] {0.5, 0.2, 0.8})).isEqualTo(0.2);
-    assertThat(Aggregation.PRODUCT.apply(new double[] {0.5, 0.2, 0.8})).isCloseTo(0.08, within(1e-15));
-    assertThat(Aggregation.MEAN.apply(new double[] {0.5, 0.2, 0.8})).isCloseTo(0.5, within(1e-15));
+    assertThat(Aggregation.LAST.combine(new double[] {0.5, 0.2, 0.8})).isEqualTo(0.8);
+    assertThat(Aggregation.MIN.combine(new double[] {0.5, 0.2, 0.8})).isEqualTo(0.2);
+    assertThat(Aggregation.PRODUCT.combine(new double[] {0.5, 0.2, 0.8})).isCloseTo(0.08, within(1e-15));
+    assertThat(Aggregation.MEAN.combine(new double[] {0.5, 0.2, 0.8})).isCloseTo(0.5, within(1e-15));
     List<VerifierInput> inputs = Fixtures.inputs();
     for (Aggregation a : Aggregation.values()) {
       try (OnnxProcessReward prm = OnnxProcessReward.builder(Fixtures.dir("prm-cached")).aggregation(a).build()) {
         double[] s = prm.score(inputs, SearchContext.builder().build());
         for (int i = 0; i < inputs.size(); i++) {
           double[] r = java.util.Arrays.stream(goldenSteps(i)).map(Fixtures::sigmoid).toArray();
-          assertThat(s[i]).as(a + " text " + i).isCloseTo(a.apply(r), within(TOL));
+          assertThat(s[i]).as(a + " text " + i).isCloseTo(a.combine(r), within(TOL));
         }
       }
     }
@@ -215,7 +215,7 @@ class OnnxProcessRewardTest {
   @Test
   void configurationErrors() {
     assertThatThrownBy(() -> OnnxProcessReward.load(Fixtures.dir("orm1")))
-        .isInstanceOf(dev.ponder.engine.onnx.ModelContractException.class).hasMessageContaining("process reward model");
+        .isInstanceOf(dev.ponder.engine.model.ModelContractException.class).hasMessageContaining("process reward model");
     assertThatThrownBy(() -> OnnxProcessReward.builder(Fixtures.dir("prm")).stepDelimiter(""))
         .hasMessageContaining("must not be empty");
     assertThatThrownBy(() -> OnnxProcessReward.builder(Fixtures.dir("prm")).stateCacheBytes(-1))

@@ -18,11 +18,10 @@ class PublicApiTest {
     assertThat(names).containsExactlyElementsOf(new TreeSet<>(List.of(
         "AnswerVerifier", "AnswerVerifier.Builder",
         "BadScoreException", "BadScorePolicy", "BadScorePolicy.BadScore", "BadScorePolicy.Builder",
-        "CountdownChecker", "CountdownProblem", "CountdownVerdict", "CountdownVerdict.Reason",
         "EmbeddingSimilarity", "EmbeddingSimilarity.Builder", "ImageClassifier",
         "Normalization",
         "OnnxOutcomeReward", "OnnxOutcomeReward.Builder",
-        "OnnxProcessReward", "OnnxProcessReward.Aggregation", "OnnxProcessReward.Builder", "OnnxRewardGradient",
+        "OnnxProcessReward", "OnnxProcessReward.Builder", "OnnxRewardGradient",
         "Overflow", "ScoreTransform",
         "Verifier", "VerifierCache", "VerifierCache.Stats", "VerifierInput", "Verifiers")));
   }

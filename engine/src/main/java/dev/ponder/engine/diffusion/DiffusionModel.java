@@ -2,8 +2,9 @@ package dev.ponder.engine.diffusion;
 
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.onnx.ModelContract;
-import dev.ponder.engine.onnx.ModelContractException;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelContractException;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorSpec;
 import java.nio.file.Files;
@@ -33,13 +34,13 @@ public final class DiffusionModel implements AutoCloseable {
       .input(TensorSpec.float32(SAMPLE, 2)).input(TensorSpec.int64(TIMESTEP, 1))
       .output(TensorSpec.float32(NOISE_PRED, 2));
 
-  private final Path dir;
+  private final ModelSource source;
   private final OnnxModel session;
   private final NoiseSchedule schedule;
   private final int dimension;
 
-  private DiffusionModel(Path dir, OnnxModel session, NoiseSchedule schedule, int dimension) {
-    this.dir = dir;
+  private DiffusionModel(ModelSource source, OnnxModel session, NoiseSchedule schedule, int dimension) {
+    this.source = source;
     this.session = session;
     this.schedule = schedule;
     this.dimension = dimension;
@@ -60,10 +61,23 @@ public final class DiffusionModel implements AutoCloseable {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("denoiser directory not found: " + dir.toAbsolutePath());
     }
-    OnnxModel session = OnnxModel.load(dir.resolve("model.onnx"), options);
+    return load(ModelSource.directory(dir), options);
+  }
+
+  /**
+   * Loads a denoiser from a directory, the classpath, a URL or any other source of its files.
+   *
+   * @throws IllegalArgumentException when a file is missing, or the scheduler config asks for something
+   *                                  unsupported
+   * @throws ModelContractException when the model breaks the denoiser contract
+   */
+  public static DiffusionModel load(ModelSource source, ModelOptions options) {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(options, "options");
+    OnnxModel session = OnnxModel.load(source, "model.onnx", options);
     try {
       CONTRACT.verify(session);
-      NoiseSchedule schedule = NoiseSchedule.read(dir.resolve("scheduler_config.json"));
+      NoiseSchedule schedule = NoiseSchedule.read(source);
       int d = RowBatch.fixedWidth(session, "denoiser", SAMPLE, true);
       int out = RowBatch.fixedWidth(session, "denoiser", NOISE_PRED, false);
       if (out != d) {
@@ -71,7 +85,7 @@ public final class DiffusionModel implements AutoCloseable {
             + " has width " + out + " but sample has width " + d + "; an epsilon-prediction denoiser returns one"
             + " noise value per sample value");
       }
-      return new DiffusionModel(dir, session, schedule, d);
+      return new DiffusionModel(source, session, schedule, d);
     } catch (RuntimeException e) {
       session.close();
       throw e;
@@ -87,11 +101,23 @@ public final class DiffusionModel implements AutoCloseable {
     return schedule;
   }
 
+  /**
+   * The directory the model was loaded from.
+   *
+   * @throws IllegalStateException when it was loaded from another kind of {@link ModelSource}
+   */
   public Path directory() {
-    return dir;
+    return source.directory().orElseThrow(() -> new IllegalStateException("denoiser " + source
+        + " was not loaded from a directory; see source()"));
+  }
+
+  /** Where the model was loaded from. */
+  public ModelSource source() {
+    return source;
   }
 
   /** The ONNX session (for the native-value ledger and the execution provider). */
+  @SuppressWarnings("exports") // the ONNX layer is exported to the verifiers only (and read by the bench)
   public OnnxModel session() {
     return session;
   }

@@ -4,7 +4,8 @@ import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.onnx.ModelContract;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorSpec;
 import java.nio.file.Files;
@@ -22,13 +23,13 @@ public final class GeneratorModel implements AutoCloseable, NoiseGenerator {
   private static final ModelContract CONTRACT = ModelContract.of("one-step generator")
       .input(TensorSpec.float32(NOISE, 2)).output(TensorSpec.float32(SAMPLE, 2));
 
-  private final Path dir;
+  private final ModelSource source;
   private final OnnxModel session;
   private final int noiseDimension;
   private final int sampleDimension;
 
-  private GeneratorModel(Path dir, OnnxModel session, int noiseDimension, int sampleDimension) {
-    this.dir = dir;
+  private GeneratorModel(ModelSource source, OnnxModel session, int noiseDimension, int sampleDimension) {
+    this.source = source;
     this.session = session;
     this.noiseDimension = noiseDimension;
     this.sampleDimension = sampleDimension;
@@ -40,7 +41,7 @@ public final class GeneratorModel implements AutoCloseable, NoiseGenerator {
 
   /**
    * @throws IllegalArgumentException when the directory or model file is missing
-   * @throws dev.ponder.engine.onnx.ModelContractException when the model breaks the generator contract
+   * @throws dev.ponder.engine.model.ModelContractException when the model breaks the generator contract
    */
   public static GeneratorModel load(Path dir, ModelOptions options) {
     Objects.requireNonNull(dir, "dir");
@@ -48,10 +49,22 @@ public final class GeneratorModel implements AutoCloseable, NoiseGenerator {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("generator directory not found: " + dir.toAbsolutePath());
     }
-    OnnxModel session = OnnxModel.load(dir.resolve("model.onnx"), options);
+    return load(ModelSource.directory(dir), options);
+  }
+
+  /**
+   * Loads a generator from a directory, the classpath, a URL or any other source of its {@code model.onnx}.
+   *
+   * @throws IllegalArgumentException when the model file is missing
+   * @throws dev.ponder.engine.model.ModelContractException when the model breaks the generator contract
+   */
+  public static GeneratorModel load(ModelSource source, ModelOptions options) {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(options, "options");
+    OnnxModel session = OnnxModel.load(source, "model.onnx", options);
     try {
       CONTRACT.verify(session);
-      return new GeneratorModel(dir, session, RowBatch.fixedWidth(session, "one-step generator", NOISE, true),
+      return new GeneratorModel(source, session, RowBatch.fixedWidth(session, "one-step generator", NOISE, true),
           RowBatch.fixedWidth(session, "one-step generator", SAMPLE, false));
     } catch (RuntimeException e) {
       session.close();
@@ -69,10 +82,22 @@ public final class GeneratorModel implements AutoCloseable, NoiseGenerator {
     return sampleDimension;
   }
 
+  /**
+   * The directory the model was loaded from.
+   *
+   * @throws IllegalStateException when it was loaded from another kind of {@link ModelSource}
+   */
   public Path directory() {
-    return dir;
+    return source.directory().orElseThrow(() -> new IllegalStateException("generator " + source
+        + " was not loaded from a directory; see source()"));
   }
 
+  /** Where the model was loaded from. */
+  public ModelSource source() {
+    return source;
+  }
+
+  @SuppressWarnings("exports") // the ONNX layer is exported to the verifiers only (and read by the bench)
   public OnnxModel session() {
     return session;
   }

@@ -68,6 +68,18 @@ public final class NoiseSchedule {
     }
   }
 
+  /** Reads {@code scheduler_config.json} from a model source. */
+  static NoiseSchedule read(dev.ponder.engine.model.ModelSource source) {
+    String name = source.describe("scheduler_config.json");
+    byte[] bytes = source.readIfPresent("scheduler_config.json").orElseThrow(() -> new IllegalArgumentException(
+        "missing " + name + " (a denoiser needs diffusers' scheduler_config.json beside model.onnx)"));
+    try {
+      return parse(JSON.readTree(bytes), name);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot parse " + name + ": " + e.getMessage(), e);
+    }
+  }
+
   static NoiseSchedule parse(JsonNode c, String source) {
     Keys k = new Keys(c, source);
     int trainSteps = k.integer("num_train_timesteps", 1000);

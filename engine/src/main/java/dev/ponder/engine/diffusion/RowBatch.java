@@ -2,7 +2,7 @@ package dev.ponder.engine.diffusion;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.TensorInfo;
-import dev.ponder.engine.onnx.ModelContractException;
+import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import java.nio.ByteBuffer;

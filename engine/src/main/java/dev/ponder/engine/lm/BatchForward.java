@@ -37,18 +37,66 @@ final class BatchForward {
   private long gatheredRows;
   private long movedRows;
   private long reusedCalls;
+  private final long memoryLimit;
 
-  BatchForward(OnnxModel model, LmConfig config, FloatPool pool) {
+  BatchForward(OnnxModel model, LmConfig config, FloatPool pool, long memoryLimit) {
     this.model = model;
     this.config = config;
     this.pool = pool;
+    this.memoryLimit = memoryLimit;
+  }
+
+  /** Bytes of KV cache (every layer's keys and values) for {@code b} rows of {@code positions} positions. */
+  static long kvBytes(LmConfig config, long b, long positions) {
+    return config.hasCache() ? b * positions * 2L * config.layers() * config.kvHeads() * config.headDim() * Float.BYTES : 0;
+  }
+
+  /** Bytes a block of {@code b} rows holds: its KV cache and each row's next-token logits. */
+  static long blockBytes(LmConfig config, long b, long positions) {
+    return kvBytes(config, b, positions) + b * config.vocab() * Float.BYTES;
+  }
+
+  /**
+   * Bytes one call for {@code b} rows adds: the present KV it writes ({@code p + s} positions), the past KV it
+   * gathers into a fresh buffer when the rows are not one block's ({@code p} positions), the logits of its
+   * {@code s} new positions and each row's next-token logits.
+   */
+  static long callBytes(LmConfig config, long b, long p, long s, boolean gathers) {
+    return (gathers ? kvBytes(config, b, p) : 0) + kvBytes(config, b, p + s) + b * (s + 1) * config.vocab() * Float.BYTES;
+  }
+
+  /**
+   * Fails before allocating when what the process holds plus what the call adds would pass the model's batch
+   * memory limit, or one buffer would pass what a direct buffer can hold.
+   */
+  private void checkMemory(int b, int p, int s, boolean gathers, long held) {
+    long adds = callBytes(config, b, p, s, gathers);
+    long largest = Float.BYTES * Math.max((long) b * config.kvHeads() * (p + s) * config.headDim(),
+        (long) b * s * config.vocab());
+    if (held + adds <= memoryLimit && largest <= MAX_BUFFER_BYTES) {
+      return;
+    }
+    throw new IllegalStateException("a model call for " + b + " rows at " + (p + s) + " positions (" + p + " cached + "
+        + s + " new) needs " + mib(held + adds) + " of direct memory: " + mib(adds) + " for its KV cache and logits"
+        + " (" + mib(callBytes(config, 1, p, s, gathers)) + " a row) and " + mib(held) + " this process holds for"
+        + " its hypotheses; more than this model's batch memory limit of " + mib(memoryLimit)
+        + (largest > MAX_BUFFER_BYTES ? " or one direct buffer can hold" : "") + ". Fit it: search with fewer"
+        + " hypotheses or fewer tokens, raise the JVM's -XX:MaxDirectMemorySize (default: the heap size, -Xmx; the"
+        + " default limit is 3/4 of it), or set ModelOptions.withBatchMemoryLimit(bytes)");
+  }
+
+  /** The largest buffer a pool lease may need: its headroom (a quarter) must still fit a ByteBuffer's int capacity. */
+  private static final long MAX_BUFFER_BYTES = (Integer.MAX_VALUE - 64L) / 5 * 4;
+
+  private static String mib(long bytes) {
+    return String.format(java.util.Locale.ROOT, "%d bytes (%.1f MiB)", bytes, bytes / 1048576.0);
   }
 
   /**
    * Runs the model once. Afterwards every row points at the returned block, whose logits hold each row's
    * next-token logits (a row that fed nothing keeps the logits it had).
    */
-  KvBlock run(List<LmHypothesis> rows, SearchCounters counters) {
+  KvBlock run(List<LmHypothesis> rows, SearchCounters counters, long heldBytes) {
     int b = rows.size();
     int[] feedFrom = new int[b];
     int s = 0;
@@ -69,12 +117,15 @@ final class BatchForward {
     KvBlock source = sharedSource(rows);
     int p = config.hasCache() ? pastLength(rows, source) : 0;
     int v = config.vocab();
+    KvBlock closable = source == null && config.hasCache() && p > 0 ? soleOwnerInOrder(rows) : null;
+    checkMemory(b, p, s, config.hasCache() && p > 0 && source == null && closable == null, heldBytes);
     FloatPool.Lease[] pastKeys = new FloatPool.Lease[config.layers()];
     FloatPool.Lease[] pastValues = new FloatPool.Lease[config.layers()];
     boolean gathered = false;
     long[] pastMask = EMPTY_MASK;
     if (config.hasCache() && p > 0) {
-      if (source == null && (source = soleOwnerInOrder(rows)) != null) {
+      if (closable != null) {
+        source = closable;
         closeUp(rows, source);
       }
       if (source != null) {
@@ -165,7 +216,8 @@ final class BatchForward {
         nextLogits.floats.put(i * v, h.block.logits.floats, h.row * v, v);
       }
     }
-    KvBlock block = new KvBlock(b, config.hasCache() ? total : 0, presentKeys, presentValues, newMask, nextLogits);
+    KvBlock block = new KvBlock(b, config.hasCache() ? total : 0, presentKeys, presentValues, newMask, nextLogits,
+        blockBytes(config, b, config.hasCache() ? total : 0));
     return block;
   }
 

@@ -12,6 +12,14 @@ import java.util.List;
  * starts and when it closes, never per decode step.
  */
 final class BufferShelf {
+  /**
+   * JVM-wide: the idle buffers of closed models, which the next model loaded starts with. Without it each closed
+   * model's buffers wait for the garbage collector, which frees direct memory only when the heap needs a
+   * collection, so a service that loads and closes models grows its resident memory by every model's buffers
+   * until then. Holds at most {@link LanguageModel#IDLE_KV_BYTES}.
+   */
+  static final BufferShelf SPARE = new BufferShelf(LanguageModel.IDLE_KV_BYTES);
+
   private final long maxBytes;
   private final List<ByteBuffer> idle = new ArrayList<>();
   private long bytes;
@@ -35,11 +43,23 @@ final class BufferShelf {
     return out;
   }
 
-  /** Puts buffers back, largest first, until the shelf holds {@code maxBytes}; the rest go to the collector. */
-  synchronized void putBack(List<ByteBuffer> buffers) {
-    if (closed) {
-      return; // the model is closed: a process that outlived it keeps nothing alive through the shelf
+  /**
+   * Puts buffers back, largest first, until the shelf holds {@code maxBytes}; the rest go to the collector. A
+   * closed shelf passes them to {@link #SPARE}: a process that outlived its model keeps nothing alive through it.
+   */
+  void putBack(List<ByteBuffer> buffers) {
+    synchronized (this) {
+      if (!closed) {
+        keep(buffers);
+        return;
+      }
     }
+    if (this != SPARE) {
+      SPARE.putBack(buffers);
+    }
+  }
+
+  private void keep(List<ByteBuffer> buffers) {
     List<ByteBuffer> sorted = new ArrayList<>(buffers);
     sorted.sort((a, b) -> Integer.compare(b.capacity(), a.capacity()));
     for (ByteBuffer b : sorted) {
@@ -59,9 +79,16 @@ final class BufferShelf {
     bytes = 0;
   }
 
-  /** Empties the shelf for good: later {@link #putBack} calls keep nothing. */
-  synchronized void close() {
-    clear();
-    closed = true;
+  /** Empties the shelf for good, passing its buffers to {@link #SPARE}: later {@link #putBack} calls keep nothing. */
+  void close() {
+    List<ByteBuffer> left;
+    synchronized (this) {
+      left = new ArrayList<>(idle);
+      clear();
+      closed = true;
+    }
+    if (this != SPARE) {
+      SPARE.putBack(left);
+    }
   }
 }

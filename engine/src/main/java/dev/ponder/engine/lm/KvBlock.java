@@ -16,10 +16,14 @@ final class KvBlock {
   final long[] mask;
   /** [rows * vocab]: the logits for each row's next token. */
   final FloatPool.Lease logits;
+  /** Bytes of KV cache and logits the block holds (exact sizes; the pooled buffers may be larger). */
+  final long bytes;
   private int refs;
   private boolean freed;
 
-  KvBlock(int rows, int length, FloatPool.Lease[] keys, FloatPool.Lease[] values, long[] mask, FloatPool.Lease logits) {
+  KvBlock(int rows, int length, FloatPool.Lease[] keys, FloatPool.Lease[] values, long[] mask, FloatPool.Lease logits,
+      long bytes) {
+    this.bytes = bytes;
     this.rows = rows;
     this.length = length;
     this.keys = keys;

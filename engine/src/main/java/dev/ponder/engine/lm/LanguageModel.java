@@ -1,6 +1,7 @@
 package dev.ponder.engine.lm;
 
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,44 +11,76 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A decoder language model exported in Hugging Face optimum's layout: a directory with {@code model.onnx},
- * {@code config.json}, {@code tokenizer.json} and {@code generation_config.json}.
+ * A decoder language model exported in Hugging Face optimum's layout: {@code model.onnx}, {@code config.json},
+ * {@code tokenizer.json} and {@code generation_config.json}, read from a directory, the classpath or any other
+ * {@link ModelSource}.
  *
  * <p>The layer count, KV heads and head size come from the model's own inputs; nothing is tied to one
- * architecture. An export without {@code past_key_values.*} inputs still works, by recomputing the whole
- * sequence every step (a warning says so, and the token counters show the cost). An export without
+ * architecture. The vocabulary and the positions come from the graph (the logits' width, the embedding and
+ * position tables) and {@code config.json} is checked against them: a configuration that disagrees with its model
+ * fails at load, naming both. An export without {@code past_key_values.*} inputs still works, by recomputing the
+ * whole sequence every step (a warning says so, and the token counters show the cost). An export without
  * {@code position_ids} is fed none and computes positions itself.
  *
+ * <p>Prompts given as text are encoded as Hugging Face's {@code tokenizer(prompt)} encodes them: with the
+ * tokenizer's special tokens (a BOS for Llama-family tokenizers), unless
+ * {@link ModelOptions#withSpecialTokens(boolean)} turns that off. A character the tokenizer cannot encode is an
+ * error, never dropped.
+ *
  * <p>Thread-safe: several searches may decode with one model at once, each through its own {@link LmProcess}.
- * {@link #close()} is idempotent and waits for calls in flight.
+ *
+ * <p>Closing: {@link #close()} refuses new processes at once, then waits for every open process to be closed
+ * (a search in flight finishes and returns its result), up to {@link ModelOptions#closeTimeout()}; then it frees
+ * the session, the tokenizer and the idle buffers. A process still open after the timeout is abandoned: its next
+ * call fails with an {@link IllegalStateException} saying the model was closed under it (a model call already
+ * running finishes first; native memory is never freed under it). {@code close()} is idempotent; a second call
+ * returns at once.
  *
  * <p>Memory: between searches the model keeps the KV buffers the last closed process used, up to
  * {@value #IDLE_KV_BYTES} bytes of direct memory, and the next process starts with them; so a service that runs
- * one search after another allocates no native memory per search. {@link #close()} lets them go.
+ * one search after another allocates no native memory per search. {@link #close()} hands them to the next model
+ * loaded in this JVM (at most {@value #IDLE_KV_BYTES} bytes wait for it), so loading and closing models does not
+ * leave each model's buffers to the garbage collector. A process may hold at most
+ * {@link ModelOptions#batchMemoryLimit()} bytes of KV cache and logits, counting what its next model call adds; a
+ * call that would pass it fails before allocating, with the numbers and the ways to fit (an
+ * {@link IllegalStateException}, not the JVM's OutOfMemoryError).
  *
  * <pre>{@code
- * try (LanguageModel policy = LanguageModel.load(Path.of("onnx-models/countdown/policy"))) {
- *   LmProcess p = policy.process("numbers: 3 7 25 50 target: 85\n", Decoding.sampling());
+ * try (LanguageModel policy = LanguageModel.load(Path.of("onnx-models/countdown/policy"));
+ *      LmProcess p = policy.process("numbers: 3 7 25 50 target: 85\n", Decoding.sampling())) {
+ *   ...
  * }
+ * // models packed in the application's jar, under models/countdown/policy/:
+ * LanguageModel.load(ModelSource.classpath("models/countdown/policy"), ModelOptions.cpu());
  * }</pre>
  */
 public final class LanguageModel implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LanguageModel.class);
 
-  private final Path dir;
+  private final ModelSource source;
   private final OnnxModel session;
   private final LmTokenizer tokenizer;
   private final LmConfig config;
+  private final ModelOptions options;
   private final String[] tokenTexts;
   /** Most direct memory kept idle between searches (64 MiB: the KV ping-pong sets of a best-of-64 at 128 tokens). */
   static final long IDLE_KV_BYTES = 64L << 20;
   private final BufferShelf shelf = new BufferShelf(IDLE_KV_BYTES);
+  private final Object processes = new Object();
+  private int openProcesses;
+  private boolean closing;
+  private volatile boolean freed;
+  private final long batchMemoryLimit;
 
-  private LanguageModel(Path dir, OnnxModel session, LmTokenizer tokenizer, LmConfig config) {
-    this.dir = dir;
+  private LanguageModel(ModelSource source, OnnxModel session, LmTokenizer tokenizer, LmConfig config,
+      ModelOptions options) {
+    this.source = source;
     this.session = session;
     this.tokenizer = tokenizer;
     this.config = config;
+    this.options = options;
+    this.batchMemoryLimit = options.batchMemoryLimit();
+    shelf.putBack(BufferShelf.SPARE.take(Integer.MAX_VALUE)); // a closed model's idle buffers, if any
     this.tokenTexts = new String[config.vocab()];
     int[] one = new int[1];
     for (int i = 0; i < tokenTexts.length; i++) {
@@ -62,23 +95,36 @@ public final class LanguageModel implements AutoCloseable {
 
   /**
    * @throws IllegalArgumentException  when the directory or one of its files is missing or unreadable
-   * @throws dev.ponder.engine.onnx.ModelContractException when the model's inputs or outputs break the decoder
-   *                                   contract
+   * @throws dev.ponder.engine.model.ModelContractException when the model's inputs or outputs break the decoder
+   *                                   contract, or its configuration disagrees with its graph
    */
   public static LanguageModel load(Path dir, ModelOptions options) {
     Objects.requireNonNull(dir, "dir");
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("model directory not found: " + dir.toAbsolutePath());
     }
-    OnnxModel session = OnnxModel.load(dir.resolve("model.onnx"), options);
+    return load(ModelSource.directory(dir), options);
+  }
+
+  /**
+   * Loads a model from a directory, the classpath, a URL or any other source of its files.
+   *
+   * @throws IllegalArgumentException  when one of its files is missing or unreadable
+   * @throws dev.ponder.engine.model.ModelContractException when the model's inputs or outputs break the decoder
+   *                                   contract, or its configuration disagrees with its graph
+   */
+  public static LanguageModel load(ModelSource source, ModelOptions options) {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(options, "options");
+    OnnxModel session = OnnxModel.load(source, "model.onnx", options);
     LmTokenizer tokenizer = null;
     try {
-      LmConfig config = LmConfig.read(session, dir);
-      tokenizer = LmTokenizer.load(dir.resolve("tokenizer.json"));
+      LmConfig config = LmConfig.read(session, source);
+      tokenizer = LmTokenizer.load(source, "tokenizer.json", options.addSpecialTokens());
       if (!config.hasCache()) {
-        LOG.warn("{} has no past_key_values inputs: every step recomputes the whole sequence", dir);
+        LOG.warn("{} has no past_key_values inputs: every step recomputes the whole sequence", source);
       }
-      return new LanguageModel(dir, session, tokenizer, config);
+      return new LanguageModel(source, session, tokenizer, config, options);
     } catch (RuntimeException e) {
       session.close();
       if (tokenizer != null) {
@@ -91,6 +137,9 @@ public final class LanguageModel implements AutoCloseable {
   /** A new decoding process over one prompt; close it when the search is done. */
   public LmProcess process(String prompt, Decoding decoding) {
     Objects.requireNonNull(prompt, "prompt");
+    synchronized (processes) {
+      requireNotClosing();
+    }
     return process(encode(prompt), decoding);
   }
 
@@ -109,9 +158,54 @@ public final class LanguageModel implements AutoCloseable {
         throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + config.vocab() + ")");
       }
     }
-    return new LmProcess(this, promptTokens.clone(), decoding);
+    synchronized (processes) {
+      requireNotClosing();
+      openProcesses++;
+    }
+    try {
+      return new LmProcess(this, promptTokens.clone(), decoding);
+    } catch (RuntimeException | Error e) {
+      processClosed();
+      throw e;
+    }
   }
 
+  private void requireNotClosing() {
+    if (closing) {
+      throw new IllegalStateException("language model " + source + " is closed: it starts no new process");
+    }
+  }
+
+  /** Called once by each process's close. */
+  void processClosed() {
+    synchronized (processes) {
+      openProcesses--;
+      processes.notifyAll();
+    }
+  }
+
+  /** Processes made and not yet closed. */
+  public int openProcesses() {
+    synchronized (processes) {
+      return openProcesses;
+    }
+  }
+
+  /** Whether {@link #close()} freed this model while a process was still open (that process can only fail). */
+  boolean isFreed() {
+    return freed;
+  }
+
+  /** The source's description, for messages. */
+  String name() {
+    return source.toString();
+  }
+
+  /**
+   * The token ids of {@code text}, special tokens added as {@link ModelOptions#addSpecialTokens()} says.
+   *
+   * @throws IllegalArgumentException naming the characters the tokenizer cannot encode
+   */
   public int[] encode(String text) {
     return tokenizer.encode(text);
   }
@@ -130,8 +224,24 @@ public final class LanguageModel implements AutoCloseable {
     return tokenizer;
   }
 
+  /**
+   * The directory the model was loaded from.
+   *
+   * @throws IllegalStateException when it was loaded from another kind of {@link ModelSource}
+   */
   public Path directory() {
-    return dir;
+    return source.directory().orElseThrow(() -> new IllegalStateException("language model " + source
+        + " was not loaded from a directory; see source()"));
+  }
+
+  /** Where the model was loaded from. */
+  public ModelSource source() {
+    return source;
+  }
+
+  /** The options it was loaded with. */
+  public ModelOptions options() {
+    return options;
   }
 
   public int vocabSize() {
@@ -167,8 +277,14 @@ public final class LanguageModel implements AutoCloseable {
   }
 
   /** The ONNX session (for the native-value ledger and the execution provider). */
+  @SuppressWarnings("exports") // the ONNX layer is exported to the verifiers only (and read by the bench)
   public OnnxModel session() {
     return session;
+  }
+
+  /** The most bytes of KV cache and logits one process may hold, counting its next call. */
+  long batchMemoryLimit() {
+    return batchMemoryLimit;
   }
 
   LmConfig config() {
@@ -179,8 +295,41 @@ public final class LanguageModel implements AutoCloseable {
     return shelf;
   }
 
+  /**
+   * Refuses new processes, waits up to {@link ModelOptions#closeTimeout()} for the open ones to be closed, then
+   * frees the model (see the class comment for a process still open then). Idempotent: a second call returns at
+   * once.
+   */
   @Override
   public void close() {
+    synchronized (processes) {
+      if (closing) {
+        return;
+      }
+      closing = true;
+      long deadline = System.nanoTime() + options.closeTimeout().toNanos();
+      boolean interrupted = false;
+      while (openProcesses > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          processes.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          interrupted = true;
+          break;
+        }
+      }
+      if (openProcesses > 0) {
+        LOG.warn("closing {} with {} process(es) still open after {}{}: they fail on their next call", source,
+            openProcesses, options.closeTimeout(), interrupted ? " (close was interrupted)" : "");
+      }
+      freed = true;
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
     session.close();
     tokenizer.close();
     shelf.close();

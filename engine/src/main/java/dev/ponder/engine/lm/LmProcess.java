@@ -28,6 +28,8 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
   private final BatchForward forward;
   private final TokenSampler sampler;
   private final List<KvBlock> blocks = new ArrayList<>();
+  /** Bytes of KV cache and logits the live blocks hold: counted against the model's batch memory limit. */
+  private long heldBytes;
   private KvBlock promptBlock;
   private long nextLineage;
   private int maxBatchRows = Integer.MAX_VALUE;
@@ -38,7 +40,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     this.prompt = prompt;
     this.decoding = decoding;
     this.pool = new FloatPool(model.shelf());
-    this.forward = new BatchForward(model.session(), model.config(), pool);
+    this.forward = new BatchForward(model.session(), model.config(), pool, model.batchMemoryLimit());
     this.sampler = new TokenSampler(model.config().vocab());
   }
 
@@ -325,8 +327,9 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     if (rows.isEmpty()) {
       return null;
     }
-    KvBlock next = forward.run(rows, ctx.counters());
+    KvBlock next = forward.run(rows, ctx.counters(), heldBytes);
     blocks.add(next);
+    heldBytes += next.bytes;
     for (int i = 0; i < rows.size(); i++) {
       LmHypothesis h = rows.get(i);
       KvBlock old = h.block;
@@ -362,6 +365,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     if (block != null && block.releaseRef()) {
       block.free(pool);
       blocks.remove(block);
+      heldBytes -= block.bytes;
     }
   }
 
@@ -426,19 +430,20 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     drop(h);
   }
 
-  /** KV rows copied so far because the batch changed (fork, prune, reorder): the cost of not reusing in place. */
-  public long gatheredRows() {
-    return forward.gatheredRows();
-  }
+  /**
+   * What this process's KV bookkeeping has done so far: one value, for tests, benchmarks and logs.
+   *
+   * @param gatheredRows KV rows copied because the batch changed (fork, prune, reorder): the cost of not reusing in
+   *                     place
+   * @param movedRows    KV rows moved down inside their block because rows before them finished: the cheap way to
+   *                     shrink a batch
+   * @param reusedCalls  model calls that fed the previous call's KV outputs back in, as they were or closed up
+   * @param liveBlocks   KV blocks still alive (a search that released its hypotheses leaves only the prompt's)
+   */
+  public record Diagnostics(long gatheredRows, long movedRows, long reusedCalls, int liveBlocks) {}
 
-  /** KV rows moved down inside their block because rows before them finished: the cheap way to shrink a batch. */
-  public long movedRows() {
-    return forward.movedRows();
-  }
-
-  /** Model calls that fed the previous call's KV outputs back in, as they were or closed up in place. */
-  public long reusedCalls() {
-    return forward.reusedCalls();
+  public Diagnostics diagnostics() {
+    return new Diagnostics(forward.gatheredRows(), forward.movedRows(), forward.reusedCalls(), blocks.size());
   }
 
   /** Direct memory this process allocated for KV and logits (0 when its model's idle buffers sufficed). */
@@ -446,14 +451,13 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     return pool.allocatedBytes();
   }
 
-  /** KV blocks still alive (tests use it to prove hypotheses release their rows). */
-  public int liveBlocks() {
-    return blocks.size();
-  }
-
   private void requireOpen() {
     if (closed) {
       throw new IllegalStateException("this process is closed");
+    }
+    if (model.isFreed()) {
+      throw new IllegalStateException("language model " + model.name() + " was closed while this process was open"
+          + " (its close() waited " + model.options().closeTimeout() + " for it); close processes before their model");
     }
   }
 
@@ -463,11 +467,16 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       return;
     }
     closed = true;
-    for (KvBlock b : blocks) {
-      b.free(pool);
+    try {
+      for (KvBlock b : blocks) {
+        b.free(pool);
+      }
+      blocks.clear();
+      heldBytes = 0;
+      forward.close();
+      pool.clear();
+    } finally {
+      model.processClosed();
     }
-    blocks.clear();
-    forward.close();
-    pool.clear();
   }
 }

@@ -1,5 +1,6 @@
 package dev.ponder.engine.onnx;
 
+import dev.ponder.engine.model.ModelContractException;
 import ai.onnxruntime.TensorInfo;
 import java.util.ArrayList;
 import java.util.List;

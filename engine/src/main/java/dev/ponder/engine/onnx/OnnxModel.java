@@ -1,16 +1,25 @@
 package dev.ponder.engine.onnx;
 
+import dev.ponder.engine.model.ModelLoadException;
+import dev.ponder.engine.model.DeviceUnavailableException;
+import dev.ponder.engine.model.Device;
+import dev.ponder.engine.model.ModelSource;
+import dev.ponder.engine.model.ModelOptions;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +45,15 @@ public final class OnnxModel implements AutoCloseable {
   private final String executionProvider;
   private final NativeLedger ledger = new NativeLedger();
   private final Lifecycle lifecycle;
+  private final Map<String, long[]> initializers;
 
-  private OnnxModel(Path file, OrtEnvironment env, OrtSession session, String executionProvider) throws OrtException {
+  private OnnxModel(Path file, OrtEnvironment env, OrtSession session, String executionProvider,
+      Map<String, long[]> initializers) throws OrtException {
     this.file = file;
     this.env = env;
     this.session = session;
     this.executionProvider = executionProvider;
+    this.initializers = initializers;
     this.lifecycle = new Lifecycle("model " + file);
     this.inputs = tensorInfos(session.getInputInfo());
     this.outputs = tensorInfos(session.getOutputInfo());
@@ -58,6 +70,34 @@ public final class OnnxModel implements AutoCloseable {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("ONNX model file not found: " + file.toAbsolutePath());
     }
+    return create(file, null, options);
+  }
+
+  /**
+   * Loads the model file {@code fileName} of a source: by path for a directory source, from its bytes otherwise.
+   *
+   * @throws IllegalArgumentException   when the source has no such file
+   * @throws DeviceUnavailableException when CUDA was asked for, cannot be loaded, and CPU fallback is not allowed
+   * @throws ModelLoadException         when ONNX Runtime rejects the file
+   */
+  public static OnnxModel load(ModelSource source, String fileName, ModelOptions options) {
+    Optional<Path> dir = source.directory();
+    if (dir.isPresent()) {
+      return load(dir.get().resolve(fileName), options);
+    }
+    byte[] bytes = source.readIfPresent(fileName)
+        .orElseThrow(() -> new IllegalArgumentException("ONNX model file not found: " + source.describe(fileName)));
+    return create(Path.of(source.describe(fileName)), bytes, options);
+  }
+
+  /** A session from the file, or from {@code bytes} when not null ({@code file} then only names it). */
+  private static OnnxModel create(Path file, byte[] bytes, ModelOptions options) {
+    Map<String, long[]> initializers;
+    try (InputStream in = bytes == null ? Files.newInputStream(file) : new ByteArrayInputStream(bytes)) {
+      initializers = Initializers.read(in);
+    } catch (IOException e) {
+      throw new ModelLoadException("cannot read the ONNX graph of " + file + ": " + e.getMessage(), e);
+    }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       if (options.intraOpThreads() > 0) {
@@ -67,10 +107,16 @@ public final class OnnxModel implements AutoCloseable {
         so.setInterOpNumThreads(options.interOpThreads());
       }
       String provider = selectProvider(so, options);
-      OrtSession session = env.createSession(file.toString(), so);
-      return new OnnxModel(file, env, session, provider);
+      OrtSession session = bytes == null ? env.createSession(file.toString(), so) : env.createSession(bytes, so);
+      try {
+        return new OnnxModel(file, env, session, provider, initializers);
+      } catch (OrtException | RuntimeException e) {
+        session.close();
+        throw e;
+      }
     } catch (OrtException e) {
-      throw new ModelLoadException("ONNX Runtime could not load " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+      throw new ModelLoadException("ONNX Runtime could not load " + (bytes == null ? file.toAbsolutePath() : file)
+          + ": " + e.getMessage(), e);
     }
   }
 
@@ -104,8 +150,20 @@ public final class OnnxModel implements AutoCloseable {
     return Collections.unmodifiableMap(out);
   }
 
+  /** The model file; for a model loaded from a non-directory {@link ModelSource}, a name of where it came from. */
   public Path file() {
     return file;
+  }
+
+  /** The names of the graph's initializers (weights), in the graph's order. */
+  public java.util.Set<String> initializerNames() {
+    return initializers.keySet();
+  }
+
+  /** The shape of the graph's initializer (weight) of that name, if it has one. */
+  public Optional<long[]> initializerShape(String name) {
+    long[] shape = initializers.get(name);
+    return shape == null ? Optional.empty() : Optional.of(shape.clone());
   }
 
   /** Tensor inputs by name, in the model's order. */

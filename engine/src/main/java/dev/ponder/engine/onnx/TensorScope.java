@@ -1,5 +1,6 @@
 package dev.ponder.engine.onnx;
 
+import dev.ponder.engine.model.ModelLoadException;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;

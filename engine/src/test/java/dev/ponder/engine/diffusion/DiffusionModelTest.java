@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.onnx.ModelContractException;
+import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.testing.Zoo;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.onnx.ModelOptions;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import dev.ponder.engine.testing.Zoo;

@@ -66,13 +66,13 @@ class KvCloseUpTest {
         assertThat(moved.get(i)).as("logits %d", i).containsExactly(copied.get(i));
       }
       // a: the prompt's row copied into 4 (the only gather); then rows 2 and 3 move to 1 and 2.
-      assertThat(a.gatheredRows()).isEqualTo(4);
-      assertThat(a.movedRows()).isEqualTo(2);
-      assertThat(a.reusedCalls()).isEqualTo(2);
+      assertThat(a.diagnostics().gatheredRows()).isEqualTo(4);
+      assertThat(a.diagnostics().movedRows()).isEqualTo(2);
+      assertThat(a.diagnostics().reusedCalls()).isEqualTo(2);
       // b: the extra fork still points at the 4-row block, so the three survivors are gathered instead.
-      assertThat(b.gatheredRows()).isEqualTo(4 + 3);
-      assertThat(b.movedRows()).isZero();
-      assertThat(b.reusedCalls()).isEqualTo(1);
+      assertThat(b.diagnostics().gatheredRows()).isEqualTo(4 + 3);
+      assertThat(b.diagnostics().movedRows()).isZero();
+      assertThat(b.diagnostics().reusedCalls()).isEqualTo(1);
       assertThat(inPlace.counters().modelCalls()).isEqualTo(gathered.counters().modelCalls()).isEqualTo(4);
       assertThat(inPlace.counters().paddingTokens()).as("the finished row takes no row in the call").isZero();
     }
@@ -86,8 +86,8 @@ class KvCloseUpTest {
       process.extend(rows, new int[] {plain[0], plain[1], plain[2]}, ctx);
       List<LmHypothesis> reversed = List.of(rows.get(2), rows.get(1), rows.get(0));
       process.extend(reversed, new int[] {plain[3], plain[3], plain[3]}, ctx);
-      assertThat(process.movedRows()).isZero();
-      assertThat(process.gatheredRows()).isEqualTo(3 + 3);
+      assertThat(process.diagnostics().movedRows()).isZero();
+      assertThat(process.diagnostics().gatheredRows()).isEqualTo(3 + 3);
     }
   }
 
@@ -101,10 +101,10 @@ class KvCloseUpTest {
       assertThatThrownBy(() -> process.nextLogits(rows.get(0))).isInstanceOf(IllegalArgumentException.class)
           .hasMessage("hypothesis 0 is terminal: it has no next-token logits");
       // The prompt's block (kept by the process) and the one-row block of the hypothesis still decoding.
-      assertThat(process.liveBlocks()).isEqualTo(2);
+      assertThat(process.diagnostics().liveBlocks()).isEqualTo(2);
       // The one live row was the prompt block's only row: fed back as it was, nothing copied.
-      assertThat(process.gatheredRows()).isZero();
-      assertThat(process.reusedCalls()).isEqualTo(1);
+      assertThat(process.diagnostics().gatheredRows()).isZero();
+      assertThat(process.diagnostics().reusedCalls()).isEqualTo(1);
       assertThat(ctx.counters().modelCalls()).isEqualTo(2);
     }
   }

@@ -44,8 +44,8 @@ class KvReuseTest {
       assertThat(ctx.counters().generatedTokens()).isEqualTo(generated);
       assertThat(ctx.counters().policyTokens()).isEqualTo(prompt + generated - 4);
       // Forking the prompt's row into 4 is the only copy; every later step fed the outputs straight back.
-      assertThat(process.gatheredRows()).isEqualTo(4);
-      assertThat(process.reusedCalls()).isEqualTo(ctx.counters().modelCalls() - 2);
+      assertThat(process.diagnostics().gatheredRows()).isEqualTo(4);
+      assertThat(process.diagnostics().reusedCalls()).isEqualTo(ctx.counters().modelCalls() - 2);
     }
   }
 
@@ -69,7 +69,7 @@ class KvReuseTest {
           .as("all children share the parent's tokens").isEqualTo(1);
       process.release(root);
       children.forEach(process::release);
-      assertThat(process.liveBlocks()).as("only the prompt's state is kept after releasing everything").isEqualTo(1);
+      assertThat(process.diagnostics().liveBlocks()).as("only the prompt's state is kept after releasing everything").isEqualTo(1);
     }
   }
 

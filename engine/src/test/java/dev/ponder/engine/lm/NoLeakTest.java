@@ -24,7 +24,7 @@ class NoLeakTest {
             live = process.advance(live.stream().filter(h -> !h.isTerminal()).toList(), ctx);
           }
           live.forEach(process::release);
-          assertThat(process.liveBlocks()).isEqualTo(1); // only the prompt's state, freed on close
+          assertThat(process.diagnostics().liveBlocks()).isEqualTo(1); // only the prompt's state, freed on close
         }
         round++;
       }

@@ -3,6 +3,9 @@ package dev.ponder.engine.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ponder.engine.model.ModelContractException;
+import dev.ponder.engine.model.DeviceUnavailableException;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
@@ -31,16 +34,6 @@ class OnnxModelTest {
     try (OnnxModel m = OnnxModel.load(file, ModelOptions.cpu().withDevice("cuda:0").withCpuFallback(true))) {
       assertThat(m.executionProvider()).isEqualTo("CPU");
     }
-  }
-
-  @Test
-  void deviceStringsAreParsedOrRejectedWithTheAllowedForms() {
-    assertThat(Device.parse("cpu")).isEqualTo(new Device.Cpu());
-    assertThat(Device.parse("cuda")).isEqualTo(new Device.Cuda(0));
-    assertThat(Device.parse("CUDA:2")).isEqualTo(new Device.Cuda(2));
-    assertThatThrownBy(() -> Device.parse("gpu")).hasMessageContaining("'cpu', 'cuda' or 'cuda:N'").hasMessageContaining("gpu");
-    assertThatThrownBy(() -> Device.parse("cuda:x")).hasMessageContaining("bad CUDA index");
-    assertThatThrownBy(() -> ModelOptions.cpu().withThreads(-1, 0)).hasMessageContaining("intraOpThreads must be >= 0");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.TensorInfo;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.testing.Zoo;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,0 +1,10 @@
+/**
+ * Ponder's search algorithms behind one front door, {@link dev.ponder.samplers.Search}: best-of-N and sampling,
+ * step beam and DVTS, token beam, particle filtering and Feynman-Kac steering, MCTS, and noise searches (ReNO,
+ * SPSA, zero-order). See docs/architecture.md.
+ */
+module dev.ponder.samplers {
+  requires transitive dev.ponder.engine;
+
+  exports dev.ponder.samplers;
+}

@@ -1,0 +1,113 @@
+package dev.ponder.tasks.countdown;
+
+import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.ProcessScorer;
+import dev.ponder.engine.lm.Decoding;
+import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.lm.LmHypothesis;
+import dev.ponder.engine.lm.StepBoundary;
+import dev.ponder.samplers.Potential;
+import dev.ponder.samplers.ProcessSearch;
+import dev.ponder.samplers.Resampling;
+import dev.ponder.samplers.Search;
+import dev.ponder.samplers.Selection;
+import dev.ponder.verifiers.AnswerVerifier;
+import dev.ponder.verifiers.Verifiers;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The one name-to-search registry of the Countdown task: {@code ponder eval}, the server and the benchmarks all
+ * build their searches here, so that a name means the same search everywhere (and the recorded tables stay
+ * reproducible). Step-level algorithms take one line per step (stop at a newline, at most 32 tokens).
+ *
+ * <ul>
+ *   <li>{@code greedy}, {@code sample}: one sample at temperature 0 or as decoded;</li>
+ *   <li>{@code bon}, {@code weighted-bon}: N samples ranked by the outcome scorer (weighted: summed per answer);</li>
+ *   <li>{@code majority}: N samples, the most frequent answer (no scorer);</li>
+ *   <li>{@code beam}: token-level beam search with N beams;</li>
+ *   <li>{@code step-beam}, {@code dvts}: N live, M children per expansion, PRM-scored;</li>
+ *   <li>{@code mcts}: N simulations, M children per expansion, PRM-valued;</li>
+ *   <li>{@code smc}: N particles, difference potentials at lambda, the given resampling scheme.</li>
+ * </ul>
+ */
+public final class CountdownAlgorithms {
+  /** Every name {@link #builder} accepts, in a stable order. */
+  public static final List<String> NAMES = List.of("greedy", "sample", "bon", "weighted-bon", "majority", "beam",
+      "step-beam", "dvts", "smc", "mcts");
+
+  /** Extracts the final answer of a Countdown solution ({@code answer: 85}). */
+  private static final AnswerVerifier ANSWERS = AnswerVerifier.builder().pattern("answer: *(\\S+)").reference("")
+      .build();
+
+  private CountdownAlgorithms() {
+  }
+
+  /**
+   * The knobs a name leaves open.
+   *
+   * @param n          samples, beams, live hypotheses, particles or simulations
+   * @param m          children per expansion (step-beam, dvts, mcts)
+   * @param lambda     SMC's inverse temperature
+   * @param resampling SMC's resampling scheme
+   */
+  public record Knobs(int n, int m, double lambda, Resampling resampling) {
+    public Knobs {
+      Objects.requireNonNull(resampling, "resampling");
+    }
+
+    /** {@code ponder eval}'s defaults: N = 8, M = 4, lambda 10, systematic resampling. */
+    public static Knobs defaults() {
+      return new Knobs(8, 4, 10, Resampling.SYSTEMATIC);
+    }
+
+    public Knobs withN(int value) {
+      return new Knobs(value, m, lambda, resampling);
+    }
+  }
+
+  /** Whether the named search ranks with an outcome scorer. */
+  public static boolean needsOutcomeScorer(String name) {
+    return name.equals("bon") || name.equals("weighted-bon");
+  }
+
+  /** Whether the named search is guided by a process reward model. */
+  public static boolean needsProcessScorer(String name) {
+    return List.of("step-beam", "dvts", "smc", "mcts").contains(name);
+  }
+
+  /**
+   * The named search over {@code policy}, not yet seeded or budgeted.
+   *
+   * @param decoding sampling knobs and length limit (step-level searches add the line boundary)
+   * @param outcome  asked for only when {@link #needsOutcomeScorer} says so
+   * @param prm      asked for only when {@link #needsProcessScorer} says so
+   * @throws IllegalArgumentException naming the known names when {@code name} is not one
+   */
+  public static ProcessSearch<LmHypothesis, ?> builder(String name, LanguageModel policy, Decoding decoding,
+      Knobs knobs, Supplier<OutcomeScorer<LmHypothesis>> outcome, Supplier<ProcessScorer<LmHypothesis>> prm) {
+    Objects.requireNonNull(policy, "policy");
+    Function<String, String> answerOf = text -> ANSWERS.extract(text).orElse("");
+    Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n"));
+    int n = knobs.n();
+    int m = knobs.m();
+    return switch (name) {
+      case "greedy" -> Search.sample(policy).samples(1).decoding(decoding.withTemperature(0));
+      case "sample" -> Search.sample(policy).samples(1).decoding(decoding);
+      case "bon" -> Search.bestOfN(policy, outcome.get()).n(n).decoding(decoding);
+      case "weighted-bon" -> Search.bestOfN(policy, outcome.get()).n(n).selection(Selection.weighted())
+          .answers(answerOf).decoding(decoding);
+      case "majority" -> Search.bestOfN(policy, Verifiers.ofText("none", t -> 0.0).asOutcomeScorer()).n(n)
+          .selection(Selection.majority()).answers(answerOf).decoding(decoding);
+      case "beam" -> Search.tokenBeam(policy).numBeams(n).maxNewTokens(policy.defaultMaxNewTokens());
+      case "step-beam" -> Search.stepBeam(policy, prm.get()).n(n).m(m).decoding(perLine);
+      case "dvts" -> Search.dvts(policy, prm.get()).n(n).m(m).decoding(perLine);
+      case "mcts" -> Search.mcts(policy, prm.get()).simulations(n).children(m).decoding(perLine);
+      case "smc" -> Search.particleFilter(policy, prm.get()).particles(n)
+          .potential(Potential.DIFFERENCE, knobs.lambda()).resampling(knobs.resampling()).decoding(perLine);
+      default -> throw new IllegalArgumentException("algorithm must be one of " + NAMES + ", was '" + name + "'");
+    };
+  }
+}
