@@ -56,14 +56,14 @@ public final class RemoteJudge<S> implements OutcomeScorer<S> {
     for (S h : finished) {
       requests.add(new CompletionRequest(null, prompt.apply(h), 1, List.of(), 0.0, 1.0, 0, topLogprobs));
     }
-    CompletionClient.Round round = client.completeAll(requests, ctx::isCancelled);
+    CompletionClient.Round round = client.completeAll(requests, () -> ctx.stopNow() != null);
     ctx.counters().addVerifierCalls(1);
     double[] out = new double[finished.size()];
     Completion[] answers = round.completions();
     for (int i = 0; i < out.length; i++) {
       Completion c = answers[i];
       if (c == null) {
-        out[i] = Double.NaN; // cancelled before the judge answered
+        out[i] = Double.NaN; // stopped (cancelled, interrupted, past the deadline) before the judge answered: ranked last
         continue;
       }
       ctx.counters().addVerifierTokens(c.usage().computedPromptTokens() + c.usage().completionTokens());

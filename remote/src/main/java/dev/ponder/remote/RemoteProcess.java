@@ -5,7 +5,6 @@ import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,10 +34,10 @@ import java.util.Objects;
  * counted as having cached nothing). The full picture (sent, cached, retries) is in
  * {@link CompletionClient#tally()}.
  *
- * <p><b>Stopping.</b> While a step waits, a cancelled search ({@link SearchContext#isCancelled}), a passed
- * deadline or an interrupt cancels the requests in flight; the hypotheses answered before that have taken the
- * step, the others are as they were, and an interrupt cancels the search so that the algorithm returns what it
- * has. A request that fails for good (after retries) fails the step with a {@link RemoteException}; the other
+ * <p><b>Stopping.</b> While a step waits, whatever makes {@link SearchContext#stopNow} answer (a cancelled search,
+ * an interrupt of the searching thread, a passed deadline) cancels the requests in flight; the hypotheses answered
+ * before that have taken the step, the others are as they were, and the algorithm sees the same stop reason and
+ * returns what it has (an interrupt stays set on the thread). A request that fails for good (after retries) fails the step with a {@link RemoteException}; the other
  * requests of the step are cancelled first.
  *
  * <p>Token-level algorithms need the full next-token distribution, which this API does not give (top_logprobs
@@ -160,10 +159,7 @@ public final class RemoteProcess implements GenerativeProcess<RemoteHypothesis> 
     if (requests.isEmpty()) {
       return live;
     }
-    CompletionClient.Round round = client.completeAll(requests, () -> mustStop(ctx));
-    if (round.stopped() && Thread.currentThread().isInterrupted()) {
-      ctx.cancel();
-    }
+    CompletionClient.Round round = client.completeAll(requests, () -> ctx.stopNow() != null);
     Completion[] answers = round.completions();
     for (int i = 0; i < moving.size(); i++) {
       if (answers[i] != null) {
@@ -185,15 +181,6 @@ public final class RemoteProcess implements GenerativeProcess<RemoteHypothesis> 
     }
     return new CompletionRequest(null, promptText + h.text, maxTokens, d.stepStops(), d.temperature(), d.topP(), seed,
         logprobs);
-  }
-
-  /** Whether a step in flight must be abandoned: the search was cancelled or its deadline has passed. */
-  private static boolean mustStop(SearchContext ctx) {
-    if (ctx.isCancelled()) {
-      return true;
-    }
-    Duration deadline = ctx.budget().deadline();
-    return deadline != null && ctx.elapsedNanos() >= deadline.toNanos();
   }
 
   /** Moves the hypothesis on by one answered step, and counts what the engine says it cost. */

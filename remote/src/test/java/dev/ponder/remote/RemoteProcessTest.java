@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.Candidate;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.StopReason;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import java.time.Duration;
@@ -213,7 +213,8 @@ class RemoteProcessTest {
         assertThat(h.text()).isEmpty();
         assertThat(h.steps()).isZero();
       });
-      assertThat(ctx.stopReason()).isEqualTo(Outcome.BUDGET_EXHAUSTED);
+      assertThat(ctx.stopReason()).isInstanceOfSatisfying(StopReason.LimitReached.class,
+          r -> assertThat(r.limit()).isEqualTo(Budget.Limit.WALL_TIME));
       assertThat(client.tally().cancelledRequests()).isEqualTo(3);
     }
   }
@@ -235,8 +236,28 @@ class RemoteProcessTest {
       long t0 = System.nanoTime();
       p.advance(hs, ctx);
       assertThat(System.nanoTime() - t0).isLessThan(Duration.ofSeconds(2).toNanos());
-      assertThat(ctx.stopReason()).isEqualTo(Outcome.CANCELLED);
+      assertThat(ctx.stopReason()).isInstanceOf(StopReason.Cancelled.class);
       canceller.join();
+    }
+  }
+
+  @Test
+  void anInterruptCancelsTheStepAndStopsTheSearch() throws Exception {
+    try (RemoteProcess p = open(new FakeCountdownEngine(3_000, RIGHT), RemoteDecoding.lines(72))) {
+      SearchContext ctx = SearchContext.builder().build();
+      List<RemoteHypothesis> hs = p.start(2, ctx);
+      java.util.concurrent.atomic.AtomicReference<StopReason> seen = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread searcher = new Thread(() -> {
+        p.advance(hs, ctx);
+        seen.set(ctx.stopReason());
+      });
+      searcher.start();
+      Thread.sleep(150);
+      searcher.interrupt();
+      searcher.join(2_000);
+      assertThat(searcher.isAlive()).isFalse();
+      assertThat(seen.get()).isEqualTo(new StopReason.Cancelled(StopReason.Cancelled.By.INTERRUPT));
+      assertThat(hs).allSatisfy(h -> assertThat(h.steps()).isZero());
     }
   }
 

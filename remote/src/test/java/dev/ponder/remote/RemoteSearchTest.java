@@ -1,4 +1,4 @@
-package dev.ponder.samplers;
+package dev.ponder.remote;
 
 import static dev.ponder.remote.FakeCountdownEngine.PROMPT;
 import static dev.ponder.remote.FakeCountdownEngine.RIGHT;
@@ -7,14 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
-import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.remote.CompletionClient;
-import dev.ponder.remote.FakeCountdownEngine;
-import dev.ponder.remote.RemoteDecoding;
-import dev.ponder.remote.RemoteEndpoint;
-import dev.ponder.remote.RemoteHypothesis;
-import dev.ponder.remote.RemoteProcess;
+import dev.ponder.samplers.Search;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
@@ -23,9 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Ponder's algorithms driving a remote policy through the GenerativeProcess contract, by their package-private
- * entry points (the generic front door is not on main yet). The scripted engine plays a right and a wrong
- * Countdown solution (which one a hypothesis takes is fixed by its first request's seed, so each run is the same); every search must find the right one and release every hypothesis it took.
+ * Ponder's algorithms driving a remote policy end to end through the generic front door
+ * ({@code Search.bestOfN(scorer)...run(process)}). The scripted engine plays a right and a wrong Countdown
+ * solution (which one a hypothesis takes is fixed by its first request's seed, so each run is the same); every
+ * search must find the right one and release every hypothesis it took.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RemoteSearchTest {
@@ -57,36 +52,35 @@ class RemoteSearchTest {
     server.close();
   }
 
-  private static SearchContext ctx() {
-    return SearchContext.builder().seed(3).build();
-  }
-
   @Test
   void bestOfN() {
-    SearchResult r = BestOfN.run(process, 8, CHECK, Selection.argmax(), String::trim, ctx());
+    SearchResult r = Search.bestOfN(CHECK).n(8).seed(3).run(process);
     assertThat(r.candidates().get(0).text()).isEqualTo(RIGHT);
     assertThat(r.candidates()).hasSize(8);
+    assertThat(r.stats().modelCalls()).as("one request per hypothesis and line").isEqualTo(8 * 4);
   }
 
   @Test
   void stepBeamWithLookahead() {
-    SearchResult r = StepBeam.run(process, PRM, new StepBeam.Config(4, 2, false, Aggregation.LAST, 8, 1),
-        process::advanceGreedy, ctx());
+    SearchResult r = Search.stepBeam(PRM).n(4).m(2).lookahead(1).seed(3).run(process);
+    assertThat(r.candidates().get(0).text()).isEqualTo(RIGHT);
+  }
+
+  @Test
+  void dvts() {
+    SearchResult r = Search.dvts(PRM).n(4).m(2).seed(3).run(process);
     assertThat(r.candidates().get(0).text()).isEqualTo(RIGHT);
   }
 
   @Test
   void particleFilter() {
-    SmcKnobs smc = new SmcKnobs();
-    smc.particles(6);
-    SearchResult r = ParticleFilter.run(process, PRM, smc.config(8), ctx());
+    SearchResult r = Search.particleFilter(PRM).particles(6).seed(3).run(process);
     assertThat(r.candidates().get(0).text()).isEqualTo(RIGHT);
   }
 
   @Test
   void mcts() {
-    Mcts.Config cfg = new Mcts.Config(16, 4, 1, 8, MctsRule.PUCT, 1.25, 0, 1, MctsLeafValue.PROCESS, 0, false);
-    SearchResult r = Mcts.run(process, PRM, CHECK, RemoteHypothesis::lastStepLogProb, cfg, ctx()).result();
+    SearchResult r = Search.mcts(PRM).outcomeScorer(CHECK).simulations(16).children(4).seed(3).run(process);
     assertThat(r.candidates().get(0).text()).isEqualTo(RIGHT);
   }
 }

@@ -1,4 +1,4 @@
-package dev.ponder.samplers;
+package dev.ponder.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,14 +9,12 @@ import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.StepBoundary;
-import dev.ponder.engine.onnx.ModelOptions;
-import dev.ponder.remote.CompletionClient;
-import dev.ponder.remote.RemoteDecoding;
-import dev.ponder.remote.RemoteEndpoint;
-import dev.ponder.remote.RemoteHypothesis;
-import dev.ponder.remote.RemoteProcess;
-import dev.ponder.verifiers.CountdownChecker;
-import dev.ponder.verifiers.CountdownProblem;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.samplers.Potential;
+import dev.ponder.samplers.Resampling;
+import dev.ponder.samplers.Search;
+import dev.ponder.tasks.countdown.CountdownChecker;
+import dev.ponder.tasks.countdown.CountdownProblem;
 import dev.ponder.verifiers.OnnxOutcomeReward;
 import dev.ponder.verifiers.OnnxProcessReward;
 import dev.ponder.verifiers.Verifier;
@@ -44,7 +42,7 @@ import java.util.Locale;
  * search so that neither side always meets the engine's cache warmer; the ratio is of the summed times.
  * ALG: bon (ORM), step-beam, smc (cached PRM), configured as bench's CountdownSearches: temperature 1, 72 new
  * tokens, one line per step (at most 32 tokens), M = 4, SMC difference potentials with lambda 10, systematic.
- * The remote runs go through the samplers' package-private entry points with a {@link RemoteProcess}; best-of-N
+ * The remote runs go through the generic front door ({@code Search.bestOfN(scorer)...run(process)}); best-of-N
  * sends one request per sample ({@link RemoteDecoding#whole}), the others one per line.
  */
 public final class RemoteCountdownEval {
@@ -104,10 +102,7 @@ public final class RemoteCountdownEval {
           .decoding(Decoding.sampling().withMaxNewTokens(MAX_NEW).withTemperature(0)).run(prompt).candidates().get(0).text();
       String remote;
       try (RemoteProcess rp = RemoteProcess.open(client, prompt, RemoteDecoding.lines(MAX_NEW).withTemperature(0))) {
-        SearchContext ctx = SearchContext.builder().build();
-        List<RemoteHypothesis> hs = rp.start(1, ctx);
-        Sampling.decodeToEnd(rp, hs, ctx);
-        remote = hs.get(0).text();
+        remote = Search.<RemoteHypothesis>sample().samples(1).run(rp).candidates().get(0).text();
       }
       same += local.equals(remote) ? 1 : 0;
       localOk += checker.check(p, local).correct() ? 1 : 0;
@@ -158,17 +153,11 @@ public final class RemoteCountdownEval {
         long t1 = System.nanoTime();
         SearchResult r;
         try (RemoteProcess rp = RemoteProcess.open(client, prompt, alg.equals("bon") ? RemoteDecoding.whole(MAX_NEW) : remoteLines)) {
-          SearchContext ctx = SearchContext.builder().seed(seed).build();
           r = switch (alg) {
-            case "bon" -> BestOfN.run(rp, n, outcome(orm), Selection.argmax(), String::trim, ctx);
-            case "step-beam" -> StepBeam.run(rp, process(prmRemote), new StepBeam.Config(n, 4, false, Aggregation.LAST, 16, 0),
-                rp::advanceGreedy, ctx);
-            default -> {
-              SmcKnobs smc = new SmcKnobs();
-              smc.particles(n);
-              smc.potential(Potential.DIFFERENCE, 10);
-              yield ParticleFilter.run(rp, process(prmRemote), smc.config(16), ctx);
-            }
+            case "bon" -> Search.bestOfN(outcome(orm)).n(n).seed(seed).run(rp);
+            case "step-beam" -> Search.stepBeam(process(prmRemote)).n(n).m(4).seed(seed).run(rp);
+            default -> Search.particleFilter(process(prmRemote)).particles(n).potential(Potential.DIFFERENCE, 10)
+                .resampling(Resampling.SYSTEMATIC).seed(seed).run(rp);
           };
         }
         long t2 = System.nanoTime();
@@ -244,8 +233,7 @@ public final class RemoteCountdownEval {
 
   private static void runBeam(CompletionClient client, String prompt, ProcessScorer<RemoteHypothesis> prm, int n) {
     try (RemoteProcess rp = RemoteProcess.open(client, prompt, RemoteDecoding.lines(MAX_NEW))) {
-      StepBeam.run(rp, prm, new StepBeam.Config(n, 4, false, Aggregation.LAST, 16, 0), rp::advanceGreedy,
-          SearchContext.builder().seed(1).build());
+      Search.stepBeam(prm).n(n).m(4).seed(1).run(rp);
     }
   }
 
