@@ -19,7 +19,7 @@ pid="$("$repo/remote/scripts/llama_server.sh" "$port")"
 trap 'kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null || true' EXIT
 url="http://127.0.0.1:$port"
 for alg in "${algs[@]}"; do
-  nice java -Dponder.repo="$repo" -cp "$cp" dev.ponder.samplers.RemoteCountdownEval remote "$url" countdown "$k" "$n" 1 "$alg" \
+  nice java -Dponder.repo="$repo" -cp "$cp" dev.ponder.remote.RemoteCountdownEval remote "$url" countdown "$k" "$n" 1 "$alg" \
     | grep -v "^remote tally"
   nice "$repo/remote/.venv-tools/bin/python" "$here/its_hub_remote.py" --url "$url" --algorithm "$alg" --k "$k" \
     --n "$n" --m 4 --repeats 1

@@ -14,4 +14,4 @@ nice mvn -q -o test-compile dependency:build-classpath -pl remote -am -Dmdep.out
 cp="remote/target/test-classes:remote/target/classes:$(cat remote/target/remote-cp.txt)"
 pid="$("$here/llama_server.sh" "$port")"
 trap 'kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null || true' EXIT
-nice java -Dponder.repo="$repo" -cp "$cp" dev.ponder.samplers.RemoteCountdownEval "$1" "http://127.0.0.1:$port" countdown "${@:2}"
+nice java -Dponder.repo="$repo" -cp "$cp" dev.ponder.remote.RemoteCountdownEval "$1" "http://127.0.0.1:$port" countdown "${@:2}"
