@@ -17,6 +17,10 @@ import java.util.function.Function;
  * no. A verdict word absent from the list counts as probability 0; when neither is listed the judge did not
  * answer the question and the call fails with an error that shows what it did list.
  *
+ * <p>{@link #rating} reads a rating instead ("Rate the answer from 1 to 5:"): the expected value of the listed
+ * tokens that are whole numbers in [lo, hi], weighted by their probabilities renormalized over those, mapped to
+ * [0, 1] as {@code (E - lo) / (hi - lo)}; no such token listed is an error, as above.
+ *
  * <p>All of a batch's requests go out at once. Counters: {@code verifierCalls} +1 per batch,
  * {@code verifierTokens} + the prompt and completion tokens the engine computed.
  *
@@ -27,6 +31,8 @@ public final class RemoteJudge<S> implements OutcomeScorer<S> {
   private final Function<S, String> prompt;
   private final String yes;
   private final String no;
+  private final int lo;
+  private final int hi;
   private final int topLogprobs;
 
   /**
@@ -48,6 +54,34 @@ public final class RemoteJudge<S> implements OutcomeScorer<S> {
       throw new IllegalArgumentException("topLogprobs must be >= 2 to see both verdicts, was " + topLogprobs);
     }
     this.topLogprobs = topLogprobs;
+    this.lo = 0;
+    this.hi = 0;
+  }
+
+  private RemoteJudge(CompletionClient client, Function<S, String> prompt, int lo, int hi, int topLogprobs) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.prompt = Objects.requireNonNull(prompt, "prompt");
+    if (lo < 0 || hi <= lo) {
+      throw new IllegalArgumentException("a rating needs 0 <= lo < hi, was [" + lo + ", " + hi + "]");
+    }
+    if (topLogprobs < 2) {
+      throw new IllegalArgumentException("topLogprobs must be >= 2, was " + topLogprobs);
+    }
+    this.yes = null;
+    this.no = null;
+    this.lo = lo;
+    this.hi = hi;
+    this.topLogprobs = topLogprobs;
+  }
+
+  /**
+   * A judge that reads a rating in [lo, hi] from the first token's top alternatives (see the class comment).
+   *
+   * @param prompt the judge prompt for a hypothesis, ending where the rating should come
+   */
+  public static <S> RemoteJudge<S> rating(CompletionClient client, Function<S, String> prompt, int lo, int hi,
+      int topLogprobs) {
+    return new RemoteJudge<>(client, prompt, lo, hi, topLogprobs);
   }
 
   @Override
@@ -72,13 +106,16 @@ public final class RemoteJudge<S> implements OutcomeScorer<S> {
     return out;
   }
 
-  /** P(yes) / (P(yes) + P(no)) from the first token's top alternatives. */
+  /** P(yes) / (P(yes) + P(no)), or the normalized expected rating, from the first token's top alternatives. */
   double verdict(Completion c) {
     if (c.topLogProbs() == null || c.topLogProbs().isEmpty()) {
       throw new RemoteException(RemoteException.Kind.MALFORMED, 200, 1, client.endpoint().baseUrl()
           + " answered the judge without top log-probabilities (asked for " + topLogprobs + ")", null);
     }
     Map<String, Double> top = c.topLogProbs().get(0);
+    if (yes == null) {
+      return rating(top);
+    }
     double pYes = 0;
     double pNo = 0;
     for (Map.Entry<String, Double> e : top.entrySet()) {
@@ -94,5 +131,27 @@ public final class RemoteJudge<S> implements OutcomeScorer<S> {
           + no + "' among its top " + top.size() + " tokens: " + top.keySet(), null);
     }
     return pYes / (pYes + pNo);
+  }
+
+  private double rating(Map<String, Double> top) {
+    double mass = 0;
+    double sum = 0;
+    for (Map.Entry<String, Double> e : top.entrySet()) {
+      String word = e.getKey().trim();
+      if (!word.matches("[0-9]{1,6}")) {
+        continue;
+      }
+      int r = Integer.parseInt(word);
+      if (r >= lo && r <= hi) {
+        double p = Math.exp(e.getValue());
+        mass += p;
+        sum += p * r;
+      }
+    }
+    if (mass == 0) {
+      throw new RemoteException(RemoteException.Kind.MALFORMED, 200, 1, "the judge gave no rating in [" + lo + ", "
+          + hi + "] among its top " + top.size() + " tokens: " + top.keySet(), null);
+    }
+    return (sum / mass - lo) / (hi - lo);
   }
 }

@@ -28,7 +28,11 @@ class RemoteJudgeTest {
       @Override
       public MockResponse dispatch(RecordedRequest r) {
         String body = r.getBody().utf8();
-        String tops = body.contains("good") // P(Yes) 0.6, P( Yes) 0.2, P(No) 0.1
+        String tops = body.contains("rate") // P(4) 0.5, P( 5) 0.25, P(9) 0.2 (out of range), P(x) 0.05
+            ? "{\"id\":1,\"token\":\"4\",\"logprob\":" + Math.log(0.5) + "},{\"id\":2,\"token\":\" 5\",\"logprob\":"
+                + Math.log(0.25) + "},{\"id\":3,\"token\":\"9\",\"logprob\":" + Math.log(0.2) + "},{\"id\":4,\"token\":\"x\","
+                + "\"logprob\":" + Math.log(0.05) + "}"
+            : body.contains("good") // P(Yes) 0.6, P( Yes) 0.2, P(No) 0.1
             ? "{\"id\":1,\"token\":\"Yes\",\"logprob\":" + Math.log(0.6) + "},{\"id\":2,\"token\":\" Yes\",\"logprob\":"
                 + Math.log(0.2) + "},{\"id\":3,\"token\":\"No\",\"logprob\":" + Math.log(0.1) + "}"
             : body.contains("bad")
@@ -67,6 +71,21 @@ class RemoteJudgeTest {
     RemoteJudge<String> judge = new RemoteJudge<>(client, s -> s, "Yes", "No", 5);
     assertThatThrownBy(() -> judge.score(List.of("other"), SearchContext.builder().build()))
         .hasMessageContaining("neither 'Yes' nor 'No'").hasMessageContaining("Maybe");
+  }
+
+  @Test
+  void aRatingIsTheExpectedValueOverTheRatingsListedMappedToZeroOne() {
+    RemoteJudge<String> judge = RemoteJudge.rating(client, s -> s + ": rate 1 to 5: ", 1, 5, 5);
+    double[] s = judge.score(List.of("answer"), SearchContext.builder().build());
+    double expected = (4 * 0.5 + 5 * 0.25) / 0.75; // 9 and x are not ratings in [1, 5]
+    assertThat(s[0]).isCloseTo((expected - 1) / 4, offset(1e-9));
+  }
+
+  @Test
+  void aJudgeWithNoRatingInRangeIsAnError() {
+    RemoteJudge<String> judge = RemoteJudge.rating(client, s -> s, 1, 5, 5);
+    assertThatThrownBy(() -> judge.score(List.of("bad"), SearchContext.builder().build()))
+        .hasMessageContaining("no rating in [1, 5]").hasMessageContaining("No");
   }
 
   @Test
