@@ -5,9 +5,11 @@ import static dev.ponder.remote.FakeCountdownEngine.RIGHT;
 import static dev.ponder.remote.FakeCountdownEngine.WRONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ponder.engine.Budget;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.StopReason;
 import dev.ponder.samplers.Search;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockWebServer;
@@ -76,6 +78,15 @@ class RemoteSearchTest {
   void particleFilter() {
     SearchResult r = Search.particleFilter(PRM).particles(6).seed(3).run(process);
     assertThat(r.candidates().get(0).text()).isEqualTo(RIGHT);
+  }
+
+  @Test
+  void aTokenBudgetCountedFromTheEnginesUsageStopsTheSearch() {
+    // each line costs 1 computed prompt token (the fake caches all but one) plus the line's tokens: about 14
+    SearchResult r = Search.stepBeam(PRM).n(4).m(2).seed(3).budget(Budget.tokens(60)).run(process);
+    assertThat(r.stopReason()).isInstanceOfSatisfying(StopReason.LimitReached.class,
+        s -> assertThat(s.limit()).isEqualTo(Budget.Limit.POLICY_TOKENS));
+    assertThat(r.stats().policyTokens()).isBetween(60L, 60L + 4 * 14);
   }
 
   @Test
