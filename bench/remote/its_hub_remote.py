@@ -104,6 +104,21 @@ class RemoteLM(AbstractLanguageModel):
         return await loop.run_in_executor(self.pool, functools.partial(self._one, messages, stop, **kw))
 
 
+class Timed:
+    """Wraps an ORM/PRM adapter and adds up the time spent scoring, to tell it from the engine's time."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.seconds = 0.0
+
+    async def ascore(self, *args, **kw):
+        t0 = pc.timer()
+        try:
+            return await self.inner.ascore(*args, **kw)
+        finally:
+            self.seconds += pc.timer() - t0
+
+
 def main():
     ap = pc.common_args(argparse.ArgumentParser(description=__doc__))
     ap.add_argument("--url", required=True)
@@ -113,12 +128,13 @@ def main():
     orm = pc.Orm(a.threads) if a.algorithm == "bon" else None
     prm = pc.Prm(a.threads) if a.algorithm != "bon" else None
     sg = StepGeneration(max_steps=pc.MAX_STEPS, step_token="\n", stop_token="answer:", temperature=1.0)
+    scorer = Timed(OnnxOrm(orm) if a.algorithm == "bon" else OnnxPrm(prm))
     if a.algorithm == "bon":
-        alg = BestOfN(OnnxOrm(orm))
+        alg = BestOfN(scorer)
     elif a.algorithm == "step-beam":
-        alg = BeamSearch(sg, OnnxPrm(prm), beam_width=a.n // a.m)
+        alg = BeamSearch(sg, scorer, beam_width=a.n // a.m)
     else:
-        alg = ParticleFiltering(sg, OnnxPrm(prm))
+        alg = ParticleFiltering(sg, scorer)
     problems = pc.load_problems(a.problems, a.k)
     rec = pc.Recorder(a.out, "its-hub-remote", a.algorithm, a.n, a.m)
     v = orm or prm
@@ -131,7 +147,7 @@ def main():
         wall = pc.timer() - start
         text = res["content"] if isinstance(res, dict) else _text(res)
         rec.add(r, p, text, wall, lm.tokens - t0, lm.requests - q0, v.calls - vc0, v.tokens - vt0)
-    print(rec.summary(), flush=True)
+    print(rec.summary() + f"; scorer {scorer.seconds * 1e3 / (len(problems) * a.repeats):.1f} ms/problem", flush=True)
     lm.pool.shutdown()
 
 

@@ -116,12 +116,24 @@ public final class RemoteCountdownEval {
         same, n, 100.0 * same / n, localOk, remoteOk, (System.nanoTime() - t0) / 1e9);
   }
 
+  /** Time spent in the remote searches' scorers (ORM, PRM), to tell it from the engine's time. */
+  private static final java.util.concurrent.atomic.AtomicLong SCORER_NANOS = new java.util.concurrent.atomic.AtomicLong();
+
   private static OutcomeScorer<RemoteHypothesis> outcome(Verifier v) {
-    return (hs, ctx) -> v.score(hs.stream().map(h -> VerifierInput.of(h.promptText(), h.text())).toList(), ctx);
+    return (hs, ctx) -> timed(() -> v.score(hs.stream().map(h -> VerifierInput.of(h.promptText(), h.text())).toList(), ctx));
   }
 
   private static ProcessScorer<RemoteHypothesis> process(Verifier v) {
-    return (hs, ctx) -> v.score(hs.stream().map(h -> VerifierInput.of(h.promptText(), h.text())).toList(), ctx);
+    return (hs, ctx) -> timed(() -> v.score(hs.stream().map(h -> VerifierInput.of(h.promptText(), h.text())).toList(), ctx));
+  }
+
+  private static double[] timed(java.util.function.Supplier<double[]> score) {
+    long t0 = System.nanoTime();
+    try {
+      return score.get();
+    } finally {
+      SCORER_NANOS.addAndGet(System.nanoTime() - t0);
+    }
   }
 
   private static void accuracy(CompletionClient client, LanguageModel policy, OnnxOutcomeReward orm, Path root,
@@ -171,8 +183,9 @@ public final class RemoteCountdownEval {
     }
     int m = problems.size();
     if (remoteOnly) {
-      System.out.printf(Locale.ROOT, "ponder-remote %s n=%d: %.1f ms/problem; policy tokens/problem %.0f; accuracy %.3f%n",
-          alg, n, remoteNanos / 1e6 / m, (double) remoteTokens / m, mean(remote));
+      System.out.printf(Locale.ROOT, "ponder-remote %s n=%d: %.1f ms/problem (scorer %.1f); policy tokens/problem %.0f;"
+          + " accuracy %.3f%n", alg, n, remoteNanos / 1e6 / m, SCORER_NANOS.getAndSet(0) / 1e6 / m,
+          (double) remoteTokens / m, mean(remote));
       return;
     }
     double a = mean(local);
