@@ -2,14 +2,8 @@ package dev.ponder.samplers;
 
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.NoiseGenerator;
-import dev.ponder.engine.SearchEvent;
-import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -77,31 +71,6 @@ public abstract class NoiseSearchBuilder<B extends NoiseSearchBuilder<B>> extend
     public float[] bestNoise() {
       return noises.get(0).clone();
     }
-  }
-
-  /**
-   * Ranks restarts by best reward (unscored ones, NaN, last; ties by restart), generates their samples in one
-   * batched call and ends the search with its iterates as the trace.
-   */
-  static Result finish(SearchContext ctx, StopReason why, NoiseGenerator generator, float[][] best,
-      double[] bestReward, int steps, SearchTrace.Iterates iterates) {
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < best.length; i++) {
-      order.add(i);
-    }
-    order.sort(Comparator.comparingDouble((Integer i) -> Double.isNaN(bestReward[i])
-        ? Double.NEGATIVE_INFINITY : bestReward[i]).reversed());
-    float[][] ranked = order.stream().map(i -> best[i]).toArray(float[][]::new);
-    float[][] samples = generator.generate(ranked, ctx);
-    requireRows("generator.generate", samples.length, ranked.length);
-    List<Candidate> candidates = new ArrayList<>();
-    for (int k = 0; k < ranked.length; k++) {
-      candidates.add(Candidate.ofSample(samples[k], bestReward[order.get(k)], steps,
-          why.outcome() == dev.ponder.engine.Outcome.COMPLETED));
-    }
-    SearchResult result = new SearchResult(candidates, why, ctx.stats(), Double.NaN, iterates);
-    ctx.emit(new SearchEvent.Done(why, result.stats()));
-    return new Result(result, Arrays.asList(ranked), order);
   }
 
   /** The starting noise of restart {@code lineage}: a standard normal keyed by (lineage, -1, NOISE, j). */

@@ -2,10 +2,6 @@ package dev.ponder.samplers;
 
 import dev.ponder.engine.DifferentiableReward;
 import dev.ponder.engine.NoiseGenerator;
-import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
-import java.util.ArrayList;
-import java.util.Arrays;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import java.util.List;
@@ -80,36 +76,56 @@ final class Reno {
     };
   }
 
-  /** The shared loop: probe, track the best, regularize, clip, step; then rank and generate. */
+  /** The shared loop, run by the round driver: probe, track the best, regularize, clip, step; then rank and generate. */
   static NoiseSearchBuilder.Result ascend(NoiseGenerator generator, Oracle oracle, String scorer, Config c,
       Trace trace, SearchContext ctx) {
-    int n = c.restarts();
-    int d = generator.noiseDimension();
-    double[][] z = new double[n][d];
-    NoiseOptimizer.State[] states = new NoiseOptimizer.State[n];
-    float[][] best = new float[n][];
-    double[] bestReward = new double[n];
-    for (int i = 0; i < n; i++) {
-      best[i] = NoiseSearchBuilder.initialNoise(ctx, i, d);
-      for (int j = 0; j < d; j++) {
-        z[i][j] = best[i][j];
-      }
-      states[i] = c.optimizer().start(d);
-      bestReward[i] = Double.NaN;
-    }
-    double[] g = new double[d];
-    StopReason why = StopReason.completed();
-    List<SearchTrace.Iterates.Iterate> iterates = new ArrayList<>();
-    int t = 0;
-    for (; t < c.iterations(); t++) {
-      StopReason stop = ctx.stopReason();
-      if (stop != null) {
-        why = stop;
-        break;
-      }
-      ctx.emit(new SearchEvent.Step(t, n));
-      Probe probe = oracle.probe(toFloat(z), t, ctx);
+    return new Ascent(generator, oracle, scorer, c, trace, ctx).run();
+  }
+
+  /** One iteration a round. */
+  private static final class Ascent extends NoiseRounds {
+    private final Oracle oracle;
+    private final String scorer;
+    private final Config c;
+    private final Trace trace;
+    private final double[][] z;
+    private final NoiseOptimizer.State[] states;
+    private final double[] g;
+
+    Ascent(NoiseGenerator generator, Oracle oracle, String scorer, Config c, Trace trace, SearchContext ctx) {
+      super(generator, c.restarts(), ctx);
+      this.oracle = oracle;
+      this.scorer = scorer;
+      this.c = c;
+      this.trace = trace;
+      int n = c.restarts();
+      int d = generator.noiseDimension();
+      this.z = new double[n][d];
+      this.states = new NoiseOptimizer.State[n];
+      this.g = new double[d];
       for (int i = 0; i < n; i++) {
+        best[i] = NoiseSearchBuilder.initialNoise(ctx, i, d);
+        for (int j = 0; j < d; j++) {
+          z[i][j] = best[i][j];
+        }
+        states[i] = c.optimizer().start(d);
+      }
+    }
+
+    @Override
+    public int live() {
+      return c.restarts();
+    }
+
+    @Override
+    public boolean done() {
+      return steps >= c.iterations();
+    }
+
+    @Override
+    public void round(int t) {
+      Probe probe = oracle.probe(toFloat(z), t, ctx);
+      for (int i = 0; i < c.restarts(); i++) {
         double reward = probe.rewards()[i];
         ctx.emit(new SearchEvent.Score(i, scorer, reward));
         if (!Double.isNaN(reward) && (Double.isNaN(bestReward[i]) || reward >= bestReward[i])) {
@@ -122,13 +138,9 @@ final class Reno {
         trace.step(t, i, reward, bestReward[i], raw, applied);
         states[i].ascend(z[i], g);
       }
-      iterates.add(new SearchTrace.Iterates.Iterate(t, boxed(probe.rewards()), boxed(bestReward)));
+      record(t, probe.rewards());
+      steps = t + 1;
     }
-    return NoiseSearchBuilder.finish(ctx, why, generator, best, bestReward, t, new SearchTrace.Iterates(iterates));
-  }
-
-  static List<Double> boxed(double[] values) {
-    return Arrays.stream(values).boxed().toList();
   }
 
   /** g = grad reward - lambda grad reg(z). */

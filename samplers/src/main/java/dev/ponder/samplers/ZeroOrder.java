@@ -2,10 +2,6 @@ package dev.ponder.samplers;
 
 import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.NoiseReward;
-import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
-import java.util.ArrayList;
-import java.util.List;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 
@@ -30,53 +26,70 @@ final class ZeroOrder {
   record Config(int rounds, int neighbours, double cosine, int pivots) {}
 
   static NoiseSearchBuilder.Result run(NoiseGenerator generator, NoiseReward reward, Config c, SearchContext ctx) {
-    int p = c.pivots();
-    int m = c.neighbours();
-    int d = generator.noiseDimension();
-    float[][] pivot = new float[p][];
-    double[] pivotReward = new double[p];
-    for (int i = 0; i < p; i++) {
-      pivot[i] = NoiseSearchBuilder.initialNoise(ctx, i, d);
-      pivotReward[i] = Double.NaN;
-    }
-    StopReason outcome = ctx.stopReason();
-    List<SearchTrace.Iterates.Iterate> iterates = new ArrayList<>();
-    int round = 0;
-    if (outcome == null) {
-      double[] r = reward.value(pivot, ctx);
-      NoiseSearchBuilder.requireRows("reward value", r.length, p);
-      System.arraycopy(r, 0, pivotReward, 0, p);
-      for (; round < c.rounds(); round++) {
-        outcome = ctx.stopReason();
-        if (outcome != null) {
-          break;
-        }
-        ctx.emit(new SearchEvent.Step(round, p));
-        float[][] batch = new float[p * m][];
-        for (int i = 0; i < p; i++) {
-          float[][] around = NoiseNeighbours.around(pivot[i], c.cosine(), m, ctx.random(), i, round);
-          System.arraycopy(around, 0, batch, i * m, m);
-        }
-        double[] nr = reward.value(batch, ctx);
-        NoiseSearchBuilder.requireRows("reward value", nr.length, p * m);
-        for (int i = 0; i < p; i++) {
-          int best = -1;
-          for (int k = 0; k < m; k++) {
-            double v = nr[i * m + k];
-            if (!Double.isNaN(v) && (best < 0 || v > nr[i * m + best])) {
-              best = k;
-            }
-          }
-          if (best >= 0 && (Double.isNaN(pivotReward[i]) || nr[i * m + best] > pivotReward[i])) {
-            pivot[i] = batch[i * m + best];
-            pivotReward[i] = nr[i * m + best];
-          }
-          ctx.emit(new SearchEvent.Score(i, "zero-order", pivotReward[i]));
-        }
-        iterates.add(new SearchTrace.Iterates.Iterate(round, Reno.boxed(pivotReward), Reno.boxed(pivotReward)));
+    return new Climb(generator, reward, c, ctx).run();
+  }
+
+  /** The pivots' first evaluation, then one round of neighbours a round. */
+  private static final class Climb extends NoiseRounds {
+    private final NoiseReward reward;
+    private final Config c;
+    private boolean evaluated;
+
+    Climb(NoiseGenerator generator, NoiseReward reward, Config c, SearchContext ctx) {
+      super(generator, c.pivots(), ctx);
+      this.reward = reward;
+      this.c = c;
+      for (int i = 0; i < c.pivots(); i++) {
+        best[i] = NoiseSearchBuilder.initialNoise(ctx, i, generator.noiseDimension());
       }
     }
-    return NoiseSearchBuilder.finish(ctx, outcome == null ? StopReason.completed() : outcome, generator, pivot,
-        pivotReward, round, new SearchTrace.Iterates(iterates));
+
+    @Override
+    public int live() {
+      return c.pivots();
+    }
+
+    @Override
+    public boolean done() {
+      return steps >= c.rounds();
+    }
+
+    @Override
+    public void round(int round) {
+      int p = c.pivots();
+      int m = c.neighbours();
+      if (!evaluated) {
+        evaluated = true;
+        double[] r = reward.value(best, ctx);
+        NoiseSearchBuilder.requireRows("reward value", r.length, p);
+        System.arraycopy(r, 0, bestReward, 0, p);
+        if (ctx.stopReason() != null) {
+          return; // the first evaluation spent the budget: no neighbours this round
+        }
+      }
+      float[][] batch = new float[p * m][];
+      for (int i = 0; i < p; i++) {
+        float[][] around = NoiseNeighbours.around(best[i], c.cosine(), m, ctx.random(), i, round);
+        System.arraycopy(around, 0, batch, i * m, m);
+      }
+      double[] nr = reward.value(batch, ctx);
+      NoiseSearchBuilder.requireRows("reward value", nr.length, p * m);
+      for (int i = 0; i < p; i++) {
+        int top = -1;
+        for (int k = 0; k < m; k++) {
+          double v = nr[i * m + k];
+          if (!Double.isNaN(v) && (top < 0 || v > nr[i * m + top])) {
+            top = k;
+          }
+        }
+        if (top >= 0 && (Double.isNaN(bestReward[i]) || nr[i * m + top] > bestReward[i])) {
+          best[i] = batch[i * m + top];
+          bestReward[i] = nr[i * m + top];
+        }
+        ctx.emit(new SearchEvent.Score(i, "zero-order", bestReward[i]));
+      }
+      record(round, bestReward);
+      steps = round + 1;
+    }
   }
 }

@@ -25,6 +25,8 @@ public final class Main {
           return SearchCommand.run(rest, out);
         case "eval":
           return EvalCommand.run(rest, out, err);
+        case "serve":
+          return ServeCommand.run(rest, out);
         default:
           throw new Args.UsageException("unknown command '" + args.get(0) + "'");
       }
@@ -33,14 +35,18 @@ public final class Main {
       err.println(usage());
       return 2;
     } catch (IllegalArgumentException | IllegalStateException | dev.ponder.engine.model.ModelContractException
-             | dev.ponder.engine.model.DeviceUnavailableException e) {
+             | dev.ponder.engine.model.DeviceUnavailableException | java.io.UncheckedIOException e) {
       err.println("error: " + e.getMessage());
+      return 1;
+    } catch (Exception e) {
+      err.println("error: " + e);
       return 1;
     }
   }
 
   static String usage() {
     return "usage: java -jar ponder.jar COMMAND [options]\n\n" + SearchCommand.USAGE + "\n\n" + EvalCommand.USAGE
-        + "\n\n" + DigitsEvalCommand.USAGE;
+        + "\n\n" + DigitsEvalCommand.USAGE
+        + "\n\n" + ServeCommand.USAGE;
   }
 }

@@ -90,8 +90,6 @@ class LmSearchIntegrationTest {
       assertThat(c.counters().verifierTokens()).isEqualTo(distinct);
       assertThat(u.counters().verifierTokens()).isEqualTo(sumOfPrefixes);
       assertThat(distinct).isLessThan(sumOfPrefixes / 2);
-      System.out.printf("step beam over the Countdown policy: incremental PRM %d tokens in %d calls, plain PRM %d tokens"
-          + " in %d calls%n", distinct, c.counters().verifierCalls(), sumOfPrefixes, u.counters().verifierCalls());
     }
   }
 

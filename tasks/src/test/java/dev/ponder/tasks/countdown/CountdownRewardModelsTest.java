@@ -116,8 +116,6 @@ class CountdownRewardModelsTest {
       }
       assertThat(p.counters().verifierTokens()).isEqualTo(sum);
       assertThat(c.counters().verifierTokens()).isEqualTo(tree.values().stream().mapToLong(Integer::longValue).sum());
-      System.out.printf("countdown PRM over %d step prefixes: plain %d tokens, incremental %d tokens%n", rounds.size(),
-          p.counters().verifierTokens(), c.counters().verifierTokens());
     }
   }
 

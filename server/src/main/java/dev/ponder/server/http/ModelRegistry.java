@@ -1,0 +1,198 @@
+package dev.ponder.server.http;
+
+import dev.ponder.engine.diffusion.DiffusionModel;
+import dev.ponder.engine.diffusion.GeneratorModel;
+import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.verifiers.ImageClassifier;
+import dev.ponder.verifiers.OnnxOutcomeReward;
+import dev.ponder.verifiers.OnnxProcessReward;
+import dev.ponder.verifiers.OnnxRewardGradient;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The models a server serves, loaded once and shared by every request (the engine's models are thread-safe).
+ * Requests name models by id, never by path.
+ */
+public final class ModelRegistry implements AutoCloseable {
+  /** One loaded model. */
+  public record Entry(String id, ModelKind kind, Path dir, AutoCloseable model, String chatTemplate,
+      Map<String, String> specialTokens) {}
+
+  private final Map<String, Entry> entries;
+  private final long createdSeconds = System.currentTimeMillis() / 1000;
+
+  private ModelRegistry(Map<String, Entry> entries) {
+    this.entries = entries;
+  }
+
+  /** Loads every directory under its id; on any failure closes what it had loaded and rethrows. */
+  public static ModelRegistry load(Map<String, Path> dirs, ModelOptions options) {
+    Map<String, Entry> loaded = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, Path> e : new TreeMap<>(dirs).entrySet()) {
+        Path dir = e.getValue();
+        ModelKind kind = ModelKind.of(dir);
+        JsonNode tokenizerConfig = tokenizerConfig(dir);
+        loaded.put(e.getKey(), new Entry(e.getKey(), kind, dir, open(kind, dir, options),
+            chatTemplate(dir, tokenizerConfig), specialTokens(tokenizerConfig)));
+      }
+    } catch (RuntimeException e) {
+      new ModelRegistry(loaded).close();
+      throw e;
+    }
+    return new ModelRegistry(loaded);
+  }
+
+  /** The model directories directly under {@code root} (each with a config.json and a model.onnx), by name. */
+  public static Map<String, Path> scan(Path root) {
+    if (!Files.isDirectory(root)) {
+      throw new IllegalArgumentException("--models: expected a directory of model directories, found no directory "
+          + root.toAbsolutePath());
+    }
+    Map<String, Path> out = new TreeMap<>();
+    try (Stream<Path> list = Files.list(root)) {
+      for (Path p : list.toList()) {
+        if (Files.isRegularFile(p.resolve("config.json")) && Files.isRegularFile(p.resolve("model.onnx"))) {
+          out.put(p.getFileName().toString(), p);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + root, e);
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("--models: " + root.toAbsolutePath() + " has no model directory (a folder"
+          + " with config.json and model.onnx, e.g. an optimum export)");
+    }
+    return out;
+  }
+
+  private static AutoCloseable open(ModelKind kind, Path dir, ModelOptions options) {
+    switch (kind) {
+      case POLICY:
+        return LanguageModel.load(dir, options);
+      case ORM:
+        return OnnxOutcomeReward.builder(dir).options(options).build();
+      case PRM:
+        return OnnxProcessReward.builder(dir).options(options).build();
+      case DENOISER:
+        return DiffusionModel.load(dir, options);
+      case CLASSIFIER:
+      case NOISY_CLASSIFIER:
+        return ImageClassifier.load(dir, options);
+      case GENERATOR:
+        return GeneratorModel.load(dir, options);
+      default:
+        return OnnxRewardGradient.load(dir, options);
+    }
+  }
+
+  private static JsonNode tokenizerConfig(Path dir) {
+    Path config = dir.resolve("tokenizer_config.json");
+    if (!Files.isRegularFile(config)) {
+      return null;
+    }
+    try {
+      return Json.MAPPER.readTree(Files.readString(config));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + config, e);
+    }
+  }
+
+  private static String chatTemplate(Path dir, JsonNode config) {
+    JsonNode node = config == null ? null : config.get("chat_template");
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      throw new IllegalArgumentException(dir.resolve("tokenizer_config.json") + ": expected \"chat_template\" to be"
+          + " one template string, found " + Json.describe(node) + " (named templates are not supported)");
+    }
+    return node.asText();
+  }
+
+  /** bos_token and eos_token as the template sees them: a string, or an AddedToken object's "content". */
+  private static Map<String, String> specialTokens(JsonNode config) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String name : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
+      JsonNode v = config == null ? null : config.get(name);
+      String text = v == null || v.isNull() ? "" : v.isTextual() ? v.asText() : v.path("content").asText("");
+      out.put(name, text);
+    }
+    return Map.copyOf(out);
+  }
+
+  public List<Entry> entries() {
+    return new ArrayList<>(entries.values());
+  }
+
+  public long createdSeconds() {
+    return createdSeconds;
+  }
+
+  /** The entry, or a 404 naming the served ids. */
+  public Entry get(String id) {
+    Entry e = entries.get(id);
+    if (e == null) {
+      throw ApiError.modelNotFound(id, entries.keySet().toString());
+    }
+    return e;
+  }
+
+  /** The entry, which must be of {@code kind}; {@code param} names the request field for the error. */
+  public Entry get(String id, ModelKind kind, String param) {
+    Entry e = entries.get(id);
+    if (e == null) {
+      List<String> fitting = entries.values().stream().filter(x -> x.kind() == kind).map(Entry::id).toList();
+      throw new ApiError(404, "invalid_request_error", param, "model_not_found", "'" + param + "': the model '" + id
+          + "' does not exist; served " + kind.label() + " models: " + fitting);
+    }
+    if (e.kind() != kind) {
+      List<String> fitting = entries.values().stream().filter(x -> x.kind() == kind).map(Entry::id).toList();
+      throw ApiError.invalid(param, "'" + param + "' must name a " + kind.label() + " model; '" + id + "' is a "
+          + e.kind().label() + " model. Served " + kind.label() + " models: " + fitting);
+    }
+    return e;
+  }
+
+  /** The text with every served model's directory replaced by the model's id: clients see ids, never paths. */
+  public String redactPaths(String text) {
+    String out = text;
+    for (Entry e : entries.values()) {
+      out = out.replace(e.dir().toAbsolutePath().toString(), "[model " + e.id() + "]")
+          .replace(e.dir().toString(), "[model " + e.id() + "]");
+    }
+    return out;
+  }
+
+  public LanguageModel policy(String id, String param) {
+    return (LanguageModel) get(id, ModelKind.POLICY, param).model();
+  }
+
+  @Override
+  public void close() {
+    RuntimeException first = null;
+    for (Entry e : entries.values()) {
+      try {
+        e.model().close();
+      } catch (Exception ex) {
+        if (first == null) {
+          first = new IllegalStateException("cannot close model " + e.id(), ex);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

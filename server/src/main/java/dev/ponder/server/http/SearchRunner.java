@@ -1,0 +1,166 @@
+package dev.ponder.server.http;
+
+import dev.ponder.engine.Budget;
+import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.ProcessScorer;
+import dev.ponder.engine.SearchListener;
+import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.diffusion.DiffusionModel;
+import dev.ponder.engine.diffusion.DiffusionSampling;
+import dev.ponder.engine.lm.Decoding;
+import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.lm.LmHypothesis;
+import dev.ponder.engine.lm.StepBoundary;
+import dev.ponder.samplers.Potential;
+import dev.ponder.samplers.ProcessSearch;
+import dev.ponder.samplers.Resampling;
+import dev.ponder.samplers.Search;
+import dev.ponder.samplers.Selection;
+import dev.ponder.tasks.countdown.CountdownChecker;
+import dev.ponder.verifiers.AnswerVerifier;
+import dev.ponder.verifiers.ImageClassifier;
+import dev.ponder.verifiers.OnnxOutcomeReward;
+import dev.ponder.verifiers.OnnxProcessReward;
+import dev.ponder.verifiers.Verifiers;
+import java.util.Locale;
+import java.util.function.Function;
+
+/** Turns a {@link SearchSpec} into the library's search on the served models and runs it. */
+public final class SearchRunner {
+  private static final CountdownChecker CHECKER = CountdownChecker.create();
+  private static final AnswerVerifier ANSWERS = AnswerVerifier.builder().pattern("answer: *(\\S+)").reference("")
+      .build();
+
+  private final ModelRegistry models;
+
+  public SearchRunner(ModelRegistry models) {
+    this.models = models;
+  }
+
+  /** An engine message for a client: model directories replaced by model ids. */
+  public String forClient(String message) {
+    return models.redactPaths(message);
+  }
+
+  /** Checks that the spec fits the model (kind, verifier) before any queueing; throws {@link ApiError}. */
+  public void validate(String modelId, SearchSpec spec, boolean hasPrompt) {
+    if (spec.isDiffusion()) {
+      models.get(modelId, ModelKind.DENOISER, "model");
+      if (hasPrompt) {
+        throw ApiError.invalid("prompt", "'" + spec.algorithm() + "' starts from noise drawn from the seed; leave"
+            + " 'prompt' out");
+      }
+      if (spec.algorithm().equals("fk")) {
+        classifier(spec);
+      }
+      return;
+    }
+    LanguageModel policy = models.policy(modelId, "model");
+    if (!hasPrompt) {
+      throw ApiError.missing("prompt", "a string: the text to continue");
+    }
+    if (spec.algorithm().equals("beam") && spec.n() >= policy.vocabSize()) {
+      // The token beam fails inside the engine once the beams reach the vocabulary size (seen with 30 of 30).
+      throw ApiError.invalid("n", "'beam' needs fewer beams than the model's vocabulary (" + policy.vocabSize()
+          + " tokens), found n=" + spec.n());
+    }
+    if (spec.needsOutcomeVerifier()) {
+      outcomeScorer(spec);
+    }
+    if (spec.needsProcessVerifier()) {
+      processScorer(spec);
+    }
+  }
+
+  /** Runs the search on this thread; the listener sees every event. */
+  public SearchResult run(String modelId, String prompt, SearchSpec spec, SearchListener listener) {
+    Budget budget = new Budget(spec.policyTokens(), spec.modelCalls(), spec.verifierCalls(), spec.deadline());
+    if (spec.isDiffusion()) {
+      DiffusionModel denoiser = (DiffusionModel) models.get(modelId, ModelKind.DENOISER, "model").model();
+      return diffusion(denoiser, spec).budget(budget).seed(spec.seed()).listener(listener).run();
+    }
+    LanguageModel policy = models.policy(modelId, "model");
+    return lm(policy, spec, decoding(policy, spec)).budget(budget).seed(spec.seed()).listener(listener).run(prompt);
+  }
+
+  static Decoding decoding(LanguageModel policy, SearchSpec spec) {
+    int maxNew = spec.maxNewTokens() != null ? spec.maxNewTokens() : policy.defaultMaxNewTokens();
+    try {
+      return Decoding.sampling().withTemperature(spec.temperature()).withTopK(spec.topK()).withTopP(spec.topP())
+          .withMinP(spec.minP()).withMaxNewTokens(maxNew);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalid(null, e.getMessage());
+    }
+  }
+
+  private ProcessSearch<?, ?> lm(LanguageModel policy, SearchSpec spec, Decoding decoding) {
+    Function<String, String> answerOf = text -> ANSWERS.extract(text).orElse("");
+    Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n"));
+    switch (spec.algorithm()) {
+      case "greedy":
+        return Search.sample(policy).samples(1).decoding(decoding.withTemperature(0));
+      case "sample":
+        return Search.sample(policy).samples(spec.n()).decoding(decoding);
+      case "bon":
+        return Search.bestOfN(policy, outcomeScorer(spec)).n(spec.n()).decoding(decoding);
+      case "weighted-bon":
+        return Search.bestOfN(policy, outcomeScorer(spec)).n(spec.n()).selection(Selection.weighted())
+            .answers(answerOf).decoding(decoding);
+      case "majority":
+        return Search.bestOfN(policy, Verifiers.ofText("none", t -> 0.0).asOutcomeScorer()).n(spec.n())
+            .selection(Selection.majority()).answers(answerOf).decoding(decoding);
+      case "beam":
+        return Search.tokenBeam(policy).numBeams(spec.n()).maxNewTokens(decoding.maxNewTokens());
+      case "step-beam":
+        return Search.stepBeam(policy, processScorer(spec)).n(spec.n()).m(spec.m()).decoding(perLine);
+      case "dvts":
+        return Search.dvts(policy, processScorer(spec)).n(spec.n()).m(spec.m()).decoding(perLine);
+      case "smc":
+        return Search.particleFilter(policy, processScorer(spec)).particles(spec.n())
+            .potential(Potential.DIFFERENCE, spec.lambda()).resampling(resampling(spec)).decoding(perLine);
+      case "mcts":
+        return Search.mcts(policy, processScorer(spec)).simulations(spec.n()).children(spec.m()).decoding(perLine);
+      default:
+        throw new IllegalStateException("no language-model search for algorithm " + spec.algorithm());
+    }
+  }
+
+  private ProcessSearch<?, ?> diffusion(DiffusionModel denoiser, SearchSpec spec) {
+    if (spec.algorithm().equals("diffusion-sample")) {
+      return Search.diffusionSample(denoiser).samples(spec.n()).sampling(DiffusionSampling.ddim(spec.steps(), 0.0));
+    }
+    return Search.feynmanKac(denoiser, classifier(spec).onPrediction(spec.targetClass())).particles(spec.n())
+        .potential(Potential.DIFFERENCE, spec.lambda()).resampling(resampling(spec))
+        .sampling(DiffusionSampling.ddim(spec.steps(), spec.eta()));
+  }
+
+  private static Resampling resampling(SearchSpec spec) {
+    return Resampling.valueOf(spec.resampling().toUpperCase(Locale.ROOT));
+  }
+
+  private OutcomeScorer<LmHypothesis> outcomeScorer(SearchSpec spec) {
+    if ("checker".equals(spec.verifier())) {
+      return CHECKER.asOutcomeScorer();
+    }
+    requireVerifier(spec, ModelKind.ORM, "an outcome reward model id or 'checker' (the Countdown rule checker)");
+    return ((OnnxOutcomeReward) models.get(spec.verifier(), ModelKind.ORM, "verifier").model()).asOutcomeScorer();
+  }
+
+  private ProcessScorer<LmHypothesis> processScorer(SearchSpec spec) {
+    requireVerifier(spec, ModelKind.PRM, "a process reward model id");
+    return ((OnnxProcessReward) models.get(spec.verifier(), ModelKind.PRM, "verifier").model()).asProcessScorer();
+  }
+
+  private ImageClassifier classifier(SearchSpec spec) {
+    requireVerifier(spec, ModelKind.CLASSIFIER, "a digits classifier id");
+    return (ImageClassifier) models.get(spec.verifier(), ModelKind.CLASSIFIER, "verifier").model();
+  }
+
+  private void requireVerifier(SearchSpec spec, ModelKind kind, String expected) {
+    if (spec.verifier() == null) {
+      throw ApiError.missing("verifier", expected + " for algorithm '" + spec.algorithm() + "'; served "
+          + kind.label() + " models: " + models.entries().stream().filter(e -> e.kind() == kind)
+          .map(ModelRegistry.Entry::id).toList());
+    }
+  }
+}

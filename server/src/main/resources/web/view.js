@@ -1,0 +1,386 @@
+// Ponder's live search view: streams POST /v1/search ("stream": true) and draws each SearchEvent as it comes:
+// the tree for beam, step-beam, DVTS and MCTS; particles with their ancestry, ESS and resampling for SMC and
+// Feynman-Kac; the answer and the counters. Plain browser JavaScript, no build step.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const SVG = "http://www.w3.org/2000/svg";
+const PARTICLES = new Set(["smc", "fk"]);
+const NEEDS = { bon: "orm", "weighted-bon": "orm", "step-beam": "prm", dvts: "prm", smc: "prm", mcts: "prm",
+  fk: "classifier" };
+const LM_ALGORITHMS = ["sample", "greedy", "bon", "weighted-bon", "majority", "beam", "step-beam", "dvts", "smc", "mcts"];
+const DIFFUSION_ALGORITHMS = ["fk", "diffusion-sample"];
+
+let models = [];
+let state = null;
+
+function fresh(algorithm, n) {
+  return { algorithm, n, nodes: new Map(), order: [], steps: [], pendingScores: [], events: 0, resamplings: 0,
+    lastStep: -1, live: 0, stats: null, result: null, drawQueued: false };
+}
+
+function node(id) {
+  let v = state.nodes.get(id);
+  if (!v) {
+    v = { id, parent: null, children: [], score: null, status: "live", text: "" };
+    state.nodes.set(id, v);
+    state.order.push(id);
+  }
+  return v;
+}
+
+function headers() {
+  const h = { "Content-Type": "application/json" };
+  const key = $("key").value.trim();
+  if (key) h.Authorization = "Bearer " + key;
+  return h;
+}
+
+async function loadModels() {
+  const r = await fetch("/v1/models", { headers: headers() });
+  if (!r.ok) throw new Error((await r.json()).error.message);
+  models = (await r.json()).data;
+  const policies = models.filter((m) => m.kind === "policy" || m.kind === "denoiser");
+  $("model").innerHTML = policies.map((m) => `<option value="${m.id}">${m.id}</option>`).join("");
+  onModel();
+}
+
+function onModel() {
+  const kind = (models.find((m) => m.id === $("model").value) || {}).kind;
+  const algorithms = kind === "denoiser" ? DIFFUSION_ALGORITHMS : LM_ALGORITHMS;
+  const keep = $("algorithm").value;
+  $("algorithm").innerHTML = algorithms.map((a) => `<option>${a}</option>`).join("");
+  if (algorithms.includes(keep)) $("algorithm").value = keep;
+  document.body.classList.toggle("diffusion", kind === "denoiser");
+  onAlgorithm();
+}
+
+function onAlgorithm() {
+  const need = NEEDS[$("algorithm").value];
+  const fitting = need ? models.filter((m) => m.kind === need).map((m) => m.id) : [];
+  if (need === "orm") fitting.push("checker");
+  const keep = $("verifier").value;
+  $("verifier").innerHTML = fitting.length ? fitting.map((id) => `<option>${id}</option>`).join("")
+    : "<option value=''>(none needed)</option>";
+  const preferred = fitting.find((id) => id.endsWith("-cached")) || fitting[0];
+  $("verifier").value = fitting.includes(keep) ? keep : (preferred || "");
+}
+
+function request() {
+  const algorithm = $("algorithm").value;
+  const body = { model: $("model").value, algorithm, n: +$("n").value, seed: +$("seed").value, stream: true };
+  if (["step-beam", "dvts", "mcts"].includes(algorithm)) body.m = +$("m").value;
+  if ($("verifier").value) body.verifier = $("verifier").value;
+  if (DIFFUSION_ALGORITHMS.includes(algorithm)) {
+    if (algorithm === "fk") body.target_class = +$("target_class").value;
+  } else {
+    body.prompt = $("prompt").value;
+  }
+  return body;
+}
+
+async function run(ev) {
+  if (ev) ev.preventDefault();
+  const body = request();
+  state = fresh(body.algorithm, body.n);
+  $("error").textContent = "";
+  $("answer").textContent = "";
+  $("digit").hidden = true;
+  setStatus("running", "running " + body.algorithm);
+  draw();
+  try {
+    const r = await fetch("/v1/search", { method: "POST", headers: headers(), body: JSON.stringify(body) });
+    if (!r.ok) throw new Error((await r.json()).error.message);
+    const reader = r.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        onBlock(buffer.slice(0, cut));
+        buffer = buffer.slice(cut + 2);
+      }
+    }
+    if (!state.result) throw new Error("the stream ended without a result");
+    setStatus("done", "done: " + state.result.outcome);
+  } catch (e) {
+    $("error").textContent = e.message;
+    setStatus("error", "error");
+  }
+  draw();
+}
+
+function setStatus(s, text) {
+  $("status").dataset.state = s;
+  $("status").textContent = text;
+}
+
+function onBlock(block) {
+  let name = "message";
+  let data = "";
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event: ")) name = line.slice(7);
+    else if (line.startsWith("data: ")) data += line.slice(6);
+  }
+  if (!data) return;
+  const e = JSON.parse(data);
+  if (name === "error") throw new Error(e.error.message);
+  onEvent(name, e);
+  if (!state.drawQueued) {
+    state.drawQueued = true;
+    requestAnimationFrame(() => { state.drawQueued = false; draw(); });
+  }
+}
+
+function onEvent(name, e) {
+  state.events++;
+  switch (name) {
+    case "step":
+      state.lastStep = e.step;
+      state.live = e.live;
+      state.pendingScores = [];
+      break;
+    case "expand": {
+      const p = node(e.parent);
+      for (const c of e.children) {
+        const child = node(c);
+        if (child.parent === null && c !== e.parent) {
+          child.parent = e.parent;
+          p.children.push(c);
+        }
+      }
+      break;
+    }
+    case "score":
+      node(e.lineage).score = e.score;
+      state.pendingScores.push(e.score);
+      break;
+    case "resample": {
+      const identity = e.ancestors.every((a, i) => a === i);
+      if (!identity) state.resamplings++;
+      state.steps.push({ step: e.step, ess: e.ess, ancestors: e.ancestors, scores: state.pendingScores.slice(),
+        resampled: !identity });
+      state.pendingScores = [];
+      break;
+    }
+    case "prune":
+      node(e.lineage).status = "pruned";
+      break;
+    case "finish": {
+      const v = node(e.lineage);
+      v.status = "finished";
+      v.text = e.text;
+      break;
+    }
+    case "done":
+      state.stats = e.stats;
+      break;
+    case "result":
+      state.result = e;
+      state.stats = e.stats;
+      if (e.trace && e.trace.type === "tree") {
+        // The trace marks the path to the answer; events name the same hypotheses by lineage.
+        for (const n of e.trace.nodes) {
+          if (n.chosen && state.nodes.has(n.lineage)) state.nodes.get(n.lineage).chosen = true;
+        }
+        state.chosenFromTrace = true;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+function draw() {
+  if (!state) return;
+  const svg = $("tree");
+  svg.replaceChildren();
+  $("ess").replaceChildren();
+  if (PARTICLES.has(state.algorithm)) {
+    $("view-title").textContent = "particles: ancestry at each resampling step, then the ESS";
+    drawParticles(svg);
+    drawEss($("ess"));
+  } else {
+    $("view-title").textContent = "search tree: hypotheses, their scores, pruned and finished";
+    drawTree(svg);
+  }
+  drawAnswer();
+  drawCounters();
+}
+
+function color(score, lo, hi) {
+  if (score === null || score === undefined || !isFinite(score)) return "#ccd";
+  const t = hi > lo ? (score - lo) / (hi - lo) : 0.5;
+  return `hsl(${Math.round(10 + 120 * t)}, 65%, 55%)`;
+}
+
+function range(values) {
+  const v = values.filter((x) => x !== null && isFinite(x));
+  return v.length ? [Math.min(...v), Math.max(...v)] : [0, 1];
+}
+
+function el(parent, tag, attrs, text) {
+  const x = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) x.setAttribute(k, v);
+  if (text !== undefined) x.textContent = text;
+  parent.appendChild(x);
+  return x;
+}
+
+function drawTree(svg) {
+  const all = state.order.map((id) => state.nodes.get(id));
+  const roots = all.filter((v) => v.parent === null || !state.nodes.has(v.parent));
+  const bestText = state.result && state.result.candidates.length ? state.result.candidates[0].text : null;
+  let leaf = 0;
+  let maxDepth = 0;
+  const pos = new Map();
+  const place = (v, depth) => {
+    maxDepth = Math.max(maxDepth, depth);
+    if (!v.children.length) {
+      pos.set(v.id, { x: leaf++, depth });
+      return pos.get(v.id).x;
+    }
+    const xs = v.children.map((c) => place(state.nodes.get(c), depth + 1));
+    pos.set(v.id, { x: (Math.min(...xs) + Math.max(...xs)) / 2, depth });
+    return pos.get(v.id).x;
+  };
+  roots.forEach((r) => place(r, 0));
+  const width = svg.clientWidth || 800;
+  const height = 360;
+  svg.setAttribute("height", height);
+  const sx = (x) => 12 + (leaf > 1 ? x * (width - 24) / (leaf - 1) : (width - 24) / 2);
+  const sy = (d) => 14 + (maxDepth > 0 ? d * (height - 28) / maxDepth : (height - 28) / 2);
+  const [lo, hi] = range(all.map((v) => v.score));
+  const r = Math.max(2.5, Math.min(7, (width / Math.max(1, leaf)) / 3));
+  for (const v of all) {
+    if (v.parent !== null && pos.has(v.parent)) {
+      const a = pos.get(v.parent);
+      const b = pos.get(v.id);
+      const onPath = v.chosen && state.nodes.get(v.parent).chosen;
+      el(svg, "line", { class: onPath ? "edge chosen" : "edge", x1: sx(a.x), y1: sy(a.depth), x2: sx(b.x),
+        y2: sy(b.depth) });
+    }
+  }
+  for (const v of all) {
+    const p = pos.get(v.id);
+    const best = state.chosenFromTrace ? !!v.chosen
+      : bestText !== null && v.status === "finished" && v.text === bestText;
+    const c = el(svg, "circle", { class: `node ${v.status}${best ? " best" : ""}`, cx: sx(p.x), cy: sy(p.depth), r,
+      fill: color(v.score, lo, hi), "data-lineage": v.id });
+    el(c, "title", {}, `lineage ${v.id}\nscore ${v.score}\n${v.status}${v.text ? "\n" + v.text : ""}`);
+  }
+}
+
+function drawParticles(svg) {
+  const rows = state.steps;
+  if (!rows.length) return;
+  const n = Math.max(...rows.map((s) => s.ancestors.length));
+  const width = svg.clientWidth || 800;
+  const height = Math.max(360, rows.length * 13);
+  svg.setAttribute("height", height);
+  const sx = (i) => 20 + (n > 1 ? i * (width - 40) / (n - 1) : (width - 40) / 2);
+  const sy = (t) => 14 + (rows.length > 1 ? t * (height - 28) / (rows.length - 1) : 0);
+  const [lo, hi] = range(rows.flatMap((s) => s.scores));
+  rows.forEach((s, t) => {
+    if (t > 0) {
+      s.ancestors.forEach((a, i) => el(svg, "line", { class: "edge ancestry", x1: sx(a), y1: sy(t - 1), x2: sx(i),
+        y2: sy(t) }));
+    }
+  });
+  const r = Math.max(2, Math.min(6, (width / n) / 3, (height / rows.length) / 3));
+  rows.forEach((s, t) => {
+    s.ancestors.forEach((a, i) => {
+      const c = el(svg, "circle", { class: "particle", cx: sx(i), cy: sy(t), r, fill: color(s.scores[i], lo, hi),
+        "data-step": s.step });
+      el(c, "title", {}, `step ${s.step}, particle ${i} from ${a}, score ${s.scores[i]}`);
+    });
+    if (s.resampled) el(svg, "text", { x: 2, y: sy(t) + 3 }, "R");
+  });
+}
+
+function drawEss(svg) {
+  const rows = state.steps;
+  if (!rows.length) return;
+  const n = Math.max(...rows.map((s) => s.ancestors.length));
+  const width = svg.clientWidth || 800;
+  const h = 90;
+  const sx = (t) => 30 + (rows.length > 1 ? t * (width - 40) / (rows.length - 1) : 0);
+  const sy = (ess) => h - 12 - (ess / n) * (h - 24);
+  el(svg, "line", { class: "axis", x1: 30, y1: h - 12, x2: width - 10, y2: h - 12 });
+  el(svg, "line", { class: "threshold", x1: 30, y1: sy(n / 2), x2: width - 10, y2: sy(n / 2) });
+  el(svg, "text", { x: 0, y: sy(n) + 4 }, "N=" + n);
+  el(svg, "text", { x: 0, y: h - 10 }, "ESS");
+  el(svg, "polyline", { class: "ess-line", points: rows.map((s, t) => `${sx(t)},${sy(s.ess)}`).join(" ") });
+}
+
+function drawAnswer() {
+  const r = state.result;
+  if (!r) return;
+  if (!r.candidates.length) {
+    $("answer").textContent = "(no candidate: " + r.outcome + ")";
+    return;
+  }
+  const best = r.candidates[0];
+  const score = best.score === null ? "" : `score ${best.score.toFixed(4)}  `;
+  const lp = best.logprob === null ? "" : `logprob ${best.logprob.toFixed(3)}`;
+  $("answer").textContent = (best.text || "(an image: below)") + "\n\n" + score + lp;
+  $("answer").dataset.text = best.text;
+  if (best.sample) drawDigit(best.sample);
+}
+
+function drawDigit(sample) {
+  const canvas = $("digit");
+  canvas.hidden = false;
+  const ctx = canvas.getContext("2d");
+  const side = Math.round(Math.sqrt(sample.length));
+  const cell = canvas.width / side;
+  sample.forEach((v, i) => {
+    const g = Math.round(255 * (1 - Math.max(0, Math.min(1, (v + 1) / 2))));
+    ctx.fillStyle = `rgb(${g},${g},${g})`;
+    ctx.fillRect((i % side) * cell, Math.floor(i / side) * cell, cell, cell);
+  });
+}
+
+function drawCounters() {
+  const s = state.stats || {};
+  const rows = [["events", state.events], ["steps", state.lastStep + 1], ["live", state.live],
+    ["nodes", state.nodes.size], ["resamplings", state.resamplings], ["policy_tokens", s.policy_tokens],
+    ["model_calls", s.model_calls], ["verifier_calls", s.verifier_calls], ["wall_ms", s.wall_ms],
+    ["outcome", state.result ? state.result.outcome : ""]];
+  $("counters").innerHTML = rows.map(([k, v]) => `<dt>${k}</dt><dd data-k="${k}">${v === undefined ? "" : v}</dd>`)
+    .join("");
+}
+
+function fromQuery() {
+  const q = new URLSearchParams(location.search);
+  for (const k of ["model", "n", "m", "seed", "prompt", "target_class", "key"]) {
+    if (q.has(k)) $(k).value = q.get(k);
+  }
+  return q;
+}
+
+async function init() {
+  const q = new URLSearchParams(location.search);
+  if (q.has("key")) $("key").value = q.get("key");
+  $("model").addEventListener("change", onModel);
+  $("algorithm").addEventListener("change", onAlgorithm);
+  $("form").addEventListener("submit", run);
+  try {
+    await loadModels();
+  } catch (e) {
+    $("error").textContent = e.message;
+    setStatus("error", "error");
+    return;
+  }
+  fromQuery();
+  onModel();
+  if (q.has("algorithm")) $("algorithm").value = q.get("algorithm");
+  onAlgorithm();
+  if (q.has("verifier")) $("verifier").value = q.get("verifier");
+  if (q.has("autostart")) run();
+}
+
+init();

@@ -1,0 +1,69 @@
+package dev.ponder.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.testing.Zoo;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --models DIR: each model folder is served under its folder name; a chat template in it is applied. */
+class ModelsDirTest {
+
+  @Test
+  void aFolderOfExportsIsServedByNameWithItsChatTemplate(@TempDir Path root) throws Exception {
+    Path mine = Files.createDirectories(root.resolve("my-policy"));
+    Path policy = Zoo.root().resolve("onnx-models/countdown/policy");
+    for (String f : List.of("config.json", "model.onnx", "tokenizer.json", "generation_config.json")) {
+      Files.copy(policy.resolve(f), mine.resolve(f));
+    }
+    Files.writeString(mine.resolve("tokenizer_config.json"), "{\"chat_template\": \"{% for m in messages %}"
+        + "{% if m['role'] == 'user' %}numbers: {{ m['content'] | trim }}\\n{% endif %}{% endfor %}\"}");
+    Files.createDirectories(root.resolve("not-a-model"));
+
+    Map<String, Path> dirs = ModelRegistry.scan(root);
+    assertThat(dirs).containsOnlyKeys("my-policy");
+    try (PonderServer server = PonderServer.start("127.0.0.1", 0, ApiKey.none(), Limits.defaults(),
+        ModelRegistry.load(dirs, ModelOptions.cpu().withThreads(1, 1)))) {
+      HttpClient http = HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + server.port();
+      JsonNode models = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+      assertThat(models.get("data").get(0).get("id").asText()).isEqualTo("my-policy");
+      JsonNode chat = post(http, base + "/v1/chat/completions", "{\"model\": \"my-policy\", \"messages\": ["
+          + "{\"role\": \"system\", \"content\": \"ignored by this template\"},"
+          + "{\"role\": \"user\", \"content\": \" 3 7 25 50 target: 85 \"}], \"seed\": 9}");
+      JsonNode plain = post(http, base + "/v1/completions", "{\"model\": \"my-policy\", \"prompt\":"
+          + " \"numbers: 3 7 25 50 target: 85\\n\", \"seed\": 9}");
+      assertThat(chat.get("choices").get(0).get("message").get("content").asText())
+          .isEqualTo(plain.get("choices").get(0).get("text").asText());
+      assertThat(chat.get("usage").get("prompt_tokens").asLong()).isEqualTo(plain.get("usage").get("prompt_tokens")
+          .asLong());
+    }
+  }
+
+  @Test
+  void aFolderWithoutModelsIsRefusedByName(@TempDir Path root) {
+    assertThatThrownBy(() -> ModelRegistry.scan(root)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("has no model directory");
+    assertThatThrownBy(() -> ModelRegistry.scan(root.resolve("missing"))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("found no directory");
+  }
+
+  private static JsonNode post(HttpClient http, String uri, String body) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(uri))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return Json.MAPPER.readTree(r.body());
+  }
+}
