@@ -13,7 +13,8 @@ public final class Main {
     System.exit(run(Arrays.asList(args), System.out, System.err));
   }
 
-  static int run(List<String> args, PrintStream out, PrintStream err) {
+  /** Runs one command; the exit code. Public for tests in the server's sub-packages. */
+  public static int run(List<String> args, PrintStream out, PrintStream err) {
     if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")) {
       out.println(usage());
       return args.isEmpty() ? 2 : 0;
@@ -35,7 +36,8 @@ public final class Main {
       err.println(usage());
       return 2;
     } catch (IllegalArgumentException | IllegalStateException | dev.ponder.engine.model.ModelContractException
-             | dev.ponder.engine.model.DeviceUnavailableException | java.io.UncheckedIOException e) {
+             | dev.ponder.engine.model.DeviceUnavailableException | java.io.UncheckedIOException
+             | dev.ponder.remote.RemoteException e) {
       err.println("error: " + e.getMessage());
       return 1;
     } catch (Exception e) {

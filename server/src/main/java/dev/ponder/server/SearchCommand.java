@@ -22,13 +22,22 @@ final class SearchCommand {
       ponder search --model DIR --prompt TEXT [--samples N] [--seed S] [--temperature T] [--top-k K]
                     [--top-p P] [--min-p M] [--max-new-tokens N] [--budget-tokens T] [--device cpu|cuda:N]
                     [--threads N]
+      ponder search --remote URL --remote-model NAME --prompt TEXT [--remote-dialect llama|text]
+                    [--remote-api-key-env VAR] [--samples N] [--seed S] [--temperature T] [--top-p P]
+                    [--max-new-tokens N] [--budget-tokens T]
         Samples N continuations of TEXT (escape sequences \\n and \\t are expanded) and prints them with their
-        log-probabilities and the engine's counters. Defaults: 4 samples, seed 0, temperature 1.""";
+        log-probabilities and the engine's counters. Defaults: 4 samples, seed 0, temperature 1. With --remote,
+        the policy is a model served behind an OpenAI-compatible /v1/completions API (llama.cpp's server: token
+        ids; 'text' for engines that take text only); the API key, if any, is read from the environment variable
+        VAR (default PONDER_REMOTE_API_KEY).""";
 
   private SearchCommand() {
   }
 
   static int run(List<String> argv, PrintStream out) {
+    if (argv.contains("--remote")) {
+      return RemoteSearchCommand.run(argv, out);
+    }
     Args a = new Args("search", argv);
     Path model = Path.of(a.required("model"));
     String prompt = unescape(a.required("prompt"));
@@ -52,17 +61,23 @@ final class SearchCommand {
           maxNew > 0 ? maxNew : lm.defaultMaxNewTokens(), Decoding.sampling().boundary());
       SearchResult r = Search.sample(lm).samples(samples).seed(seed).decoding(decoding)
           .budget(Budget.tokens(budgetTokens)).run(prompt);
-      int i = 0;
-      for (Candidate c : r.candidates()) {
-        out.printf(Locale.ROOT, "--- sample %d  logprob %.4f  tokens %d%s%n", ++i, c.logProb(), c.tokens(),
-            c.finished() ? "" : "  (cut at the length limit)");
-        out.println(c.text());
-      }
-      out.println("--- outcome " + r.outcome() + (r.outcome() == Outcome.COMPLETED ? "" : " (" + r.stopReason().describe() + ")"));
+      print(r, out);
       out.printf(Locale.ROOT, "--- %s (model load %.0f ms not included; first calls include JIT warm-up)%n",
           r.stats(), loadMs);
       return 0;
     }
+  }
+
+  /** The samples with their log-probabilities, then the outcome line. */
+  static void print(SearchResult r, PrintStream out) {
+    int i = 0;
+    for (Candidate c : r.candidates()) {
+      out.printf(Locale.ROOT, "--- sample %d  logprob %.4f  tokens %d%s%n", ++i, c.logProb(), c.tokens(),
+          c.finished() ? "" : "  (cut at the length limit)");
+      out.println(c.text());
+    }
+    out.println("--- outcome " + r.outcome() + (r.outcome() == Outcome.COMPLETED ? "" : " ("
+        + r.stopReason().describe() + ")"));
   }
 
   static String unescape(String s) {
