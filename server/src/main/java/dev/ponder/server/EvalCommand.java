@@ -5,14 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.Candidate;
-import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
-import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.model.ModelOptions;
-import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.Resampling;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.tasks.countdown.CountdownChecker;
@@ -41,6 +37,7 @@ final class EvalCommand {
                   [--n N] [--m M] [--budget-tokens T] [--temperature T] [--limit K]
                   [--policy DIR] [--orm DIR] [--prm DIR] [--lambda L] [--resampling SCHEME] [--threads N]
                   [--verifier orm|checker]
+                  [--remote URL --remote-model NAME [--remote-dialect llama|text] [--remote-api-key-env VAR]]
         ALG: greedy, sample, bon, weighted-bon, majority, beam (token-level, --n beams), step-beam, dvts, smc,
         mcts (--n = simulations,
         --m = children per expansion). bon and weighted-bon score with the ORM (default its KV-cache export
@@ -49,7 +46,9 @@ final class EvalCommand {
         with the PRM (incremental export); the rule checker only judges the chosen text;
         majority votes over the extracted answers. 'correct' is the Countdown rule checker's verdict on the
         chosen text. Problem i is searched with seed RandomStreams.childLineage(S, i), so that problems do not share
-        random draws. Prints a progress line per problem (stderr) and a summary at the end.""";
+        random draws. Prints a progress line per problem (stderr) and a summary at the end. With --remote the
+        policy is a model served behind an OpenAI-compatible /v1/completions API (see ponder search); the ORM, PRM
+        and checker stay local; every algorithm but beam runs over it.""";
 
   static final Set<String> ALGORITHMS = Set.copyOf(CountdownAlgorithms.NAMES);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -80,6 +79,7 @@ final class EvalCommand {
     String resampling = a.text("resampling", "systematic");
     String verifier = a.text("verifier", "orm");
     int threads = a.integer("threads", 0);
+    RemotePolicy remote = RemotePolicy.fromArgs(a, "eval");
     a.rejectUnknown();
     if (!task.equals("countdown")) {
       throw new Args.UsageException("eval: --task must be 'countdown' or 'digits', was '" + task + "'");
@@ -100,24 +100,23 @@ final class EvalCommand {
     long tokens = 0;
     long calls = 0;
     long wallNanos = 0;
-    try (LanguageModel policy = LanguageModel.load(policyDir, options);
-         OnnxOutcomeReward orm = needsOrm(algorithm) && verifier.equals("orm")
-             ? OnnxOutcomeReward.builder(ormDir).options(options).build() : null;
+    CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(n, m, lambda, parseResampling(resampling));
+    boolean useOrm = needsOrm(algorithm) && verifier.equals("orm");
+    try (OnnxOutcomeReward orm = useOrm ? OnnxOutcomeReward.builder(ormDir).options(options).build() : null;
          OnnxProcessReward prm = needsPrm(algorithm) ? OnnxProcessReward.builder(prmDir).options(options).build() : null;
+         Solver solver = remote != null
+             ? remote.solver(algorithm, knobs, temperature, useOrm ? orm : checker, prm)
+             : Solver.local(LanguageModel.load(policyDir, options), algorithm, knobs, temperature,
+                 useOrm ? orm.asOutcomeScorer() : checker.asOutcomeScorer(), prm);
          BufferedWriter w = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
-      Decoding decoding = Decoding.sampling().withTemperature(temperature).withMaxNewTokens(policy.defaultMaxNewTokens());
       for (int i = 0; i < problems.size(); i++) {
         JsonNode p = problems.get(i);
         String prompt = prompt(p);
-        OutcomeScorer<LmHypothesis> outcome = orm != null ? orm.asOutcomeScorer() : checker.asOutcomeScorer();
-        ProcessSearch<LmHypothesis, ?> search = CountdownAlgorithms.builder(algorithm, policy, decoding,
-            new CountdownAlgorithms.Knobs(n, m, lambda, parseResampling(resampling)), () -> outcome,
-            () -> prm.asProcessScorer());
         // Each problem gets its own seed: with one seed for all, every problem would draw the same uniforms at each
         // token position, so the whole run would share one lucky or unlucky stream (sample accuracy 0.008 at
         // seed 1 against 0.070 at seed 2 on the test split).
         long problemSeed = RandomStreams.childLineage(seed, i);
-        SearchResult r = search.budget(Budget.tokens(budgetTokens)).seed(problemSeed).run(prompt);
+        SearchResult r = solver.solve(prompt, problemSeed, Budget.tokens(budgetTokens));
         Candidate best = r.candidates().isEmpty() ? null : r.best();
         String text = best == null ? "" : best.text();
         boolean ok = checker.check(prompt + text).correct();

@@ -3,9 +3,7 @@ package dev.ponder.server;
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.remote.CompletionClient;
-import dev.ponder.remote.EngineDialect;
 import dev.ponder.remote.RemoteDecoding;
-import dev.ponder.remote.RemoteEndpoint;
 import dev.ponder.remote.RemoteHypothesis;
 import dev.ponder.remote.RemoteProcess;
 import dev.ponder.samplers.Search;
@@ -25,16 +23,13 @@ final class RemoteSearchCommand {
 
   static int run(List<String> argv, PrintStream out) {
     Args a = new Args("search", argv);
-    String url = a.required("remote");
-    String name = a.required("remote-model");
+    RemotePolicy remote = RemotePolicy.fromArgs(a, "search");
     String prompt = SearchCommand.unescape(a.required("prompt"));
-    String dialect = a.text("remote-dialect", "llama");
-    String keyEnv = a.text("remote-api-key-env", null);
     int samples = a.integer("samples", 4);
     long seed = a.longValue("seed", 0);
     double temperature = a.decimal("temperature", 1.0);
     double topP = a.decimal("top-p", 1.0);
-    int maxNew = a.integer("max-new-tokens", 72);
+    int maxNew = a.integer("max-new-tokens", RemotePolicy.MAX_NEW_TOKENS);
     long budgetTokens = a.longValue("budget-tokens", Long.MAX_VALUE);
     for (String local : LOCAL_ONLY) {
       if (a.text(local, null) != null) {
@@ -46,20 +41,7 @@ final class RemoteSearchCommand {
     if (maxNew < 1) {
       throw new Args.UsageException("search: --max-new-tokens must be >= 1, was " + maxNew);
     }
-    RemoteEndpoint endpoint = RemoteEndpoint.of(url, name).withDialect(switch (dialect) {
-      case "llama" -> EngineDialect.LLAMA_CPP;
-      case "text" -> EngineDialect.TEXT;
-      default -> throw new Args.UsageException("search: --remote-dialect must be 'llama' (llama.cpp's server: token"
-          + " ids) or 'text' (engines that take text prompts only), was '" + dialect + "'");
-    });
-    String env = keyEnv == null ? "PONDER_REMOTE_API_KEY" : keyEnv;
-    String key = System.getenv(env);
-    if (key != null && !key.isBlank()) {
-      endpoint = endpoint.withApiKey(key);
-    } else if (keyEnv != null) {
-      throw new Args.UsageException("search: --remote-api-key-env names " + keyEnv + ", which is not set");
-    }
-    try (CompletionClient client = new CompletionClient(endpoint);
+    try (CompletionClient client = new CompletionClient(remote.endpoint());
          RemoteProcess process = RemoteProcess.open(client, prompt,
              RemoteDecoding.whole(maxNew).withTemperature(temperature).withTopP(topP))) {
       SearchResult r = Search.<RemoteHypothesis>sample().samples(samples).seed(seed)

@@ -50,7 +50,8 @@ public final class OpenAiEndpoint {
     return Set.copyOf(s);
   }
 
-  private record Choice(String text, String finishReason, Candidate candidate) {}
+  /** One answer; {@code stopString}: the stop string it ended at (vLLM's {@code stop_reason}), else null. */
+  private record Choice(String text, String finishReason, String stopString, Candidate candidate) {}
 
   /** The search, the choices taken from it and, when asked for, their tokens' log-probabilities. */
   private record Answer(SearchResult result, List<Choice> choices, TokenLogprobs.Scored logprobs) {}
@@ -223,17 +224,19 @@ public final class OpenAiEndpoint {
       String text = c.text();
       String reason = c.finished() ? "stop" : "length";
       int cut = -1;
+      String matched = null;
       for (String s : q.stop()) {
         int at = text.indexOf(s);
         if (at >= 0 && (cut < 0 || at < cut)) {
           cut = at;
+          matched = s;
         }
       }
       if (cut >= 0) {
         text = text.substring(0, cut);
         reason = "stop";
       }
-      out.add(new Choice(text, reason, c));
+      out.add(new Choice(text, reason, matched, c));
     }
     return out;
   }
@@ -261,6 +264,9 @@ public final class OpenAiEndpoint {
         j.set("logprobs", logprobsJson(a, i));
       }
       j.put("finish_reason", c.finishReason());
+      // As vLLM does: the stop string that ended the text, null at end of sequence or length; so a client that
+      // steps by stop strings can tell a step's end from the text's.
+      j.put("stop_reason", c.stopString());
       j.set("ponder", candidateInfo(c.candidate()));
     }
     o.set("usage", usage(a));

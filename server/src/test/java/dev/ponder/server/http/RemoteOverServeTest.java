@@ -72,4 +72,43 @@ class RemoteOverServeTest {
     assertThat(code).as(printed).isZero();
     assertThat(printed).contains("--- sample 1", "--- sample 2", "--- outcome COMPLETED", "answered=2");
   }
+
+  @Test
+  void evalRunsStepLevelSearchesOverTheServerWithTheLocalPrm(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path out = dir.resolve("out.jsonl");
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    int code = dev.ponder.server.Main.run(List.of("eval", "--task", "countdown", "--problems",
+        dev.ponder.engine.testing.Zoo.root().resolve("onnx-models/countdown/test.jsonl").toString(), "--limit", "2",
+        "--algorithm", "step-beam", "--n", "4", "--m", "2", "--seed", "1", "--out", out.toString(),
+        "--prm", dev.ponder.engine.testing.Zoo.root().resolve("onnx-models/countdown/prm-cached").toString(),
+        "--remote", "http://127.0.0.1:" + s.server.port(), "--remote-model", "countdown-policy",
+        "--remote-dialect", "text"), new PrintStream(printed, true, StandardCharsets.UTF_8), System.err);
+    assertThat(code).as(printed.toString(StandardCharsets.UTF_8)).isZero();
+    List<String> lines = java.nio.file.Files.readAllLines(out);
+    assertThat(lines).hasSize(2);
+    CountdownChecker checker = CountdownChecker.create();
+    for (String line : lines) {
+      var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      String id = json.get("id").asText();
+      assertThat(json.get("model_calls").asLong()).as(id).isPositive();
+      assertThat(json.get("verifier_calls").asLong()).as("the local PRM scored every step of " + id).isPositive();
+      assertThat(json.get("text").asText()).isNotBlank();
+    }
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("eval countdown algorithm=step-beam n=4 seed=1 problems=2");
+  }
+
+  @Test
+  void evalRefusesTokenBeamOverARemotePolicy(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = dev.ponder.server.Main.run(List.of("eval", "--task", "countdown", "--problems",
+        dev.ponder.engine.testing.Zoo.root().resolve("onnx-models/countdown/test.jsonl").toString(), "--limit", "1",
+        "--algorithm", "beam", "--out", dir.resolve("o.jsonl").toString(),
+        "--remote", "http://127.0.0.1:" + s.server.port(), "--remote-model", "countdown-policy",
+        "--remote-dialect", "text"), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("algorithm 'beam' (token-level beam search) needs every"
+        + " next-token distribution");
+  }
 }

@@ -110,4 +110,40 @@ public final class CountdownAlgorithms {
       default -> throw new IllegalArgumentException("algorithm must be one of " + NAMES + ", was '" + name + "'");
     };
   }
+
+  /** Whether the named search takes one line per step (the step-level searches). */
+  public static boolean stepsByLine(String name) {
+    return needsProcessScorer(name);
+  }
+
+  /**
+   * The named search over any process (a remote model's, a user's): the same algorithms and knobs as
+   * {@link #builder}, for {@code run(process)}. The process's own decoding applies: open it at temperature 0 for
+   * {@code greedy}, with one line per step for the step-level searches ({@link #stepsByLine}).
+   *
+   * @throws IllegalArgumentException for {@code beam} (token-level beam search needs every next-token
+   *                                  distribution, which only an in-process language model gives) and for unknown
+   *                                  names
+   */
+  public static <S> ProcessSearch<S, ?> overAnyProcess(String name, Knobs knobs,
+      Supplier<OutcomeScorer<S>> outcome, Supplier<ProcessScorer<S>> prm) {
+    Function<String, String> answerOf = text -> ANSWERS.extract(text).orElse("");
+    int n = knobs.n();
+    int m = knobs.m();
+    return switch (name) {
+      case "greedy", "sample" -> Search.<S>sample().samples(1);
+      case "bon" -> Search.bestOfN(outcome.get()).n(n);
+      case "weighted-bon" -> Search.bestOfN(outcome.get()).n(n).selection(Selection.weighted()).answers(answerOf);
+      case "majority" -> Search.bestOfN((OutcomeScorer<S>) (hs, ctx) -> new double[hs.size()]).n(n)
+          .selection(Selection.majority()).answers(answerOf);
+      case "step-beam" -> Search.stepBeam(prm.get()).n(n).m(m);
+      case "dvts" -> Search.dvts(prm.get()).n(n).m(m);
+      case "mcts" -> Search.mcts(prm.get()).simulations(n).children(m);
+      case "smc" -> Search.particleFilter(prm.get()).particles(n).potential(Potential.DIFFERENCE, knobs.lambda())
+          .resampling(knobs.resampling());
+      case "beam" -> throw new IllegalArgumentException("algorithm 'beam' (token-level beam search) needs every"
+          + " next-token distribution, which only an in-process language model gives; use step-beam over this process");
+      default -> throw new IllegalArgumentException("algorithm must be one of " + NAMES + ", was '" + name + "'");
+    };
+  }
 }
