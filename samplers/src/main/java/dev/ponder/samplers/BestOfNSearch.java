@@ -22,6 +22,8 @@ public final class BestOfNSearch<S> extends ProcessSearch<S, BestOfNSearch<S>> {
   private int pruneAfter = -1;
   private int keep;
   private ProcessScorer<S> pruneScorer;
+  private int wave;
+  private AdaptiveBestOfN.Rule stopRule;
 
   BestOfNSearch(ProcessSource<S> source, OutcomeScorer<S> scorer, int defaultN) {
     super(source);
@@ -64,8 +66,60 @@ public final class BestOfNSearch<S> extends ProcessSearch<S, BestOfNSearch<S>> {
     return this;
   }
 
+  /**
+   * Draws the N samples in waves of {@code size} and stops after the first wave in which some output scores at
+   * least {@code threshold} (say 1.0 for a checker's "correct"): fewer samples when the answer is found early. The
+   * samples drawn are exactly the first ones of the full search. Default wave: 4.
+   */
+  public BestOfNSearch<S> stopAtScore(double threshold) {
+    if (Double.isNaN(threshold)) {
+      throw new IllegalArgumentException("the stop threshold must be a number, was NaN");
+    }
+    return stopRule(new AdaptiveBestOfN.Rule.ScoreAtLeast(threshold));
+  }
+
+  /**
+   * Self-consistency that stops when its majority is settled: waves of samples until the leading answer (by the
+   * extractor of {@link #answers}) leads the runner-up with posterior probability at least {@code confidence}
+   * (Beta(a + 1, b + 1) over the leader's share of the two), or N are drawn. Use with
+   * {@link Selection#majority()}. Default wave: 4.
+   */
+  public BestOfNSearch<S> stopWhenSettled(double confidence) {
+    if (!(confidence > 0.5 && confidence < 1)) {
+      throw new IllegalArgumentException("confidence must be in (0.5, 1), was " + confidence
+          + "; 0.95 stops once the leading answer leads with posterior probability 0.95");
+    }
+    return stopRule(new AdaptiveBestOfN.Rule.Settled(confidence));
+  }
+
+  /** The samples drawn together between two checks of the stop rule (default 4). */
+  public BestOfNSearch<S> waves(int size) {
+    this.wave = requireAtLeast("wave size", size, 1);
+    return this;
+  }
+
+  private BestOfNSearch<S> stopRule(AdaptiveBestOfN.Rule rule) {
+    if (stopRule != null) {
+      throw new IllegalStateException("a stop rule was already set: " + stopRule);
+    }
+    this.stopRule = rule;
+    return this;
+  }
+
   @Override
   SearchResult search(GenerativeProcess<S> process, SearchContext ctx) {
+    if (stopRule != null) {
+      if (pruneScorer != null) {
+        throw new IllegalArgumentException("pruning and a stop rule do not combine: pruning ranks one batch part-way,"
+            + " a stop rule draws the samples in waves; choose one");
+      }
+      return RoundDriver.run(new AdaptiveBestOfN<>(process, n, wave == 0 ? 4 : wave, scorer, selection, answerOf,
+          stopRule, ctx), ctx);
+    }
+    if (wave != 0) {
+      throw new IllegalArgumentException("waves(" + wave + ") needs a stop rule (stopAtScore or stopWhenSettled):"
+          + " without one, all N samples are drawn together");
+    }
     if (pruneScorer != null && keep >= n) {
       throw new IllegalArgumentException("keep must be < samples (" + n + ") to prune anything, was " + keep);
     }

@@ -29,6 +29,7 @@ class DigitWalk implements GenerativeProcess<DigitWalk.Walk> {
   }
 
   private final int length;
+  private long nextLineage;
   int out;
   int advanceCalls;
   int rowsAdvanced;
@@ -51,7 +52,7 @@ class DigitWalk implements GenerativeProcess<DigitWalk.Walk> {
   public List<Walk> start(int n, SearchContext ctx) {
     List<Walk> walks = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      walks.add(new Walk(i, ""));
+      walks.add(new Walk(nextLineage++, "")); // fresh lineages on every start, as a language model's process gives
     }
     out += n;
     return walks;

@@ -33,8 +33,8 @@ class UserProcessTest {
 
   @Test
   void bestOfNPicksTheHighestDigitSumOfTheSameWalksThatSamplingDraws() {
-    DigitWalk process = new DigitWalk(LENGTH);
-    List<Candidate> sampled = Search.sample().samples(8).seed(3).run(process).candidates();
+    List<Candidate> sampled = Search.sample().samples(8).seed(3).run(new DigitWalk(LENGTH)).candidates();
+    DigitWalk process = new DigitWalk(LENGTH); // a fresh one: a process numbers its lineages on across searches
     SearchResult best = Search.bestOfN(DIGIT_SUM).n(8).seed(3).run(process);
 
     // Each walk's digits are fixed by (seed, lineage): compute them here, independently of the library.
@@ -55,6 +55,80 @@ class UserProcessTest {
     assertThat(best.stats().modelCalls()).isEqualTo(LENGTH); // one batched call per step for all 8
     assertThat(process.out).as("every walk released").isZero();
     assertThat(process.closed).as("the caller's process stays open").isFalse();
+  }
+
+  @Test
+  void bestOfNThatStopsAtAScoreDrawsOnlyTheWavesItNeeds() {
+    RandomStreams random = new RandomStreams(11);
+    int firstHit = -1; // the first lineage whose digits sum to at least 20
+    for (long lineage = 0; lineage < 64 && firstHit < 0; lineage++) {
+      int sum = 0;
+      for (int step = 0; step < LENGTH; step++) {
+        sum += DigitWalk.digit(random, lineage, step);
+      }
+      firstHit = sum >= 20 ? (int) lineage : -1;
+    }
+    assertThat(firstHit).as("seed 11 has a walk summing to 20 or more among 64").isBetween(0, 63);
+    int waves = firstHit / 4 + 1;
+
+    DigitWalk process = new DigitWalk(LENGTH);
+    SearchResult r = Search.bestOfN(DIGIT_SUM).n(64).stopAtScore(20).waves(4).seed(11).run(process);
+    assertThat(r.candidates()).hasSize(4 * waves); // the waves up to and including the first hit, no more
+    assertThat(r.best().score()).isGreaterThanOrEqualTo(20);
+    assertThat(r.stats().verifierCalls()).isZero(); // DIGIT_SUM counts nothing; the scorer calls are the events:
+    assertThat(process.advanceCalls).isEqualTo(waves * LENGTH);
+    assertThat(process.out).isZero();
+    // the samples are the first 4 * waves of the full search
+    List<String> full = Search.bestOfN(DIGIT_SUM).n(64).seed(11).run(new DigitWalk(LENGTH)).candidates().stream()
+        .map(Candidate::text).toList();
+    assertThat(full).containsAll(r.candidates().stream().map(Candidate::text).toList());
+  }
+
+  @Test
+  void selfConsistencyStopsAfterTheFirstWaveWhoseLeaderIsSettled() {
+    // One digit per walk; the answer is "small" (0-7, probability 0.8) or "big" (8, 9).
+    RandomStreams random = new RandomStreams(2);
+    int small = 0;
+    int big = 0;
+    int expectedWaves = 0;
+    while (expectedWaves < 20) {
+      for (long lineage = expectedWaves * 10L; lineage < expectedWaves * 10L + 10; lineage++) {
+        if (DigitWalk.digit(random, lineage, 0) < 8) {
+          small++;
+        } else {
+          big++;
+        }
+      }
+      expectedWaves++;
+      if (leadProbability(Math.max(small, big), Math.min(small, big)) >= 0.95) {
+        break;
+      }
+    }
+    DigitWalk process = new DigitWalk(1);
+    SearchResult r = Search.bestOfN(DIGIT_SUM).n(200).selection(dev.ponder.samplers.Selection.majority())
+        .answers(t -> Integer.parseInt(t) < 8 ? "small" : "big").stopWhenSettled(0.95).waves(10).seed(2)
+        .run(process);
+    assertThat(r.candidates()).hasSize(10 * expectedWaves);
+    assertThat(Integer.parseInt(r.best().text())).as("the majority answer comes first").isLessThan(small >= big ? 8 : 10);
+    assertThat(process.out).isZero();
+  }
+
+  /** P(share > 1/2) for share ~ Beta(a + 1, b + 1), as P(Bin(a + b + 1, 1/2) <= a), summed here directly. */
+  private static double leadProbability(int a, int b) {
+    int m = a + b + 1;
+    double p = 0;
+    for (int k = 0; k <= a; k++) {
+      p += binomial(m, k) / Math.pow(2, m);
+    }
+    return p;
+  }
+
+  private static double binomial(int m, int k) {
+    double c = 1;
+    for (int i = 1; i <= k; i++) {
+      c = c * (m - k + i) / i;
+    }
+    return c;
   }
 
   @Test
