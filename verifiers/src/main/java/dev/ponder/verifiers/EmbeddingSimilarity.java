@@ -272,7 +272,7 @@ public final class EmbeddingSimilarity implements Verifier, AutoCloseable {
             + " references(List.of(...)) or references(input -> ...)");
       }
       ModelDir files = ModelDir.open(dir);
-      OnnxModel model = OnnxModel.load(files.model(), options);
+      OnnxModel model = files.model(options);
       TextTokenizer tokenizer = null;
       try {
         ModelContract.of("sentence embedding").input(TensorSpec.int64("input_ids", 2))
@@ -300,7 +300,7 @@ public final class EmbeddingSimilarity implements Verifier, AutoCloseable {
         }
         int length = maxLength > 0 ? maxLength : sentenceMaxLength(files);
         length = Lengths.resolve(length, files, "sentence embedding", model);
-        tokenizer = TextTokenizer.load(files.tokenizer(), true);
+        tokenizer = files.tokenizer(true);
         return new EmbeddingSimilarity(this, model, tokenizer, out, pooled, length, files.padId(0));
       } catch (RuntimeException e) {
         model.close();
@@ -312,15 +312,16 @@ public final class EmbeddingSimilarity implements Verifier, AutoCloseable {
     }
 
     private static int sentenceMaxLength(ModelDir files) {
-      Path p = files.dir().resolve("sentence_bert_config.json");
-      if (!Files.isRegularFile(p)) {
+      var bytes = files.read("sentence_bert_config.json");
+      if (bytes.isEmpty()) {
         return -1;
       }
       try {
-        var n = new ObjectMapper().readTree(p.toFile()).get("max_seq_length");
+        var n = new ObjectMapper().readTree(bytes.get()).get("max_seq_length");
         return n != null && n.canConvertToInt() ? n.asInt() : -1;
       } catch (IOException e) {
-        throw new IllegalArgumentException("could not read " + p.toAbsolutePath() + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException("could not read " + files.source().describe("sentence_bert_config.json")
+            + ": " + e.getMessage(), e);
       }
     }
   }

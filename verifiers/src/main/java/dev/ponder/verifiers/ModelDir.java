@@ -3,13 +3,20 @@ package dev.ponder.verifiers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
+import dev.ponder.engine.onnx.OnnxModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
-/** An export directory: {@code model.onnx}, {@code tokenizer.json} and an optional {@code config.json}. */
-record ModelDir(Path dir, JsonNode config) {
+/**
+ * The one loader of the ONNX verifiers' exports, from any {@link ModelSource} (a directory, the classpath, a URL):
+ * {@code model.onnx}, {@code tokenizer.json} and an optional {@code config.json}.
+ */
+record ModelDir(ModelSource source, JsonNode config) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static ModelDir open(Path dir) {
@@ -18,24 +25,37 @@ record ModelDir(Path dir, JsonNode config) {
       throw new IllegalArgumentException("model directory not found: " + dir.toAbsolutePath() + " (expected a"
           + " directory with model.onnx and tokenizer.json)");
     }
-    Path cfg = dir.resolve("config.json");
+    return open(ModelSource.directory(dir));
+  }
+
+  static ModelDir open(ModelSource source) {
+    Objects.requireNonNull(source, "model source");
     JsonNode config = MissingNode.getInstance();
-    if (Files.isRegularFile(cfg)) {
+    Optional<byte[]> bytes = source.readIfPresent("config.json");
+    if (bytes.isPresent()) {
       try {
-        config = JSON.readTree(cfg.toFile());
+        config = JSON.readTree(bytes.get());
       } catch (IOException e) {
-        throw new IllegalArgumentException("could not read " + cfg.toAbsolutePath() + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException("could not read " + source.describe("config.json") + ": "
+            + e.getMessage(), e);
       }
     }
-    return new ModelDir(dir, config);
+    return new ModelDir(source, config);
   }
 
-  Path model() {
-    return dir.resolve("model.onnx");
+  /** The ONNX model, by path from a directory, from its bytes otherwise. */
+  OnnxModel model(ModelOptions options) {
+    return OnnxModel.load(source, "model.onnx", options);
   }
 
-  Path tokenizer() {
-    return dir.resolve("tokenizer.json");
+  /** The Hugging Face tokenizer beside the model. */
+  TextTokenizer tokenizer(boolean addSpecialTokens) {
+    return TextTokenizer.load(source, "tokenizer.json", addSpecialTokens);
+  }
+
+  /** Another file of the export, if there. */
+  Optional<byte[]> read(String fileName) {
+    return source.readIfPresent(fileName);
   }
 
   /** The first of these integer fields in config.json, or -1. */

@@ -4,6 +4,7 @@ import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import dev.ponder.engine.onnx.TensorSpec;
@@ -78,8 +79,17 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
     return builder(dir).build();
   }
 
+  /** Loads an export from any source: a directory, the classpath, a URL (see {@link ModelSource}). */
+  public static OnnxOutcomeReward load(ModelSource source) {
+    return builder(source).build();
+  }
+
+  public static Builder builder(ModelSource source) {
+    return new Builder(null, Objects.requireNonNull(source, "source"));
+  }
+
   public static Builder builder(Path dir) {
-    return new Builder(Objects.requireNonNull(dir, "dir"));
+    return new Builder(Objects.requireNonNull(dir, "dir"), null);
   }
 
   @Override
@@ -203,6 +213,7 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
   /** Configures an {@link OnnxOutcomeReward}; every setting is optional and may be set once. */
   public static final class Builder {
     private final Path dir;
+    private final ModelSource source;
     private String name = "orm";
     private ScoreTransform transform;
     private int maxLength = -1;
@@ -211,8 +222,9 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
     private boolean padLeft;
     private ModelOptions options = ModelOptions.cpu();
 
-    private Builder(Path dir) {
+    private Builder(Path dir, ModelSource source) {
       this.dir = dir;
+      this.source = source;
     }
 
     public Builder name(String value) {
@@ -257,8 +269,8 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
      * @throws ModelContractException   when the model's inputs or outputs break the contract
      */
     public OnnxOutcomeReward build() {
-      ModelDir files = ModelDir.open(dir);
-      OnnxModel model = OnnxModel.load(files.model(), options);
+      ModelDir files = dir != null ? ModelDir.open(dir) : ModelDir.open(source);
+      OnnxModel model = files.model(options);
       TextTokenizer tokenizer = null;
       try {
         boolean withCache = model.inputs().containsKey("past_key_values.0.key");
@@ -276,7 +288,7 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
         (transform != null ? transform : ScoreTransform.defaultFor(labels)).check(labels, model.file().toString());
         int length = Lengths.resolve(maxLength, files, "outcome reward", model);
         PrmForward forward = withCache ? new PrmForward(model, files, labels, files.padId(0)) : null;
-        tokenizer = TextTokenizer.load(files.tokenizer(), false);
+        tokenizer = files.tokenizer(false);
         return new OnnxOutcomeReward(this, model, tokenizer, labels, length, files.padId(0), forward);
       } catch (RuntimeException e) {
         model.close();

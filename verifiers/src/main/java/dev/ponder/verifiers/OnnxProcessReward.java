@@ -9,6 +9,7 @@ import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorSpec;
 import dev.ponder.verifiers.PrmForward.Node;
@@ -90,8 +91,17 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
     return builder(dir).build();
   }
 
+  /** Loads an export from any source: a directory, the classpath, a URL (see {@link ModelSource}). */
+  public static OnnxProcessReward load(ModelSource source) {
+    return builder(source).build();
+  }
+
+  public static Builder builder(ModelSource source) {
+    return new Builder(null, Objects.requireNonNull(source, "source"));
+  }
+
   public static Builder builder(Path dir) {
-    return new Builder(Objects.requireNonNull(dir, "dir"));
+    return new Builder(Objects.requireNonNull(dir, "dir"), null);
   }
 
   @Override
@@ -334,6 +344,7 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
   /** Configures an {@link OnnxProcessReward}; every setting is optional and may be set once. */
   public static final class Builder {
     private final Path dir;
+    private final ModelSource source;
     private String name = "prm";
     private ScoreTransform transform;
     private Aggregation aggregation = Aggregation.LAST;
@@ -345,8 +356,9 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
     private boolean stateSet;
     private ModelOptions options = ModelOptions.cpu();
 
-    private Builder(Path dir) {
+    private Builder(Path dir, ModelSource source) {
       this.dir = dir;
+      this.source = source;
     }
 
     public Builder name(String value) {
@@ -418,8 +430,8 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
      * @throws ModelContractException   when the model's inputs or outputs break the contract
      */
     public OnnxProcessReward build() {
-      ModelDir files = ModelDir.open(dir);
-      OnnxModel model = OnnxModel.load(files.model(), options);
+      ModelDir files = dir != null ? ModelDir.open(dir) : ModelDir.open(source);
+      OnnxModel model = files.model(options);
       TextTokenizer tokenizer = null;
       try {
         ModelContract contract = ModelContract.of("process reward")
@@ -432,7 +444,7 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
         (transform != null ? transform : ScoreTransform.defaultFor(labels)).check(labels, model.file().toString());
         int length = Lengths.resolve(maxLength, files, "process reward", model);
         PrmForward forward = new PrmForward(model, files, labels, files.padId(0));
-        tokenizer = TextTokenizer.load(files.tokenizer(), false);
+        tokenizer = files.tokenizer(false);
         return new OnnxProcessReward(this, model, tokenizer, forward, length);
       } catch (RuntimeException e) {
         model.close();

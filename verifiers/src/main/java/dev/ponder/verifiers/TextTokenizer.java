@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import dev.ponder.engine.model.ModelSource;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A Hugging Face {@code tokenizer.json} through DJL, with truncation and padding off (DJL would otherwise cut at
@@ -42,6 +44,25 @@ final class TextTokenizer implements AutoCloseable {
           String.valueOf(addSpecialTokens), "truncation", "false", "padding", "false")), addSpecialTokens, tokenizerJson);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("could not read tokenizer " + tokenizerJson.toAbsolutePath() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** A tokenizer file of a model source: by path from a directory, from its bytes otherwise. */
+  static TextTokenizer load(ModelSource source, String fileName, boolean addSpecialTokens) {
+    Optional<Path> dir = source.directory();
+    if (dir.isPresent()) {
+      return load(dir.get().resolve(fileName), addSpecialTokens);
+    }
+    byte[] bytes = source.readIfPresent(fileName).orElseThrow(() -> new IllegalArgumentException(
+        "tokenizer file not found: " + source.describe(fileName) + " (expected a Hugging Face tokenizer.json beside"
+            + " model.onnx)"));
+    try {
+      return new TextTokenizer(HuggingFaceTokenizer.newInstance(new java.io.ByteArrayInputStream(bytes),
+          Map.of("addSpecialTokens", String.valueOf(addSpecialTokens), "truncation", "false", "padding", "false")),
+          addSpecialTokens, Path.of(source.describe(fileName)));
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("could not read tokenizer " + source.describe(fileName) + ": "
           + e.getMessage(), e);
     }
   }
