@@ -28,6 +28,7 @@ step countdown-eval       "$PY" eval_policy.py
 step countdown-samples    "$PY" sample_policy.py
 step countdown-orm        "$PY" train_orm.py
 step countdown-orm-cached "$PY" export_orm_cached.py
+step countdown-policy-int8 "$PY" quantize_int8.py
 step countdown-prm        "$PY" train_prm.py
 step countdown-beam       "$PY" beam_golden.py
 cd ..
