@@ -73,7 +73,11 @@ public abstract class ProcessSearch<S, B extends ProcessSearch<S, B>> extends Se
     return runOpened(s, null, newContext());
   }
 
-  /** {@link #run(String)} on the common pool; the future's {@code cancel} stops the search. */
+  /**
+   * {@link #run(String)} on the common fork-join pool; the future's {@code cancel} stops the search. A search blocks
+   * its thread in native model calls, so a service running many should pass its own executor
+   * ({@link #runAsync(String, Executor)}) rather than share the common pool.
+   */
   public CompletableFuture<SearchResult> runAsync(String prompt) {
     return runAsync(prompt, ForkJoinPool.commonPool());
   }
