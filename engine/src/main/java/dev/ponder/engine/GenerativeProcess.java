@@ -22,6 +22,25 @@ public interface GenerativeProcess<S> extends AutoCloseable {
   /** One batched step for all given (non-terminal) hypotheses: one model call per step, never one per hypothesis. */
   List<S> advance(List<S> live, SearchContext ctx);
 
+  /**
+   * Whether {@link #advanceGreedy} is supported: a step that makes no random choice, for look-ahead roll-outs (a
+   * language model's temperature-0 step). Searches that roll out use it when it is there, the ordinary seeded
+   * {@link #advance} otherwise.
+   */
+  default boolean hasGreedyStep() {
+    return false;
+  }
+
+  /**
+   * One step like {@link #advance} that makes no random choice (the most likely continuation): the same state always
+   * rolls out the same way. Supported only where {@link #hasGreedyStep} says so.
+   *
+   * @throws UnsupportedOperationException when this process has no greedy step
+   */
+  default List<S> advanceGreedy(List<S> live, SearchContext ctx) {
+    throw new UnsupportedOperationException(getClass().getName() + " has no greedy step; check hasGreedyStep()");
+  }
+
   /** A cheap copy that shares its parent's history (KV prefix, latent). */
   S fork(S parent, SearchContext ctx);
 

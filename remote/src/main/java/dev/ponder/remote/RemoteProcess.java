@@ -138,6 +138,12 @@ public final class RemoteProcess implements GenerativeProcess<RemoteHypothesis> 
    * One step like {@link #advance}, but greedy (temperature 0) whatever this process samples: for look-ahead
    * roll-outs.
    */
+  @Override
+  public boolean hasGreedyStep() {
+    return true;
+  }
+
+  @Override
   public List<RemoteHypothesis> advanceGreedy(List<RemoteHypothesis> live, SearchContext ctx) {
     return advance(live, decoding.withTemperature(0), ctx);
   }

@@ -5,7 +5,6 @@ import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.lm.LmProcess;
 import java.util.Objects;
 
 /**
@@ -57,8 +56,8 @@ public final class StepBeamSearch<S> extends ProcessSearch<S, StepBeamSearch<S>>
   /**
    * Scores each candidate step after rolling it out {@code k} more steps greedily (temperature 0) on a fork, as
    * search-and-learn's {@code lookahead}; the candidate itself keeps its un-rolled state. Roll-out tokens count
-   * as policy tokens. 0 (the default) scores the step itself. A process other than a language model's has no
-   * greedy mode: its roll-outs take its ordinary (seeded) steps.
+   * as policy tokens. 0 (the default) scores the step itself. A process without a greedy step
+   * ({@code GenerativeProcess.hasGreedyStep()}) rolls out with its ordinary (seeded) steps.
    */
   public StepBeamSearch<S> lookahead(int k) {
     this.lookahead = requireAtLeast("lookahead", k, 0);
@@ -72,13 +71,7 @@ public final class StepBeamSearch<S> extends ProcessSearch<S, StepBeamSearch<S>>
           + "; e.g. n=" + (n / m + 1) * m);
     }
     StepBeam.Config c = new StepBeam.Config(n, m, diverse, aggregation, maxSteps, lookahead);
-    StepBeam.GreedyStep<S> greedy = process instanceof LmProcess lm ? greedyOf(lm) : process::advance;
+    StepBeam.GreedyStep<S> greedy = process.hasGreedyStep() ? process::advanceGreedy : process::advance;
     return RoundDriver.run(new StepBeam<>(process, prm, c, greedy, ctx), ctx);
-  }
-
-  /** A language model's temperature-0 step, for roll-outs over its own hypotheses. */
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static <S> StepBeam.GreedyStep<S> greedyOf(LmProcess lm) {
-    return (hs, cx) -> (java.util.List) lm.advanceGreedy((java.util.List) hs, cx);
   }
 }

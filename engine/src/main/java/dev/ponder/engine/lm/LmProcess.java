@@ -116,6 +116,12 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
    * process's decoding samples; the step boundary and the length limit are this process's. For look-ahead
    * roll-outs: the same state always rolls out to the same tokens, and no random draw is made.
    */
+  @Override
+  public boolean hasGreedyStep() {
+    return true;
+  }
+
+  @Override
   public List<LmHypothesis> advanceGreedy(List<LmHypothesis> live, SearchContext ctx) {
     return advance(live, decoding.withTemperature(0), ctx);
   }
