@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * How a search went, for people and pages to see (the demo server streams and draws it): the search tree of step
- * beam, DVTS and MCTS; the particle genealogy of SMC and Feynman-Kac steering; the iterates of a noise search.
+ * beam, DVTS, MCTS and token-level beam search (a node a token); the particle genealogy of SMC and Feynman-Kac steering; the iterates of a noise search.
  * Sampling and best-of-N have no structure beyond their candidates: {@link None}.
  */
 public sealed interface SearchTrace {

@@ -1,6 +1,7 @@
 package dev.ponder.samplers;
 
 import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchTrace;
 import dev.ponder.engine.StopReason;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
@@ -82,6 +83,7 @@ final class TokenBeam implements Rounds {
     LmHypothesis h;
     final float score;
     final int rank;
+    int node = TreeRecorder.ROOT;
 
     Finished(LmHypothesis h, float score, int rank) {
       this.h = h;
@@ -112,6 +114,9 @@ final class TokenBeam implements Rounds {
   private boolean[] eos;
   private float[] scores;
   private Margin closest = Margin.NONE;
+  private final TreeRecorder recorder = new TreeRecorder(-1);
+  private int[] beamNode;
+  private int chosen = -1;
   private final List<int[]> tokens = new ArrayList<>();
 
   private TokenBeam(LmProcess process, Config cfg, SearchContext ctx) {
@@ -152,6 +157,12 @@ final class TokenBeam implements Rounds {
     step(step);
   }
 
+  /** The beams' tree, token by token: the best candidate's path marked, beams that found no continuation pruned. */
+  @Override
+  public SearchTrace trace() {
+    return recorder.build(chosen);
+  }
+
   @Override
   public void release() {
     if (beams != null) {
@@ -166,6 +177,7 @@ final class TokenBeam implements Rounds {
   private void begin() {
     beams = new LmHypothesis[numBeams];
     beamScores = new float[numBeams];
+    beamNode = new int[numBeams]; // every beam starts at the prompt, the tree's root
     beams[0] = process.start(1, ctx).get(0);
     List<Long> copies = new ArrayList<>();
     for (int i = 1; i < numBeams; i++) {
@@ -342,11 +354,18 @@ final class TokenBeam implements Rounds {
         ctx.emit(new SearchEvent.Expand(beams[b].lineage(), forks.get(b)));
       }
     }
+    for (int b = 0; b < numBeams; b++) {
+      if (!used[b]) {
+        recorder.prune(beamNode[b]);
+      }
+    }
     if (!ended.isEmpty()) {
       process.extend(ended, endTokens, ctx);
       for (int j = 0; j < ended.size(); j++) {
         LmHypothesis h = ended.get(j);
         fresh.get(j).h = h;
+        fresh.get(j).node = recorder.add(beamNode[topIndex[fresh.get(j).rank] / vocab], h.lineage(), h.text(),
+            fresh.get(j).score, true);
         ctx.emit(new SearchEvent.Finish(h.lineage(), h.text()));
         ctx.emit(new SearchEvent.Score(h.lineage(), "beam", fresh.get(j).score));
         process.release(h); // the tokens stay readable; the KV rows are not needed any more
@@ -354,6 +373,12 @@ final class TokenBeam implements Rounds {
     }
     if (keepRunning) {
       process.extend(live, liveTokens, ctx);
+      int[] nodes = new int[numBeams];
+      for (int j = 0; j < live.size(); j++) {
+        nodes[j] = recorder.add(beamNode[topIndex[runRank[j]] / vocab], live.get(j).lineage(), live.get(j).text(),
+            runScore[j], false);
+      }
+      beamNode = nodes;
       beams = live.toArray(new LmHypothesis[0]);
       beamScores = runScore.clone();
     } else {
@@ -379,6 +404,9 @@ final class TokenBeam implements Rounds {
   public List<Candidate> finish(StopReason why) {
     List<Candidate> candidates = new ArrayList<>();
     for (Finished f : finished) {
+      if (chosen < 0) {
+        chosen = f.node;
+      }
       if (candidates.size() < cfg.numReturnSequences()) {
         candidates.add(new Candidate(f.h.text(), f.score, f.h.logProb(), f.h.generatedLength(), f.h.isFinished()));
         tokens.add(f.h.generatedTokens());
@@ -389,6 +417,9 @@ final class TokenBeam implements Rounds {
       for (int b = 0; b < numBeams; b++) {
         LmHypothesis h = beams[b];
         if (beamScores[b] > NEG && candidates.size() < cfg.numReturnSequences()) {
+          if (chosen < 0) {
+            chosen = beamNode[b];
+          }
           candidates.add(new Candidate(h.text(), beamScores[b] / length, h.logProb(), h.generatedLength(), false));
           tokens.add(h.generatedTokens());
         }

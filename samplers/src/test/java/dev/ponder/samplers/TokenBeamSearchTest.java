@@ -200,4 +200,22 @@ class TokenBeamSearchTest {
     assertThat(TokenBeam.topK(values, values.length, 8, all, new float[8])).isEqualTo(6);
     assertThat(all).startsWith(1, 2, 5, 4, 0, 3);
   }
+
+  @Test
+  void theTraceIsTheBeamsTreeWithTheBestPathMarked() {
+    SearchResult r = Search.tokenBeam(policy).numBeams(3).maxNewTokens(20).run(PROMPT);
+    java.util.List<dev.ponder.engine.SearchTrace.Tree.Node> nodes =
+        ((dev.ponder.engine.SearchTrace.Tree) r.trace()).nodes();
+    // every node is one token past its parent, and the chosen path spells the best candidate
+    for (var n : nodes.subList(1, nodes.size())) {
+      assertThat(n.depth()).isEqualTo(nodes.get(n.parent()).depth() + 1);
+    }
+    StringBuilder text = new StringBuilder();
+    nodes.stream().filter(dev.ponder.engine.SearchTrace.Tree.Node::chosen)
+        .sorted(java.util.Comparator.comparingInt(dev.ponder.engine.SearchTrace.Tree.Node::depth))
+        .forEach(n -> text.append(n.step()));
+    assertThat(text.toString()).isEqualTo(r.best().text());
+    assertThat(nodes.stream().filter(dev.ponder.engine.SearchTrace.Tree.Node::chosen).count())
+        .isEqualTo(r.best().tokens() + 1L); // the root and one node per generated token
+  }
 }
