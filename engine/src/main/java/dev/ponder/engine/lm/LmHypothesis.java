@@ -1,5 +1,6 @@
 package dev.ponder.engine.lm;
 
+import dev.ponder.engine.OutcomeScorer;
 import java.util.Arrays;
 
 /**
@@ -18,6 +19,9 @@ public final class LmHypothesis {
   KvBlock block;
   int row;
   double logProb;
+  /** The summed entropy of the distributions its sampled or greedy tokens were drawn from (not token beam's). */
+  double entropySum;
+  int entropyTokens;
   double stepLogProb;
   int stepTokens;
   int stepIndex;
@@ -46,6 +50,8 @@ public final class LmHypothesis {
     this.block = parent.block;
     this.row = parent.row;
     this.logProb = parent.logProb;
+    this.entropySum = parent.entropySum;
+    this.entropyTokens = parent.entropyTokens;
     this.stepIndex = parent.stepIndex;
     this.finished = parent.finished;
     this.cut = parent.cut;
@@ -106,6 +112,24 @@ public final class LmHypothesis {
   }
 
   /** Log-probability of the generated tokens under the model (temperature 1, no filtering). */
+  /**
+   * The mean entropy (nats) of the policy's next-token distributions over the generated tokens: how unsure the
+   * policy was while writing this text (lower is surer). NaN before the first token, and for token-level beam
+   * search, which chooses tokens itself.
+   */
+  public double meanTokenEntropy() {
+    return entropyTokens == 0 ? Double.NaN : entropySum / entropyTokens;
+  }
+
+  /**
+   * An outcome scorer that needs no reward model: the policy's own confidence, the negated
+   * {@link #meanTokenEntropy()} (so the surest text ranks first; confidence selection as in self-certainty
+   * best-of-N). Makes no verifier call.
+   */
+  public static OutcomeScorer<LmHypothesis> byConfidence() {
+    return (hs, ctx) -> hs.stream().mapToDouble(h -> -h.meanTokenEntropy()).toArray();
+  }
+
   public double logProb() {
     return logProb;
   }

@@ -254,6 +254,8 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     double lp = sampler.lastLogProb();
     h.append(token);
     h.logProb += lp;
+    h.entropySum += sampler.lastEntropy();
+    h.entropyTokens++;
     h.stepLogProb += lp;
     h.stepTokens++;
     ctx.counters().addGeneratedTokens(1);

@@ -38,9 +38,15 @@ final class TokenSampler {
       }
     }
     double logZ = 0;
+    double weighted = 0; // sum of exp(x - max) * (x - max), for the entropy
     for (int i = 0; i < vocab; i++) {
-      logZ += Math.exp(logits.get(offset + i) - max);
+      double shifted = logits.get(offset + i) - max;
+      double e = Math.exp(shifted);
+      logZ += e;
+      weighted += e * shifted;
     }
+    // H = -sum p log p = log Z - E_p[x], both taken relative to max
+    lastEntropy = Math.log(logZ) - weighted / logZ;
     logZ = max + Math.log(logZ);
     int token = d.isGreedy() ? argmax : sample(logits, offset, d, u, max);
     lastLogProb = logits.get(offset + token) - logZ;
@@ -48,6 +54,12 @@ final class TokenSampler {
   }
 
   private double lastLogProb;
+  private double lastEntropy;
+
+  /** The entropy (nats) of the model's unfiltered temperature-1 distribution at the last {@link #choose}. */
+  double lastEntropy() {
+    return lastEntropy;
+  }
 
   /** log softmax(logits)[token] over one row, in double precision. */
   static double logSoftmaxAt(java.nio.FloatBuffer logits, int offset, int vocab, int token) {

@@ -80,4 +80,19 @@ class TokenSamplerTest {
     b.put(values).flip();
     return b;
   }
+
+  @org.junit.jupiter.api.Test
+  void theEntropyOfTheLastDistributionIsKept() {
+    TokenSampler sampler = new TokenSampler(4);
+    java.nio.FloatBuffer uniform = java.nio.FloatBuffer.wrap(new float[] {3f, 3f, 3f, 3f});
+    sampler.choose(uniform, 0, Decoding.greedy(), 0);
+    org.assertj.core.api.Assertions.assertThat(sampler.lastEntropy())
+        .isCloseTo(Math.log(4), org.assertj.core.api.Assertions.within(1e-12));
+    java.nio.FloatBuffer peaked = java.nio.FloatBuffer.wrap(new float[] {0f, (float) Math.log(3), 0f, 0f});
+    sampler.choose(peaked, 0, Decoding.greedy(), 0);
+    // p = (1, 3, 1, 1) / 6: H = -(3 * (1/6) ln(1/6) + (1/2) ln(1/2))
+    double expected = -(3 * (1.0 / 6) * Math.log(1.0 / 6) + 0.5 * Math.log(0.5));
+    org.assertj.core.api.Assertions.assertThat(sampler.lastEntropy())
+        .isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-6));
+  }
 }
