@@ -1,8 +1,11 @@
 package dev.ponder.server;
 
+import java.io.Console;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
+import picocli.CommandLine;
 
 /** The single jar's entry point: {@code java -jar ponder.jar COMMAND [options]}. */
 public final class Main {
@@ -10,45 +13,51 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    System.exit(run(Arrays.asList(args), System.out, System.err));
+    // The native libraries' loaders log at INFO on stderr; keep stderr for errors and progress.
+    if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl") == null) {
+      System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "warn");
+    }
+    System.exit(run(Arrays.asList(args), System.out, System.err, stderrIsTerminal()));
   }
 
-  /** Runs one command; the exit code. Public for tests in the server's sub-packages. */
+  /** Runs one command; the exit code (0 ok, 1 failed, 2 bad usage). Public for tests in the server's sub-packages. */
   public static int run(List<String> args, PrintStream out, PrintStream err) {
-    if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")) {
-      out.println(usage());
-      return args.isEmpty() ? 2 : 0;
-    }
-    List<String> rest = args.subList(1, args.size());
-    try {
-      switch (args.get(0)) {
-        case "search":
-          return SearchCommand.run(rest, out);
-        case "eval":
-          return EvalCommand.run(rest, out, err);
-        case "serve":
-          return ServeCommand.run(rest, out);
-        default:
-          throw new Args.UsageException("unknown command '" + args.get(0) + "'");
-      }
-    } catch (Args.UsageException e) {
-      err.println("error: " + e.getMessage());
-      err.println(usage());
-      return 2;
-    } catch (IllegalArgumentException | IllegalStateException | dev.ponder.engine.model.ModelContractException
-             | dev.ponder.engine.model.DeviceUnavailableException | java.io.UncheckedIOException
-             | dev.ponder.remote.RemoteException e) {
-      err.println("error: " + e.getMessage());
-      return 1;
-    } catch (Exception e) {
-      err.println("error: " + e);
-      return 1;
-    }
+    return run(args, out, err, false);
   }
 
-  static String usage() {
-    return "usage: java -jar ponder.jar COMMAND [options]\n\n" + SearchCommand.USAGE + "\n\n" + EvalCommand.USAGE
-        + "\n\n" + DigitsEvalCommand.USAGE
-        + "\n\n" + ServeCommand.USAGE;
+  /** As {@link #run(List, PrintStream, PrintStream)}; {@code terminal}: progress as one updating line on err. */
+  static int run(List<String> args, PrintStream out, PrintStream err, boolean terminal) {
+    CommandLine cli = new CommandLine(new PonderCommand())
+        .addSubcommand(new SearchCommand(out, err))
+        .addSubcommand(new EvalCommand(out, err, terminal))
+        .addSubcommand(new ServeCommand(out))
+        .addSubcommand(new CommandLine.HelpCommand());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    cli.setParameterExceptionHandler((e, argv) -> {
+      err.println("error: " + Errors.usage(e));
+      return 2;
+    });
+    cli.setExecutionExceptionHandler((e, command, parsed) -> {
+      err.println("error: " + Errors.failure(e));
+      return e instanceof UsageException ? 2 : 1;
+    });
+    return cli.execute(args.toArray(String[]::new));
+  }
+
+  /** Whether the JVM's console is a terminal (stdin and stdout; no console when either is redirected). */
+  private static boolean stderrIsTerminal() {
+    Console console = System.console();
+    if (console == null || "dumb".equals(System.getenv("TERM"))) {
+      return false;
+    }
+    try {
+      // Since Java 22 System.console() is non-null even when redirected; isTerminal() tells.
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (NoSuchMethodException e) {
+      return true;
+    } catch (ReflectiveOperationException e) {
+      return false;
+    }
   }
 }

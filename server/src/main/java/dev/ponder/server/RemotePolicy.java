@@ -5,7 +5,6 @@ import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.remote.CompletionClient;
-import dev.ponder.remote.EngineDialect;
 import dev.ponder.remote.RemoteDecoding;
 import dev.ponder.remote.RemoteEndpoint;
 import dev.ponder.remote.RemoteHypothesis;
@@ -17,37 +16,12 @@ import dev.ponder.verifiers.VerifierInput;
 import java.util.List;
 
 /**
- * The {@code --remote URL --remote-model NAME [--remote-dialect llama|text] [--remote-api-key-env VAR]} options
- * of {@code search} and {@code eval}: a policy served behind an OpenAI-compatible {@code /v1/completions} API.
+ * A policy served behind an OpenAI-compatible {@code /v1/completions} API ({@link RemoteOptions}), and the
+ * Countdown searches over it.
  */
 record RemotePolicy(RemoteEndpoint endpoint) {
   /** The most tokens a Countdown solution takes, as the zoo's generation_config.json says. */
   static final int MAX_NEW_TOKENS = 72;
-
-  /** The options, or null when {@code --remote} is absent. */
-  static RemotePolicy fromArgs(Args a, String command) {
-    String url = a.text("remote", null);
-    if (url == null) {
-      return null;
-    }
-    String name = a.required("remote-model");
-    String dialect = a.text("remote-dialect", "llama");
-    String keyEnv = a.text("remote-api-key-env", null);
-    RemoteEndpoint endpoint = RemoteEndpoint.of(url, name).withDialect(switch (dialect) {
-      case "llama" -> EngineDialect.LLAMA_CPP;
-      case "text" -> EngineDialect.TEXT;
-      default -> throw new Args.UsageException(command + ": --remote-dialect must be 'llama' (llama.cpp's server:"
-          + " token ids) or 'text' (engines that take text prompts only), was '" + dialect + "'");
-    });
-    String env = keyEnv == null ? "PONDER_REMOTE_API_KEY" : keyEnv;
-    String key = System.getenv(env);
-    if (key != null && !key.isBlank()) {
-      endpoint = endpoint.withApiKey(key);
-    } else if (keyEnv != null) {
-      throw new Args.UsageException(command + ": --remote-api-key-env names " + keyEnv + ", which is not set");
-    }
-    return new RemotePolicy(endpoint);
-  }
 
   /**
    * The named Countdown search over the remote policy, one process per problem (one line a step for the

@@ -8,76 +8,236 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.Search;
+import dev.ponder.tasks.countdown.CountdownAlgorithms;
+import dev.ponder.tasks.countdown.CountdownChecker;
+import dev.ponder.tasks.countdown.CountdownProblem;
+import dev.ponder.tasks.countdown.CountdownVerdict;
+import dev.ponder.verifiers.OnnxOutcomeReward;
+import dev.ponder.verifiers.OnnxProcessReward;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code ponder search --model DIR --prompt TEXT --samples N --seed S [...]}: samples continuations and prints
- * each with its log-probability, then the counters.
+ * {@code ponder search}: runs one search algorithm on one prompt and prints every candidate with its
+ * log-probability (and score), then the engine's counters. A Countdown prompt's candidates are judged by the rule
+ * checker.
  */
-final class SearchCommand {
-  static final String USAGE = """
-      ponder search --model DIR --prompt TEXT [--samples N] [--seed S] [--temperature T] [--top-k K]
-                    [--top-p P] [--min-p M] [--max-new-tokens N] [--budget-tokens T] [--device cpu|cuda:N]
-                    [--threads N]
-      ponder search --remote URL --remote-model NAME --prompt TEXT [--remote-dialect llama|text]
-                    [--remote-api-key-env VAR] [--samples N] [--seed S] [--temperature T] [--top-p P]
-                    [--max-new-tokens N] [--budget-tokens T]
-        Samples N continuations of TEXT (escape sequences \\n and \\t are expanded) and prints them with their
-        log-probabilities and the engine's counters. Defaults: 4 samples, seed 0, temperature 1. With --remote,
-        the policy is a model served behind an OpenAI-compatible /v1/completions API (llama.cpp's server: token
-        ids; 'text' for engines that take text only); the API key, if any, is read from the environment variable
-        VAR (default PONDER_REMOTE_API_KEY).""";
+@Command(name = "search", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+    versionProvider = Version.class,
+    description = {"Runs a search algorithm on one prompt and prints each candidate with its log-probability, then"
+        + " the engine's counters. Escapes \\n and \\t in the prompt are expanded. For a Countdown prompt"
+        + " ('numbers: 3 7 25 50 target: 85\\n') each candidate is marked correct or wrong by the rule checker."},
+    footer = {"%nAlgorithms: greedy, sample (--samples independent samples), bon, weighted-bon, majority (best of --n"
+        + " samples by --verifier), beam (token-level, --n beams), step-beam, dvts (--n live, --m children, scored by"
+        + " the PRM), smc (--n particles), mcts (--n simulations, --m children)."})
+final class SearchCommand implements Callable<Integer> {
+  @Option(names = "--model", paramLabel = "DIR", description = "The policy: an exported language model directory.")
+  Path model;
 
-  private SearchCommand() {
+  @Option(names = "--prompt", paramLabel = "TEXT", description = "The prompt (required).")
+  String prompt;
+
+  @Option(names = "--algorithm", paramLabel = "ALG", defaultValue = "sample", description = "The search (below).")
+  String algorithm;
+
+  @Option(names = "--samples", paramLabel = "N", description = "Samples for --algorithm sample (default 4).")
+  Integer samples;
+
+  @Option(names = "--n", paramLabel = "N", description = "Samples, beams, live hypotheses, particles or simulations"
+      + " for the other algorithms (default 8).")
+  Integer n;
+
+  @Option(names = "--m", paramLabel = "M", defaultValue = "4", description = "Children per expansion (step-beam,"
+      + " dvts, mcts).")
+  int m;
+
+  @Option(names = "--verifier", paramLabel = "V", defaultValue = "orm", description = "What ranks bon and"
+      + " weighted-bon: orm (the outcome reward model under --orm) or checker (the Countdown rule checker).")
+  String verifier;
+
+  @Option(names = "--orm", paramLabel = "DIR", defaultValue = "onnx-models/countdown/orm-cached",
+      description = "The outcome reward model.")
+  Path orm;
+
+  @Option(names = "--prm", paramLabel = "DIR", defaultValue = "onnx-models/countdown/prm-cached",
+      description = "The process reward model (step-beam, dvts, smc, mcts).")
+  Path prm;
+
+  @Option(names = "--lambda", paramLabel = "L", defaultValue = "10", description = "SMC's inverse temperature.")
+  double lambda;
+
+  @Option(names = "--resampling", paramLabel = "SCHEME", defaultValue = "systematic", description = "SMC's"
+      + " resampling: multinomial, stratified, systematic or residual.")
+  String resampling;
+
+  @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Fixes every random draw.")
+  long seed;
+
+  @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "Sampling temperature.")
+  double temperature;
+
+  @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Top-k filter; 0 is off.")
+  int topK;
+
+  @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Nucleus filter; 1 is off.")
+  double topP;
+
+  @Option(names = "--min-p", paramLabel = "P", defaultValue = "0.0", description = "Min-p filter; 0 is off.")
+  double minP;
+
+  @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens per hypothesis, at least 1"
+      + " (default: the model's generation_config.json).")
+  Integer maxNewTokens;
+
+  @Option(names = "--budget-tokens", paramLabel = "T", description = "Stop the search after T policy tokens"
+      + " (default: no limit).")
+  Long budgetTokens;
+
+  @Option(names = "--device", paramLabel = "DEV", defaultValue = "cpu", description = "cpu or cuda:N.")
+  String device;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "ONNX Runtime intra-op threads;"
+      + " 0 lets it choose.")
+  int threads;
+
+  @Mixin
+  RemoteOptions remote;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  SearchCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
   }
 
-  static int run(List<String> argv, PrintStream out) {
-    if (argv.contains("--remote")) {
-      return RemoteSearchCommand.run(argv, out);
+  @Override
+  public Integer call() {
+    if (prompt == null) {
+      throw new UsageException("search: missing --prompt TEXT");
     }
-    Args a = new Args("search", argv);
-    Path model = Path.of(a.required("model"));
-    String prompt = unescape(a.required("prompt"));
-    int samples = a.integer("samples", 4);
-    long seed = a.longValue("seed", 0);
-    double temperature = a.decimal("temperature", 1.0);
-    int topK = a.integer("top-k", 0);
-    double topP = a.decimal("top-p", 1.0);
-    double minP = a.decimal("min-p", 0.0);
-    int maxNew = a.integer("max-new-tokens", -1);
-    long budgetTokens = a.longValue("budget-tokens", Long.MAX_VALUE);
-    String device = a.text("device", "cpu");
-    int threads = a.integer("threads", 0);
-    a.rejectUnknown();
-
+    checkAlgorithm();
+    String text = unescape(prompt);
+    RemotePolicy policy = remote.policy("search");
+    if (policy != null) {
+      return new RemoteSearch(this, policy, text, out).run();
+    }
+    if (model == null) {
+      throw new UsageException("search: missing --model DIR (or --remote URL)");
+    }
     ModelOptions options = ModelOptions.cpu().withDevice(device).withThreads(threads, 0);
     long loadStart = System.nanoTime();
-    try (LanguageModel lm = LanguageModel.load(model, options)) {
+    try (LanguageModel lm = Models.load("search", "--model", model, () -> LanguageModel.load(model, options));
+         OnnxOutcomeReward ormModel = usesOrm() ? Models.load("search", "--orm", orm,
+             () -> OnnxOutcomeReward.builder(orm).options(options).build()) : null;
+         OnnxProcessReward prmModel = CountdownAlgorithms.needsProcessScorer(algorithm) ? Models.load("search",
+             "--prm", prm, () -> OnnxProcessReward.builder(prm).options(options).build()) : null) {
       double loadMs = (System.nanoTime() - loadStart) / 1e6;
       Decoding decoding = new Decoding(temperature, topK, topP, minP,
-          maxNew > 0 ? maxNew : lm.defaultMaxNewTokens(), Decoding.sampling().boundary());
-      SearchResult r = Search.sample(lm).samples(samples).seed(seed).decoding(decoding)
-          .budget(Budget.tokens(budgetTokens)).run(prompt);
-      print(r, out);
+          maxNewTokens != null ? maxNewTokens : lm.defaultMaxNewTokens(), Decoding.sampling().boundary());
+      Budget budget = budgetTokens == null ? Budget.tokens(Long.MAX_VALUE) : Budget.tokens(budgetTokens);
+      SearchResult r;
+      if (algorithm.equals("sample")) {
+        r = Search.sample(lm).samples(samples()).seed(seed).decoding(decoding).budget(budget).run(text);
+      } else {
+        r = CountdownAlgorithms.builder(algorithm, lm, decoding, knobs(),
+            () -> ormModel != null ? ormModel.asOutcomeScorer() : CountdownChecker.create().asOutcomeScorer(),
+            () -> prmModel.asProcessScorer()).budget(budget).seed(seed).run(text);
+      }
+      print(r, text, !List.of("sample", "greedy").contains(algorithm), out);
       out.printf(Locale.ROOT, "--- %s (model load %.0f ms not included; first calls include JIT warm-up)%n",
           r.stats(), loadMs);
+      if (countdown(text) != null && model.toAbsolutePath().normalize().endsWith(Path.of("countdown", "policy"))) {
+        out.println("--- the bundled Countdown policy is tiny (4 layers, 128 wide, 0.8M parameters): most single"
+            + " samples are wrong; search helps, e.g. --algorithm bon --n 16 --verifier checker");
+      }
       return 0;
     }
   }
 
-  /** The samples with their log-probabilities, then the outcome line. */
-  static void print(SearchResult r, PrintStream out) {
+  /** Refuses an unknown algorithm, and knobs that the chosen one does not use. */
+  void checkAlgorithm() {
+    if (!CountdownAlgorithms.NAMES.contains(algorithm)) {
+      throw new UsageException("search: --algorithm must be one of " + CountdownAlgorithms.NAMES + ", was '"
+          + algorithm + "'");
+    }
+    if (samples != null && !algorithm.equals("sample")) {
+      throw new UsageException("search: --samples is for --algorithm sample; --algorithm " + algorithm
+          + (algorithm.equals("greedy") ? " makes one text" : " takes --n"));
+    }
+    if (n != null && List.of("sample", "greedy").contains(algorithm)) {
+      throw new UsageException("search: --n does not apply to --algorithm " + algorithm
+          + (algorithm.equals("sample") ? "; --samples N sets how many samples" : ", which makes one text"));
+    }
+    positive("--samples", samples);
+    positive("--n", n);
+    positive("--max-new-tokens", maxNewTokens);
+    positive("--m", m);
+    if (!verifier.equals("orm") && !verifier.equals("checker")) {
+      throw new UsageException("search: --verifier must be 'orm' (the trained outcome reward model) or 'checker' (the"
+          + " Countdown rule checker, an exact verifier), was '" + verifier + "'");
+    }
+  }
+
+  private static void positive(String option, Integer value) {
+    if (value != null && value < 1) {
+      throw new UsageException("search: " + option + " must be >= 1, was " + value);
+    }
+  }
+
+  int samples() {
+    return samples == null ? 4 : samples;
+  }
+
+  CountdownAlgorithms.Knobs knobs() {
+    return new CountdownAlgorithms.Knobs(n == null ? 8 : n, m, lambda, EvalCommand.parseResampling(resampling));
+  }
+
+  boolean usesOrm() {
+    return CountdownAlgorithms.needsOutcomeScorer(algorithm) && verifier.equals("orm");
+  }
+
+  /**
+   * The candidates with their log-probabilities (and scores), each marked by the rule checker when the prompt is
+   * a Countdown problem, then the outcome line.
+   */
+  static void print(SearchResult r, String prompt, boolean withScore, PrintStream out) {
+    CountdownProblem problem = countdown(prompt);
+    CountdownChecker checker = problem == null ? null : CountdownChecker.create();
     int i = 0;
+    int correct = 0;
     for (Candidate c : r.candidates()) {
-      out.printf(Locale.ROOT, "--- sample %d  logprob %.4f  tokens %d%s%n", ++i, c.logProb(), c.tokens(),
-          c.finished() ? "" : "  (cut at the length limit)");
+      String verdict = "";
+      if (checker != null) {
+        CountdownVerdict v = checker.check(problem, c.text());
+        correct += v.correct() ? 1 : 0;
+        verdict = v.correct() ? "  correct" : "  wrong (" + v.reason().code() + ")";
+      }
+      String score = withScore && !Double.isNaN(c.score()) ? String.format(Locale.ROOT, "  score %.4f", c.score()) : "";
+      out.printf(Locale.ROOT, "--- sample %d  logprob %.4f  tokens %d%s%s%s%n", ++i, c.logProb(), c.tokens(), score,
+          c.finished() ? "" : "  (cut at the length limit)", verdict);
       out.println(c.text());
     }
     out.println("--- outcome " + r.outcome() + (r.outcome() == Outcome.COMPLETED ? "" : " ("
         + r.stopReason().describe() + ")"));
+    if (checker != null) {
+      out.printf(Locale.ROOT, "--- countdown: %d of %d correct by the rule checker%n", correct, i);
+    }
+  }
+
+  /** The Countdown problem that the prompt states, or null when it is not one. */
+  static CountdownProblem countdown(String prompt) {
+    try {
+      return CountdownProblem.parse(prompt);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   static String unescape(String s) {

@@ -8,7 +8,6 @@ import dev.ponder.server.http.ModelRegistry;
 import dev.ponder.server.http.PonderServer;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,39 +15,99 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ponder serve}: the HTTP server on the models embedded in the jar (and any under {@code --models DIR}).
  */
-final class ServeCommand {
-  static final String USAGE = """
-      ponder serve [--host 127.0.0.1] [--port 8080] [--api-key-file FILE] [--models DIR] [--threads N]
-                   [--workers N] [--queue N] [--max-body-bytes B] [--max-n N] [--max-new-tokens N]
-                   [--max-policy-tokens N] [--max-deadline-ms MS]
-        Serves POST /v1/search, the OpenAI-compatible /v1/models, /v1/completions and /v1/chat/completions,
-        /health, /metrics (Prometheus) and the live search view at /. Serves the embedded models (countdown-policy,
-        countdown-orm, countdown-orm-cached, countdown-prm, countdown-prm-cached, digits-*) from any directory, plus
-        every model directory under --models DIR by its folder name. Binds to 127.0.0.1 unless --host says
-        otherwise; a host beyond loopback needs an API key (the file's first line, or the PONDER_API_KEY
-        environment variable), which clients send as 'Authorization: Bearer KEY'.""";
-
-  private ServeCommand() {
+@Command(name = "serve", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+    versionProvider = Version.class, defaultValueProvider = ServeCommand.LimitDefaults.class,
+    description = {"Serves POST /v1/search, the OpenAI-compatible /v1/models, /v1/completions and"
+        + " /v1/chat/completions, /health, /metrics (Prometheus) and the live search view at /.",
+        "%nServes the embedded models (countdown-policy, countdown-orm, countdown-orm-cached, countdown-prm,"
+        + " countdown-prm-cached, digits-*) from any directory, plus every model directory under --models DIR by its"
+        + " folder name. Binds to 127.0.0.1 unless --host says otherwise; a host beyond loopback needs an API key"
+        + " (the file's first line, or the PONDER_API_KEY environment variable), which clients send as"
+        + " 'Authorization: Bearer KEY'.%n"})
+final class ServeCommand implements Callable<Integer> {
+  /** The server's limits default to {@link Limits#defaults()}, shown in the help as they are. */
+  static final class LimitDefaults implements IDefaultValueProvider {
+    @Override
+    public String defaultValue(ArgSpec arg) {
+      Limits d = Limits.defaults();
+      if (!(arg instanceof OptionSpec option)) {
+        return null;
+      }
+      return switch (option.longestName()) {
+        case "--workers" -> String.valueOf(d.workers());
+        case "--queue" -> String.valueOf(d.queue());
+        case "--max-body-bytes" -> String.valueOf(d.maxBodyBytes());
+        case "--max-n" -> String.valueOf(d.maxN());
+        case "--max-new-tokens" -> String.valueOf(d.maxNewTokens());
+        case "--max-policy-tokens" -> String.valueOf(d.maxPolicyTokens());
+        case "--max-deadline-ms" -> String.valueOf(d.maxDeadline().toMillis());
+        default -> null;
+      };
+    }
   }
 
-  static int run(List<String> argv, PrintStream out) throws Exception {
-    Args a = new Args("serve", argv);
-    String host = a.text("host", "127.0.0.1");
-    int port = a.integer("port", 8080);
-    String keyFile = a.text("api-key-file", null);
-    String modelsDir = a.text("models", null);
-    int threads = a.integer("threads", 0);
-    Limits d = Limits.defaults();
-    Limits limits = d.withWorkers(a.integer("workers", d.workers())).withQueue(a.integer("queue", d.queue()))
-        .withMaxBodyBytes(a.longValue("max-body-bytes", d.maxBodyBytes())).withMaxN(a.integer("max-n", d.maxN()))
-        .withMaxNewTokens(a.integer("max-new-tokens", d.maxNewTokens()))
-        .withMaxPolicyTokens(a.longValue("max-policy-tokens", d.maxPolicyTokens()))
-        .withMaxDeadline(Duration.ofMillis(a.longValue("max-deadline-ms", d.maxDeadline().toMillis())));
-    a.rejectUnknown();
+  @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "The address to bind.")
+  String host;
+
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "0 picks a free port.")
+  int port;
+
+  @Option(names = "--api-key-file", paramLabel = "FILE", description = "The API key, on the file's first line"
+      + " (default: the PONDER_API_KEY environment variable, if set).")
+  String keyFile;
+
+  @Option(names = "--models", paramLabel = "DIR", description = "More model folders, served by folder name.")
+  String modelsDir;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "ONNX Runtime intra-op threads"
+      + " per model; 0 lets it choose.")
+  int threads;
+
+  @Option(names = "--workers", paramLabel = "N", description = "Searches running at once (the cores, at least 2).")
+  int workers;
+
+  @Option(names = "--queue", paramLabel = "N", description = "Requests waiting for a worker; beyond: 429.")
+  int queue;
+
+  @Option(names = "--max-body-bytes", paramLabel = "B", description = "Larger request bodies: 413.")
+  long maxBodyBytes;
+
+  @Option(names = "--max-n", paramLabel = "N", description = "The most samples, particles, beams, simulations or"
+      + " choices.")
+  int maxN;
+
+  @Option(names = "--max-new-tokens", paramLabel = "N", description = "Per hypothesis.")
+  int maxNewTokens;
+
+  @Option(names = "--max-policy-tokens", paramLabel = "N", description = "Every search's token budget is capped to"
+      + " this.")
+  long maxPolicyTokens;
+
+  @Option(names = "--max-deadline-ms", paramLabel = "MS", description = "Every search's deadline unless it asks for"
+      + " less.")
+  long maxDeadlineMs;
+
+  private final PrintStream out;
+
+  ServeCommand(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Limits limits = Limits.defaults().withWorkers(workers).withQueue(queue).withMaxBodyBytes(maxBodyBytes)
+        .withMaxN(maxN).withMaxNewTokens(maxNewTokens).withMaxPolicyTokens(maxPolicyTokens)
+        .withMaxDeadline(Duration.ofMillis(maxDeadlineMs));
     ApiKey key = apiKey(keyFile, System.getenv("PONDER_API_KEY"));
 
     EmbeddedModels embedded = EmbeddedModels.extract();
@@ -58,7 +117,7 @@ final class ServeCommand {
       if (modelsDir != null) {
         for (Map.Entry<String, Path> e : ModelRegistry.scan(Path.of(modelsDir)).entrySet()) {
           if (dirs.putIfAbsent(e.getKey(), e.getValue()) != null) {
-            throw new Args.UsageException("serve: --models " + modelsDir + " has a model '" + e.getKey()
+            throw new UsageException("serve: --models " + modelsDir + " has a model '" + e.getKey()
                 + "', which is also an embedded model's id; rename its folder");
           }
         }
@@ -93,12 +152,12 @@ final class ServeCommand {
       try {
         List<String> lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
         if (lines.isEmpty() || lines.get(0).isBlank()) {
-          throw new Args.UsageException("serve: --api-key-file " + file + " is empty; expected the key on its first"
+          throw new UsageException("serve: --api-key-file " + file + " is empty; expected the key on its first"
               + " line");
         }
         return ApiKey.of(lines.get(0).trim());
       } catch (IOException e) {
-        throw new UncheckedIOException("serve: cannot read --api-key-file " + file, e);
+        throw new IllegalStateException("serve: cannot read --api-key-file " + file + ": " + Errors.cause(e), e);
       }
     }
     return env == null || env.isBlank() ? ApiKey.none() : ApiKey.of(env.trim());

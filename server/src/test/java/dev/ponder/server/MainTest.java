@@ -31,12 +31,14 @@ class MainTest {
   @Test
   void typosAndBadValuesAreNamed() {
     assertThat(run("search", "--model", "x", "--prompt", "p", "--sampels", "3")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option(s) [--sampels]");
-    assertThat(run("search", "--model", "x", "--prompt", "p", "--samples", "many")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--samples expects an integer, found 'many'");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .isEqualTo("error: search: Unknown option: '--sampels'; did you mean '--samples'?\n");
+    assertThat(errorAfter("search", "--model", "x", "--prompt", "p", "--samples", "many")).isEqualTo(
+        "error: search: Invalid value for option '--samples': 'many' is not an int\n");
     assertThat(run("search", "--model", "/nonexistent", "--prompt", "p")).isEqualTo(1);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("model directory not found");
-    assertThat(run("frobnicate")).isEqualTo(2);
+    assertThat(errorAfter("frobnicate")).isEqualTo("error: ponder: Unknown command: 'frobnicate'\n");
+    assertThat(errorAfter("serach")).isEqualTo("error: ponder: Unknown command: 'serach'; did you mean 'search'?\n");
   }
 
   @Test
@@ -65,6 +67,8 @@ class MainTest {
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "magic",
         "--out", out.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--algorithm must be one of");
+    // The progress goes to stderr, one plain line per problem when stderr is not a terminal.
+    assertThat(err.toString(StandardCharsets.UTF_8)).containsPattern("\\[1/2\\] a (correct|wrong)  accuracy so far");
   }
 
   @Test
@@ -84,5 +88,12 @@ class MainTest {
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
         "--verifier", "oracle", "--out", out.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--verifier must be 'orm'");
+  }
+
+  /** Runs with fresh streams; what was printed on stderr. */
+  private String errorAfter(String... args) {
+    err.reset();
+    run(args);
+    return err.toString(StandardCharsets.UTF_8);
   }
 }

@@ -22,45 +22,104 @@ import dev.ponder.verifiers.OnnxRewardGradient;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import picocli.CommandLine.Option;
 
 /**
- * {@code ponder eval --task digits --target-class K --count C --algorithm ALG --seed S --out OUT.jsonl}: makes C
- * digit images steered toward class K, one independent search per image (image i uses seed S + 1000 K + i, so that
- * runs for different classes start from different noise), and writes one JSON line per image plus a PNG grid. Every
- * image is judged by the reward classifier and by an independently trained classifier (a steered sample that only
- * fools the reward model shows up as a disagreement).
+ * {@code ponder eval --task digits}: makes C digit images steered toward class K, one independent search per image
+ * (image i uses seed S + 1000 K + i, so that runs for different classes start from different noise), and writes
+ * one JSON line per image plus a PNG grid. Every image is judged by the reward classifier and by an independently
+ * trained classifier (a steered sample that only fools the reward model shows up as a disagreement).
  */
-final class DigitsEvalCommand {
-  static final String USAGE = """
-      ponder eval --task digits --target-class K --count C --algorithm ALG --seed S --out OUT.jsonl
-                  [--particles N] [--steps T] [--eta E] [--lambda L] [--potential P] [--resampling SCHEME]
-                  [--kappa K] [--resample-every K] [--resample-from STEP] [--resample-to STEP]
-                  [--fk-reward x0|noisy|x0-samples] [--x0-draws K] [--x0-spread S]
-                  [--rounds R] [--neighbours M] [--cosine C]
-                  [--iterations I] [--lr LR] [--budget-calls B] [--png FILE] [--models DIR] [--threads N]
-        ALG: unsteered (one DDIM sample); bon (best of --particles DDIM samples by the classifier); zo (zero-order
-        search over DDIM noise: --rounds x --neighbours at --cosine); fk (Feynman-Kac steering with --particles
-        particles, DDIM eta --eta; the intermediate reward reads the x0 prediction, the noisy state with the
-        noise-aware classifier, or log-mean-exp over --x0-draws draws x0_hat + S sqrt(1 - abar_t) eps); reno (noise
-        optimization of the one-step generator through the reward-gradient graph, --iterations, --lr); spsa (the
-        same with the gradient estimated by SPSA from the classifier alone, no gradient graph).
-        Each line: id, target_class, pixels (64 values, sklearn's 0..16 scale), reward (log p(K | image) by the
-        reward classifier), model_calls (all ONNX calls: denoiser or generator plus
-        reward model), wall_ms, and the two classifiers' verdicts.""";
+final class DigitsEval {
+  /** The options of {@code --task digits}. */
+  static final class Options {
+    @Option(names = "--target-class", paramLabel = "K", description = "(digits) The digit 0..9 to steer toward.")
+    Integer targetClass;
+
+    @Option(names = "--count", paramLabel = "C", defaultValue = "10", description = "(digits) Images to make.")
+    int count;
+
+    @Option(names = "--particles", paramLabel = "N", defaultValue = "8", description = "(digits) Particles (fk) or"
+        + " samples (bon).")
+    int particles;
+
+    @Option(names = "--steps", paramLabel = "T", defaultValue = "50", description = "(digits) DDIM steps.")
+    int steps;
+
+    @Option(names = "--eta", paramLabel = "E", defaultValue = "1.0", description = "(digits) DDIM eta of fk.")
+    double eta;
+
+    @Option(names = "--potential", paramLabel = "P", defaultValue = "difference", description = "(digits) fk's"
+        + " potential: difference, max, sum or current.")
+    String potential;
+
+    @Option(names = "--kappa", paramLabel = "K", defaultValue = "0.5", description = "(digits) Resample when ESS <"
+        + " kappa N.")
+    double kappa;
+
+    @Option(names = "--resample-every", paramLabel = "K", defaultValue = "1", description = "(digits) Resample"
+        + " every K steps...")
+    int resampleEvery;
+
+    @Option(names = "--resample-from", paramLabel = "STEP", defaultValue = "0", description = "(digits) ...from"
+        + " this step...")
+    int resampleFrom;
+
+    @Option(names = "--resample-to", paramLabel = "STEP", description = "(digits) ...to this step (default: the"
+        + " last).")
+    Integer resampleTo;
+
+    @Option(names = "--fk-reward", paramLabel = "R", defaultValue = "x0", description = "(digits) fk's intermediate"
+        + " reward: x0 (the classifier on the x0 prediction), noisy (the noise-aware classifier on the state) or"
+        + " x0-samples (log-mean-exp over --x0-draws draws around the x0 prediction).")
+    String fkReward;
+
+    @Option(names = "--x0-draws", paramLabel = "K", defaultValue = "4", description = "(digits) Draws of"
+        + " x0-samples.")
+    int x0Draws;
+
+    @Option(names = "--x0-spread", paramLabel = "S", defaultValue = "0.2", description = "(digits) Their spread:"
+        + " x0_hat + S sqrt(1 - abar_t) eps.")
+    double x0Spread;
+
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "4", description = "(digits) zo's rounds.")
+    int rounds;
+
+    @Option(names = "--neighbours", paramLabel = "M", defaultValue = "2", description = "(digits) zo's neighbours"
+        + " per round.")
+    int neighbours;
+
+    @Option(names = "--cosine", paramLabel = "C", defaultValue = "0.95", description = "(digits) zo's cosine"
+        + " between a pivot and its neighbours.")
+    double cosine;
+
+    @Option(names = "--iterations", paramLabel = "I", defaultValue = "50", description = "(digits) reno's and"
+        + " spsa's iterations.")
+    int iterations;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "5.0", description = "(digits) reno's and spsa's"
+        + " learning rate.")
+    double lr;
+
+    @Option(names = "--budget-calls", paramLabel = "B", description = "(digits) Model calls per image (default: no"
+        + " limit).")
+    Long budgetCalls;
+
+    @Option(names = "--png", paramLabel = "FILE", description = "(digits) The PNG grid (default: --out with .png).")
+    Path png;
+
+    @Option(names = "--models", paramLabel = "DIR", defaultValue = "onnx-models/digits", description = "(digits)"
+        + " The digits models.")
+    Path models;
+  }
 
   static final Set<String> ALGORITHMS = Set.of("unsteered", "bon", "zo", "fk", "reno", "spsa");
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  private DigitsEvalCommand() {
-  }
 
   /** The settings of one eval run. */
   private record Settings(int target, int particles, int steps, double eta, double lambda, Potential potential,
@@ -68,37 +127,44 @@ final class DigitsEvalCommand {
       int rounds, int neighbours, double cosine,
       int iterations, double lr, long budgetCalls) {}
 
-  static int run(List<String> argv, PrintStream out, PrintStream err) {
-    Args a = new Args("eval", argv);
-    a.required("task");
-    String algorithm = a.required("algorithm");
-    int target = a.integer("target-class", -1);
-    int count = a.integer("count", 10);
-    long seed = a.longValue("seed", 0);
-    Path outFile = Path.of(a.required("out"));
-    Settings s = new Settings(target, a.integer("particles", 8), a.integer("steps", 50), a.decimal("eta", 1.0),
-        a.decimal("lambda", 10), parse(Potential.class, "potential", a.text("potential", "difference")),
-        parse(Resampling.class, "resampling", a.text("resampling", "systematic")), a.decimal("kappa", 0.5),
-        schedule(a),
-        a.text("fk-reward", "x0"), a.integer("x0-draws", 4), a.decimal("x0-spread", 0.2), a.integer("rounds", 4),
-        a.integer("neighbours", 2), a.decimal("cosine", 0.95),
-        a.integer("iterations", 50), a.decimal("lr", 5.0), a.longValue("budget-calls", Long.MAX_VALUE));
-    Path png = Path.of(a.text("png", outFile.toString().replaceAll("\\.jsonl$", "") + ".png"));
-    Path models = Path.of(a.text("models", "onnx-models/digits"));
-    int threads = a.integer("threads", 0);
-    a.rejectUnknown();
+  private final EvalCommand e;
+  private final PrintStream out;
+  private final PrintStream err;
+  private final boolean terminal;
+
+  DigitsEval(EvalCommand command, PrintStream out, PrintStream err, boolean terminal) {
+    this.e = command;
+    this.out = out;
+    this.err = err;
+    this.terminal = terminal;
+  }
+
+  int run() {
+    Options o = e.digits;
+    String algorithm = e.algorithm;
+    int target = o.targetClass == null ? -1 : o.targetClass;
+    int count = o.count;
+    long seed = e.seed;
+    Path outFile = e.out;
+    Settings s = new Settings(target, o.particles, o.steps, o.eta, e.lambda,
+        parse(Potential.class, "potential", o.potential), parse(Resampling.class, "resampling", e.resampling),
+        o.kappa, schedule(o), o.fkReward, o.x0Draws, o.x0Spread, o.rounds, o.neighbours, o.cosine, o.iterations,
+        o.lr, o.budgetCalls == null ? Long.MAX_VALUE : o.budgetCalls);
+    Path png = o.png != null ? o.png : Path.of(outFile.toString().replaceAll("\\.jsonl$", "") + ".png");
+    Path models = o.models;
+    int threads = e.threads;
     if (!ALGORITHMS.contains(algorithm)) {
-      throw new Args.UsageException("eval: --algorithm for digits must be one of " + ALGORITHMS.stream().sorted().toList()
+      throw new UsageException("eval: --algorithm for digits must be one of " + ALGORITHMS.stream().sorted().toList()
           + ", was '" + algorithm + "'");
     }
     if (target < 0 || target > 9) {
-      throw new Args.UsageException("eval: --target-class must be a digit 0..9, was " + (target < 0 ? "missing" : target));
+      throw new UsageException("eval: --target-class must be a digit 0..9, was " + (target < 0 ? "missing" : target));
     }
     if (count < 1) {
-      throw new Args.UsageException("eval: --count must be >= 1, was " + count);
+      throw new UsageException("eval: --count must be >= 1, was " + count);
     }
     if (!Set.of("x0", "noisy", "x0-samples").contains(s.fkReward())) {
-      throw new Args.UsageException("eval: --fk-reward must be x0, noisy or x0-samples, was '" + s.fkReward() + "'");
+      throw new UsageException("eval: --fk-reward must be x0, noisy or x0-samples, was '" + s.fkReward() + "'");
     }
     ModelOptions options = ModelOptions.cpu().withThreads(threads, 0);
     List<float[]> images = new ArrayList<>();
@@ -107,16 +173,17 @@ final class DigitsEvalCommand {
     double sumP = 0;
     long calls = 0;
     double wallMs = 0;
-    try (DiffusionModel denoiser = DiffusionModel.load(models.resolve("denoiser"), options);
-         ImageClassifier classifier = ImageClassifier.load(models.resolve("classifier"), options);
-         ImageClassifier independent = ImageClassifier.load(models.resolve("independent-classifier"), options);
+    try (BufferedWriter w = OutFile.open("eval", outFile);
+         DiffusionModel denoiser = load(models, "denoiser", d -> DiffusionModel.load(d, options));
+         ImageClassifier classifier = load(models, "classifier", d -> ImageClassifier.load(d, options));
+         ImageClassifier independent = load(models, "independent-classifier", d -> ImageClassifier.load(d, options));
          ImageClassifier noisy = s.fkReward().equals("noisy")
-             ? ImageClassifier.load(models.resolve("noisy-classifier"), options) : null;
+             ? load(models, "noisy-classifier", d -> ImageClassifier.load(d, options)) : null;
          GeneratorModel generator = algorithm.equals("reno") || algorithm.equals("spsa")
-             ? GeneratorModel.load(models.resolve("generator"), options) : null;
+             ? load(models, "generator", d -> GeneratorModel.load(d, options)) : null;
          OnnxRewardGradient rewardGrad = algorithm.equals("reno")
-             ? OnnxRewardGradient.load(models.resolve("reward-grad"), options) : null;
-         BufferedWriter w = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
+             ? load(models, "reward-grad", d -> OnnxRewardGradient.load(d, options)) : null;
+         Progress progress = new Progress(err, count, terminal)) {
       for (int i = 0; i < count; i++) {
         long imageSeed = seed + 1000L * target + i;
         SearchResult r = search(algorithm, s, imageSeed, denoiser, classifier, noisy, generator, rewardGrad);
@@ -134,11 +201,11 @@ final class DigitsEvalCommand {
         images.add(x);
         w.write(JSON.writeValueAsString(line(i, target, x, logP, cls, ind, r, modelCalls)));
         w.newLine();
-        err.printf(Locale.ROOT, "[%d/%d] class %d (independent %d)  p(target)=%.3f  target rate so far %.3f%n", i + 1,
-            count, cls, ind, Math.exp(logP[target]), hits / (double) (i + 1));
+        progress.step(i + 1, String.format(Locale.ROOT, "class %d (independent %d)  p(target)=%.3f  target rate"
+            + " so far %.3f", cls, ind, Math.exp(logP[target]), hits / (double) (i + 1)));
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("eval: cannot write " + outFile + ": " + e.getMessage(), e);
+    } catch (IOException x) {
+      throw OutFile.failed("eval", outFile, x);
     }
     PngGrid.write(images, 10, 4, png);
     out.printf(Locale.ROOT, "eval digits algorithm=%s target=%d count=%d seed=%d target_rate=%.3f (%d/%d)"
@@ -147,6 +214,12 @@ final class DigitsEvalCommand {
         independentHits / (double) count, independentHits, count, sumP / count, calls / (double) count,
         wallMs / count, png);
     return 0;
+  }
+
+  /** One model of the --models folder, a failure naming its path and cause. */
+  private static <T> T load(Path models, String name, java.util.function.Function<Path, T> loader) {
+    Path dir = models.resolve(name);
+    return Models.load("eval", "--models", dir, () -> loader.apply(dir));
   }
 
   private static SearchResult search(String algorithm, Settings s, long seed, DiffusionModel denoiser,
@@ -216,14 +289,14 @@ final class DigitsEvalCommand {
   }
 
   /** Resampling every --resample-every steps from --resample-from to --resample-to (default: every step). */
-  private static ResampleSchedule schedule(Args a) {
-    int every = a.integer("resample-every", 1);
-    int from = a.integer("resample-from", 0);
-    int to = a.integer("resample-to", Integer.MAX_VALUE);
+  private static ResampleSchedule schedule(Options o) {
+    int every = o.resampleEvery;
+    int from = o.resampleFrom;
+    int to = o.resampleTo == null ? Integer.MAX_VALUE : o.resampleTo;
     try {
       return ResampleSchedule.every(every).between(from, to);
     } catch (IllegalArgumentException e) {
-      throw new Args.UsageException("eval: " + e.getMessage());
+      throw new UsageException("eval: " + e.getMessage());
     }
   }
 
@@ -245,7 +318,7 @@ final class DigitsEvalCommand {
       for (E c : type.getEnumConstants()) {
         names.add(c.name().toLowerCase(Locale.ROOT));
       }
-      throw new Args.UsageException("eval: --" + option + " must be one of " + names + ", was '" + value + "'");
+      throw new UsageException("eval: --" + option + " must be one of " + names + ", was '" + value + "'");
     }
   }
 }

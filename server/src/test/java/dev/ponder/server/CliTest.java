@@ -1,0 +1,187 @@
+package dev.ponder.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.engine.testing.Zoo;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command line's help, version and errors: one line, the right exit code, never a stack trace. */
+class CliTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    out.reset();
+    err.reset();
+    return Main.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  private static String policy() {
+    return Zoo.root().resolve("onnx-models/countdown/policy").toString();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"search", "eval", "serve"})
+  void everyCommandHasHelpWithDefaultsAndNoInternalNames(String command) {
+    assertThat(run(command, "--help")).isZero();
+    String help = out();
+    assertThat(help).startsWith("Usage: ponder " + command + " ").contains("Default: ");
+    assertThat(help).doesNotContain("RandomStreams", "childLineage", "dev.ponder");
+    // picocli wraps at 80 columns; a hand-made line break in a description would show as a short or long line.
+    assertThat(help.lines().filter(l -> l.length() > 80).toList()).isEmpty();
+    assertThat(err()).isEmpty();
+  }
+
+  @Test
+  void helpOfServeShowsTheServersLimits() {
+    run("serve", "--help");
+    assertThat(out()).contains("--max-n=N", "Default: 64", "--max-deadline-ms=MS", "Default: 60000");
+  }
+
+  @Test
+  void versionIsTheProjectVersion() {
+    assertThat(run("--version")).isZero();
+    assertThat(out()).matches("ponder \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\\n");
+    assertThat(run("search", "--version")).isZero();
+    assertThat(out()).startsWith("ponder ");
+  }
+
+  @Test
+  void noCommandPrintsTheCommandsAndFails() {
+    assertThat(run()).isEqualTo(2);
+    assertThat(err()).startsWith("error: ponder: missing COMMAND (one of search, eval, serve)\n")
+        .contains("Commands:");
+  }
+
+  @Test
+  void anUnknownOptionIsNamedWithTheNearestKnownOne() {
+    assertThat(run("eval", "--task", "countdown", "--algoritm", "bon")).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: eval: Unknown option: '--algoritm'; did you mean '--algorithm'?\n");
+    assertThat(run("search", "--prompt=x", "--zzzzzzzz=1")).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: search: Unknown option: '--zzzzzzzz'\n");
+  }
+
+  @Test
+  void aModelThatFailsToLoadIsOneLineNamingThePathAndTheCause(@TempDir Path dir) throws Exception {
+    Path broken = Files.createDirectories(dir.resolve("broken"));
+    for (String f : List.of("config.json", "generation_config.json", "tokenizer.json")) {
+      Files.copy(Path.of(policy(), f), broken.resolve(f));
+    }
+    Files.writeString(broken.resolve("model.onnx"), "garbage\n");
+    assertThat(run("search", "--model", broken.toString(), "--prompt", "x")).isEqualTo(1);
+    assertThat(err()).isEqualTo("error: search: cannot load --model " + broken + ": cannot read the ONNX graph of "
+        + broken.resolve("model.onnx") + ": not an ONNX model: protobuf wire type 7 at byte 1\n");
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "greedy",
+        "--policy", broken.toString(), "--out", dir.resolve("o.jsonl").toString())).isEqualTo(1);
+    assertThat(err()).startsWith("error: eval: cannot load --policy " + broken + ": cannot read the ONNX graph")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void anUnwritableOutIsOneLineNamingThePathAndTheCause(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
+    Path missing = dir.resolve("no-such-folder").resolve("o.jsonl");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "greedy",
+        "--policy", policy(), "--out", missing.toString())).isEqualTo(1);
+    assertThat(err()).isEqualTo("error: eval: cannot write --out " + missing + ": folder " + missing.getParent()
+        + " does not exist\n");
+    assertThat(run("eval", "--task", "digits", "--target-class", "3", "--algorithm", "unsteered",
+        "--out", dir.toString())).isEqualTo(1);
+    assertThat(err()).isEqualTo("error: eval: cannot write --out " + dir + ": is a directory\n");
+  }
+
+  @Test
+  void maxNewTokensBelowOneIsAUsageError() {
+    assertThat(run("search", "--model", policy(), "--prompt", "x", "--max-new-tokens", "0")).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: search: --max-new-tokens must be >= 1, was 0\n");
+    assertThat(out()).isEmpty();
+  }
+
+  @Test
+  void nIsRefusedForAlgorithmsThatMakeOneText(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "sample",
+        "--n", "16", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: eval: --n does not apply to --algorithm sample, which makes one text per"
+        + " problem; bon, weighted-bon and majority draw N\n");
+    assertThat(run("search", "--model", policy(), "--prompt", "x", "--algorithm", "greedy", "--n", "4"))
+        .isEqualTo(2);
+    assertThat(err()).isEqualTo("error: search: --n does not apply to --algorithm greedy, which makes one text\n");
+    assertThat(run("search", "--model", policy(), "--prompt", "x", "--algorithm", "bon", "--samples", "4"))
+        .isEqualTo(2);
+    assertThat(err()).isEqualTo("error: search: --samples is for --algorithm sample; --algorithm bon takes --n\n");
+  }
+
+  @Test
+  void sampleSaysWhatRan(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "sample",
+        "--policy", policy(), "--seed", "1", "--out", dir.resolve("o.jsonl").toString())).as(err()).isZero();
+    assertThat(out()).startsWith("eval countdown algorithm=sample n=1 seed=1 problems=1 accuracy=");
+  }
+
+  @Test
+  void optionsOfTheOtherTaskAreRefused(@TempDir Path dir) {
+    assertThat(run("eval", "--task", "countdown", "--problems", "p.jsonl", "--algorithm", "bon", "--particles", "4",
+        "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: eval: --particles is an option of --task digits, not of --task countdown\n");
+  }
+
+  @Test
+  void searchMarksCountdownSamplesWithTheRuleChecker() {
+    assertThat(run("search", "--model", policy(), "--prompt", "numbers: 3 7 25 50 target: 85\\n", "--samples", "2",
+        "--seed", "7")).as(err()).isZero();
+    assertThat(out()).containsPattern("--- sample 1  logprob -\\d+\\.\\d{4}  tokens \\d+  (correct|wrong \\(\\w+\\))\\n")
+        .containsPattern("--- countdown: \\d of 2 correct by the rule checker\\n")
+        .contains("--- the bundled Countdown policy is tiny");
+  }
+
+  @Test
+  void searchRunsBestOfNWithTheChecker() {
+    assertThat(run("search", "--model", policy(), "--prompt", "numbers: 3 7 25 50 target: 85\\n", "--algorithm",
+        "bon", "--n", "16", "--verifier", "checker", "--seed", "7")).as(err()).isZero();
+    // Sixteen candidates, each scored by the checker: 1 exactly when it is marked correct.
+    List<String> heads = out().lines().filter(l -> l.startsWith("--- sample ")).toList();
+    assertThat(heads).hasSize(16);
+    for (String h : heads) {
+      assertThat(h).containsAnyOf("score 1.0000", "score 0.0000");
+      assertThat(h.contains("score 1.0000")).as(h).isEqualTo(h.endsWith("  correct"));
+    }
+  }
+
+  @Test
+  void searchRunsAStepLevelSearchWithThePrm() {
+    assertThat(run("search", "--model", policy(), "--prompt", "numbers: 3 7 25 50 target: 85\\n", "--algorithm",
+        "step-beam", "--n", "4", "--m", "2", "--prm", Zoo.root().resolve("onnx-models/countdown/prm-cached").toString(),
+        "--seed", "1")).as(err()).isZero();
+    assertThat(out()).contains("--- sample 1  logprob ", "  score ", "--- outcome COMPLETED");
+    assertThat(out()).containsPattern("verifier_calls=[1-9]");
+  }
+
+  @Test
+  void editDistanceCountsASwapOfNeighboursAsOneEdit() {
+    assertThat(Errors.distance("serach", "search")).isEqualTo(1);
+    assertThat(Errors.distance("--algoritm", "--algorithm")).isEqualTo(1);
+    assertThat(Errors.nearest("--sed", List.of("--seed", "--steps", "--n"))).isEqualTo("--seed");
+    assertThat(Errors.nearest("--zzzzzzzz", List.of("--seed", "--steps"))).isNull();
+  }
+}
