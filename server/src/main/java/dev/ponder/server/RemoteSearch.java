@@ -41,6 +41,10 @@ final class RemoteSearch {
             + " samples with temperature and top-p only; top_k and min_p are sent as off)");
       }
     });
+    if (o.algorithm.equals("beam")) {
+      throw new UsageException("search: --algorithm beam (token-level beam search) needs every next-token"
+          + " distribution, which only a local model gives; with --remote use step-beam");
+    }
     Budget budget = o.budgetTokens == null ? Budget.tokens(Long.MAX_VALUE) : Budget.tokens(o.budgetTokens);
     if (!o.algorithm.equals("sample")) {
       return runNamed(budget);

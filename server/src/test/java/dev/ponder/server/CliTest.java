@@ -178,6 +178,18 @@ class CliTest {
   }
 
   @Test
+  void remoteOptionsAreCheckedBeforeAnyConnection() {
+    assertThat(run("search", "--remote", "http://127.0.0.1:9", "--remote-model", "m", "--prompt", "x",
+        "--algorithm", "beam")).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: search: --algorithm beam (token-level beam search) needs every next-token"
+        + " distribution, which only a local model gives; with --remote use step-beam\n");
+    assertThat(run("search", "--remote", "http://127.0.0.1:9", "--prompt", "x")).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: search: --remote needs --remote-model NAME\n");
+    assertThat(run("search", "--remote-model", "m", "--model", policy(), "--prompt", "x")).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: search: --remote-model and --remote-api-key-env need --remote URL\n");
+  }
+
+  @Test
   void editDistanceCountsASwapOfNeighboursAsOneEdit() {
     assertThat(Errors.distance("serach", "search")).isEqualTo(1);
     assertThat(Errors.distance("--algoritm", "--algorithm")).isEqualTo(1);
