@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
  * and {@link DigitsEval.Options}; giving one of the other task's is an error.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+    header = "Evaluate a search on Countdown problems, or steer digit images.",
     versionProvider = Version.class,
     description = {"Runs one search algorithm on every Countdown problem of a file, or makes digit images steered"
         + " toward a class, and writes one JSON line each to --out. Progress goes to stderr: one updating line on"

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * checker.
  */
 @Command(name = "search", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
-    versionProvider = Version.class,
+    header = "Run a search algorithm on one prompt.", versionProvider = Version.class,
     description = {"Runs a search algorithm on one prompt and prints each candidate with its log-probability, then"
         + " the engine's counters. Escapes \\n and \\t in the prompt are expanded. For a Countdown prompt"
         + " ('numbers: 3 7 25 50 target: 85\\n') each candidate is marked correct or wrong by the rule checker."},

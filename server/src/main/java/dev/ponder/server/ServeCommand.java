@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
  * {@code ponder serve}: the HTTP server on the models embedded in the jar (and any under {@code --models DIR}).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+    header = "Serve the models over HTTP (OpenAI-compatible API, live view).",
     versionProvider = Version.class, defaultValueProvider = ServeCommand.LimitDefaults.class,
     description = {"Serves POST /v1/search, the OpenAI-compatible /v1/models, /v1/completions and"
         + " /v1/chat/completions, /health, /metrics (Prometheus) and the live search view at /.",

@@ -43,7 +43,7 @@ class CliTest {
   void everyCommandHasHelpWithDefaultsAndNoInternalNames(String command) {
     assertThat(run(command, "--help")).isZero();
     String help = out();
-    assertThat(help).startsWith("Usage: ponder " + command + " ").contains("Default: ");
+    assertThat(help).contains("\nUsage: ponder " + command + " ").contains("Default: ");
     assertThat(help).doesNotContain("RandomStreams", "childLineage", "dev.ponder");
     // picocli wraps at 80 columns; a hand-made line break in a description would show as a short or long line.
     assertThat(help.lines().filter(l -> l.length() > 80).toList()).isEmpty();
