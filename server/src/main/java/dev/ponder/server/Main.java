@@ -34,6 +34,7 @@ public final class Main {
         .addSubcommand(new CommandLine.HelpCommand());
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
+    cli.setExpandAtFiles(false); // a prompt may start with @; it is text, never a file to read arguments from
     cli.setParameterExceptionHandler((e, argv) -> {
       err.println("error: " + Errors.usage(e));
       return 2;
