@@ -11,7 +11,6 @@ import dev.ponder.tasks.countdown.CountdownChecker;
 import dev.ponder.verifiers.OnnxOutcomeReward;
 import dev.ponder.verifiers.OnnxProcessReward;
 import java.io.PrintStream;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -77,7 +76,7 @@ final class RemoteSearch {
          Solver solver = remote.solver(o.algorithm, o.knobs(), o.temperature,
              orm != null ? orm : CountdownChecker.create(), prm)) {
       SearchResult r = solver.solve(prompt, o.seed, budget);
-      SearchCommand.print(r, prompt, !List.of("greedy").contains(o.algorithm), out);
+      SearchCommand.print(r, prompt, !o.algorithm.equals("greedy"), out);
       out.printf(Locale.ROOT, "--- %s%n", r.stats());
       return 0;
     }
