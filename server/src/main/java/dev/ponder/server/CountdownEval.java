@@ -115,6 +115,7 @@ final class CountdownEval {
         throw new UsageException("eval: " + option[0] + " must be >= 1, was " + option[1]);
       }
     }
+    SearchCommand.rejectUnusedKnobs("eval", algorithm, e.given("--m"), e.given("--verifier"));
     int n = single ? 1 : o.n == null ? 8 : o.n;
     RemotePolicy remote = o.remote.policy("eval");
     List<JsonNode> problems = readProblems(o.problems, o.limit == null ? Integer.MAX_VALUE : o.limit);

@@ -21,7 +21,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ponder search}: runs one search algorithm on one prompt and prints every candidate with its
@@ -109,6 +111,9 @@ final class SearchCommand implements Callable<Integer> {
   @Mixin
   RemoteOptions remote;
 
+  @Spec
+  CommandSpec spec;
+
   private final PrintStream out;
   private final PrintStream err;
 
@@ -179,9 +184,24 @@ final class SearchCommand implements Callable<Integer> {
     positive("--n", n);
     positive("--max-new-tokens", maxNewTokens);
     positive("--m", m);
+    rejectUnusedKnobs("search", algorithm, spec.commandLine().getParseResult().hasMatchedOption("--m"),
+        spec.commandLine().getParseResult().hasMatchedOption("--verifier"));
     if (!verifier.equals("orm") && !verifier.equals("checker")) {
       throw new UsageException("search: --verifier must be 'orm' (the trained outcome reward model) or 'checker' (the"
           + " Countdown rule checker, an exact verifier), was '" + verifier + "'");
+    }
+  }
+
+  /** --m and --verifier given to an algorithm that would ignore them are errors, not silently dropped. */
+  static void rejectUnusedKnobs(String command, String algorithm, boolean mGiven, boolean verifierGiven) {
+    if (mGiven && !List.of("step-beam", "dvts", "mcts").contains(algorithm)) {
+      throw new UsageException(command + ": --m applies to step-beam, dvts and mcts, not to --algorithm "
+          + algorithm);
+    }
+    if (verifierGiven && !CountdownAlgorithms.needsOutcomeScorer(algorithm)) {
+      throw new UsageException(command + ": --verifier applies to bon and weighted-bon, not to --algorithm "
+          + algorithm + (CountdownAlgorithms.needsProcessScorer(algorithm) ? ", which the PRM under --prm guides"
+          : ""));
     }
   }
 
