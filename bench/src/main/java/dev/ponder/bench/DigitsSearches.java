@@ -18,7 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The digits algorithms, configured as {@code ponder eval --task digits} configures them (server/DigitsEvalCommand)
+ * The digits algorithms, configured as {@code ponder eval --task digits} configures them (server/DigitsEval)
  * with its defaults: DDIM with 50 steps; unsteered and best-of-N deterministic (eta 0), best-of-N ranked by the
  * clean classifier on the final sample; Feynman-Kac with eta 1, difference potentials (lambda 10), systematic
  * resampling at every step when ESS falls under 0.5 N, the classifier read on the x0 prediction; zero-order search
