@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -40,13 +41,18 @@ public final class Exchange {
     if (declared > maxBodyBytes) {
       throw tooLarge(declared);
     }
+    byte[] bytes;
     try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-      if (bytes.length > maxBodyBytes) {
-        throw tooLarge(-1);
-      }
-      return new String(bytes, StandardCharsets.UTF_8);
+      bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+    } catch (IOException | HttpException.RuntimeException e) {
+      // A body cut short (the client closed early) or malformed chunked encoding: the client's fault, not a 500.
+      throw new ApiError(400, "invalid_request_error", null, "unreadable_body", "the request body could not be"
+          + " read to its end (cut short, or malformed chunked encoding)");
     }
+    if (bytes.length > maxBodyBytes) {
+      throw tooLarge(-1);
+    }
+    return new String(bytes, StandardCharsets.UTF_8);
   }
 
   private ApiError tooLarge(long declared) {

@@ -43,6 +43,7 @@ public final class PonderServer implements AutoCloseable {
     connector.setIdleTimeout(limits.maxDeadline().toMillis() + 30_000);
     server.addConnector(connector);
     Admission admission = new Admission(limits);
+    server.setErrorHandler(new JsonErrorHandler());
     server.setHandler(new Router(models, apiKey, limits, admission, new ServerMetrics(admission)));
     server.setStopTimeout(5_000);
     try {
