@@ -3,6 +3,7 @@ package dev.ponder.server.http;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
@@ -21,7 +22,11 @@ import org.slf4j.LoggerFactory;
 public final class Router extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger("dev.ponder.server.requests");
   private static final Map<String, String> STATIC = Map.of("/", "web/index.html", "/index.html", "web/index.html",
-      "/view.js", "web/view.js", "/style.css", "web/style.css");
+      "/view.js", "web/view.js", "/style.css", "web/style.css", "/openapi.json", "openapi.json");
+  /** Every route as "METHOD /path" (the OpenAPI document in openapi.json lists the same). */
+  static final List<String> ROUTES = List.of("GET /health", "GET /metrics", "GET /openapi.json", "GET /v1/models",
+      "GET /v1/models/{id}", "POST /v1/search", "POST /v1/completions", "POST /v1/chat/completions", "GET /",
+      "GET /index.html", "GET /view.js", "GET /style.css");
 
   private final ApiKey apiKey;
   private final Limits limits;
@@ -154,8 +159,7 @@ public final class Router extends Handler.Abstract {
         chat.handle(x);
       }
       default -> throw new ApiError(404, "invalid_request_error", null, "not_found", "no route " + method + " "
-          + path + "; routes: GET /health, GET /metrics, GET /v1/models, POST /v1/search, POST /v1/completions,"
-          + " POST /v1/chat/completions, GET / (the live search view)");
+          + path + "; routes: " + String.join(", ", ROUTES) + " (GET /openapi.json describes them)");
     }
   }
 
@@ -172,6 +176,7 @@ public final class Router extends Handler.Abstract {
         throw new IllegalStateException("the jar lacks " + resource);
       }
       String type = resource.endsWith(".html") ? "text/html; charset=utf-8"
+          : resource.endsWith(".json") ? "application/json; charset=utf-8"
           : resource.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
       x.bytes(200, type, in.readAllBytes());
     }
