@@ -25,10 +25,16 @@ public final class Exchange {
   private String model = "-";
   private String algorithm = "-";
 
-  Exchange(Request request, Response response, long maxBodyBytes) {
+  /** A body read before the request was dispatched: its bytes (at most the limit plus one), or why it failed. */
+  record Body(byte[] bytes, Throwable failure) {}
+
+  private final Body preread;
+
+  Exchange(Request request, Response response, long maxBodyBytes, Body preread) {
     this.request = request;
     this.response = response;
     this.maxBodyBytes = maxBodyBytes;
+    this.preread = preread;
   }
 
   public Request request() {
@@ -42,17 +48,33 @@ public final class Exchange {
       throw tooLarge(declared);
     }
     byte[] bytes;
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-    } catch (IOException | HttpException.RuntimeException e) {
-      // A body cut short (the client closed early) or malformed chunked encoding: the client's fault, not a 500.
-      throw new ApiError(400, "invalid_request_error", null, "unreadable_body", "the request body could not be"
-          + " read to its end (cut short, or malformed chunked encoding)");
+    if (preread != null) {
+      Throwable f = preread.failure() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+          ? c.getCause() : preread.failure();
+      if (f instanceof IOException || f instanceof HttpException) {
+        throw unreadable();
+      }
+      if (f != null) {
+        throw tooLarge(-1); // the bounded reader refuses more than the limit
+      }
+      bytes = preread.bytes();
+    } else {
+      try (InputStream in = Content.Source.asInputStream(request)) {
+        bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+      } catch (IOException | HttpException.RuntimeException e) {
+        throw unreadable();
+      }
     }
     if (bytes.length > maxBodyBytes) {
       throw tooLarge(-1);
     }
     return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  /** A body cut short (the client closed early) or malformed chunked encoding: the client's fault, not a 500. */
+  private static ApiError unreadable() {
+    return new ApiError(400, "invalid_request_error", null, "unreadable_body", "the request body could not be"
+        + " read to its end (cut short, or malformed chunked encoding)");
   }
 
   private ApiError tooLarge(long declared) {

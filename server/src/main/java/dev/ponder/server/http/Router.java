@@ -6,7 +6,9 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -52,13 +54,30 @@ public final class Router extends Handler.Abstract {
     this.modelList = new ModelsEndpoint(models);
   }
 
+  /**
+   * A POST body is read first without holding a thread (a client that trickles it byte by byte holds only its
+   * connection), then the request runs on a pool thread with the body in hand.
+   */
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     long start = System.nanoTime();
+    long declared = request.getLength();
+    if (!"POST".equals(request.getMethod()) || declared == 0 || declared > limits.maxBodyBytes()) {
+      serve(request, response, callback, start, null);
+      return true;
+    }
+    Executor pool = getServer().getThreadPool();
+    Content.Source.asByteArrayAsync(request, (int) Math.min(Integer.MAX_VALUE - 8, limits.maxBodyBytes() + 1))
+        .whenComplete((bytes, failure) -> pool.execute(() -> serve(request, response, callback, start,
+            new Exchange.Body(bytes, failure))));
+    return true;
+  }
+
+  private void serve(Request request, Response response, Callback callback, long start, Exchange.Body body) {
     String method = request.getMethod();
     String path = Request.getPathInContext(request);
     String route = route(path);
-    Exchange x = new Exchange(request, response, limits.maxBodyBytes());
+    Exchange x = new Exchange(request, response, limits.maxBodyBytes(), body);
     String failure = null;
     try {
       dispatch(x, method, path, route);
@@ -86,7 +105,6 @@ public final class Router extends Handler.Abstract {
     LOG.info("{} {} {} {} ms model={} algorithm={} remote={}{}", method, path, x.status(),
         String.format(Locale.ROOT, "%.1f", nanos / 1e6), x.model(), x.algorithm(), Request.getRemoteAddr(request),
         failure == null ? "" : " error=\"" + failure.replace('"', '\'') + "\"");
-    return true;
   }
 
   private void respondError(Exchange x, ApiError e, Callback callback) {
