@@ -7,4 +7,10 @@ module dev.ponder.samplers {
   requires transitive dev.ponder.engine;
 
   exports dev.ponder.samplers;
+  exports dev.ponder.samplers.bestofn;
+  exports dev.ponder.samplers.beam;
+  exports dev.ponder.samplers.smc;
+  exports dev.ponder.samplers.mcts;
+  exports dev.ponder.samplers.noise;
+  // dev.ponder.samplers.core (the round driver and what every family shares) is not exported.
 }

@@ -5,6 +5,13 @@ import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.diffusion.DiffusionSampling;
 import dev.ponder.engine.lm.Decoding;
+import dev.ponder.samplers.beam.StepBeamSearch;
+import dev.ponder.samplers.beam.TokenBeamSearch;
+import dev.ponder.samplers.bestofn.BestOfNSearch;
+import dev.ponder.samplers.bestofn.SampleSearch;
+import dev.ponder.samplers.core.ProcessSource;
+import dev.ponder.samplers.mcts.MctsSearch;
+import dev.ponder.samplers.smc.ParticleFilterSearch;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -22,11 +29,12 @@ import java.util.concurrent.ForkJoinPool;
  *
  * @param <S> the process's hypothesis type
  */
-public abstract class ProcessSearch<S, B extends ProcessSearch<S, B>> extends SearchBuilder<B> {
+public abstract sealed class ProcessSearch<S, B extends ProcessSearch<S, B>> extends SearchBuilder<B>
+    permits SampleSearch, BestOfNSearch, StepBeamSearch, TokenBeamSearch, ParticleFilterSearch, MctsSearch {
   private final ProcessSource<S> source;
 
   /** {@code source}: how the convenience entry points open the process; {@code null} for a generic search. */
-  ProcessSearch(ProcessSource<S> source) {
+  protected ProcessSearch(ProcessSource<S> source) {
     this.source = source;
   }
 
@@ -46,12 +54,12 @@ public abstract class ProcessSearch<S, B extends ProcessSearch<S, B>> extends Se
   }
 
   /** How the convenience entry points open the process; {@code null} for a generic search. */
-  final ProcessSource<S> source() {
+  protected final ProcessSource<S> source() {
     return source;
   }
 
   /** A hook for searches that accept only some samplers (Feynman-Kac needs a stochastic one). */
-  void checkSampling(DiffusionSampling value) {
+  protected void checkSampling(DiffusionSampling value) {
   }
 
   /** Runs the search over a process the caller owns (and closes). */
@@ -103,7 +111,7 @@ public abstract class ProcessSearch<S, B extends ProcessSearch<S, B>> extends Se
   }
 
   /** The algorithm over an open process; releases every hypothesis it made. */
-  abstract SearchResult search(GenerativeProcess<S> process, SearchContext ctx);
+  protected abstract SearchResult search(GenerativeProcess<S> process, SearchContext ctx);
 
   @SuppressWarnings("unchecked")
   private static <S> GenerativeProcess<S> cast(GenerativeProcess<? extends S> process) {

@@ -13,6 +13,17 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.StepBoundary;
+import dev.ponder.samplers.beam.StepBeamSearch;
+import dev.ponder.samplers.beam.TokenBeamSearch;
+import dev.ponder.samplers.bestofn.BestOfNSearch;
+import dev.ponder.samplers.bestofn.SampleSearch;
+import dev.ponder.samplers.bestofn.Selection;
+import dev.ponder.samplers.core.ProcessSource;
+import dev.ponder.samplers.mcts.MctsSearch;
+import dev.ponder.samplers.noise.RenoSearch;
+import dev.ponder.samplers.noise.SpsaSearch;
+import dev.ponder.samplers.noise.ZeroOrderSearch;
+import dev.ponder.samplers.smc.ParticleFilterSearch;
 import java.util.Objects;
 
 /**

@@ -5,6 +5,7 @@ import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchListener;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.samplers.noise.NoiseSearchBuilder;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -17,17 +18,17 @@ import java.util.function.LongSupplier;
  * ({@code runAsync}, whose future's {@code cancel} stops the search). Subclasses add the process and their
  * algorithm's knobs.
  */
-public abstract class SearchBuilder<B extends SearchBuilder<B>> {
+public abstract sealed class SearchBuilder<B extends SearchBuilder<B>> permits ProcessSearch, NoiseSearchBuilder {
   private Budget budget = Budget.unlimited();
   private long seed;
   private SearchListener listener = SearchListener.none();
   private LongSupplier nanoClock = System::nanoTime;
 
-  SearchBuilder() {
+  protected SearchBuilder() {
   }
 
   @SuppressWarnings("unchecked")
-  final B self() {
+  protected final B self() {
     return (B) this;
   }
 
@@ -46,14 +47,14 @@ public abstract class SearchBuilder<B extends SearchBuilder<B>> {
     return self();
   }
 
-  /** The clock the deadline reads; tests inject a fake one. */
-  B clock(LongSupplier value) {
+  /** The clock the deadline reads ({@link System#nanoTime} by default); tests and simulations inject their own. */
+  public B clock(LongSupplier value) {
     this.nanoClock = Objects.requireNonNull(value, "clock");
     return self();
   }
 
   /** A fresh context for one run, with this builder's settings as they are now. */
-  final SearchContext newContext() {
+  protected final SearchContext newContext() {
     return settings().newContext();
   }
 
@@ -73,7 +74,7 @@ public abstract class SearchBuilder<B extends SearchBuilder<B>> {
    * the deadline counts from when the search starts, not from submission). The future's {@code cancel} cancels
    * the search: it stops before its next model or scorer call and releases its native memory on its own thread.
    */
-  final CompletableFuture<SearchResult> submit(Function<SearchContext, SearchResult> search, Executor executor) {
+  protected final CompletableFuture<SearchResult> submit(Function<SearchContext, SearchResult> search, Executor executor) {
     Objects.requireNonNull(executor, "executor");
     Settings settings = settings();
     SearchFuture future = new SearchFuture();
@@ -93,7 +94,7 @@ public abstract class SearchBuilder<B extends SearchBuilder<B>> {
     return future;
   }
 
-  static int requireAtLeast(String name, int value, int min) {
+  protected static int requireAtLeast(String name, int value, int min) {
     if (value < min) {
       throw new IllegalArgumentException(name + " must be >= " + min + ", was " + value);
     }

@@ -13,9 +13,9 @@ import dev.ponder.engine.diffusion.DiffusionSampling;
 import dev.ponder.engine.diffusion.GeneratorModel;
 import dev.ponder.engine.diffusion.Latent;
 import dev.ponder.engine.model.ModelOptions;
-import dev.ponder.samplers.Potential;
-import dev.ponder.samplers.ResampleSchedule;
-import dev.ponder.samplers.Resampling;
+import dev.ponder.samplers.smc.Potential;
+import dev.ponder.samplers.smc.ResampleSchedule;
+import dev.ponder.samplers.smc.Resampling;
 import dev.ponder.samplers.Search;
 import dev.ponder.verifiers.ImageClassifier;
 import dev.ponder.verifiers.OnnxRewardGradient;
@@ -248,10 +248,10 @@ final class DigitsEval {
       }
       case "spsa":
         return Search.spsa(generator, classifier.through(generator, s.target())).iterations(s.iterations())
-            .optimizer(dev.ponder.samplers.NoiseOptimizer.sgdNesterov(s.lr(), 0.9)).budget(budget).seed(seed).run();
+            .optimizer(dev.ponder.samplers.noise.NoiseOptimizer.sgdNesterov(s.lr(), 0.9)).budget(budget).seed(seed).run();
       default:
         return Search.reno(generator, rewardGrad.forClass(s.target())).iterations(s.iterations())
-            .optimizer(dev.ponder.samplers.NoiseOptimizer.sgdNesterov(s.lr(), 0.9)).budget(budget).seed(seed).run();
+            .optimizer(dev.ponder.samplers.noise.NoiseOptimizer.sgdNesterov(s.lr(), 0.9)).budget(budget).seed(seed).run();
     }
   }
 
