@@ -159,8 +159,8 @@ public final class ModelRegistry implements AutoCloseable {
     }
     if (e.kind() != kind) {
       List<String> fitting = entries.values().stream().filter(x -> x.kind() == kind).map(Entry::id).toList();
-      throw ApiError.invalid(param, "'" + param + "' must name a " + kind.label() + " model; '" + id + "' is a "
-          + e.kind().label() + " model. Served " + kind.label() + " models: " + fitting);
+      throw ApiError.invalid(param, "'" + param + "' must name a model of kind " + kind.label() + "; '" + id
+          + "' is of kind " + e.kind().label() + ". Served " + kind.label() + " models: " + fitting);
     }
     return e;
   }

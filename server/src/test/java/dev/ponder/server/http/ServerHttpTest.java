@@ -274,11 +274,11 @@ class ServerHttpTest {
     assertError(s.post("/v1/search", "{\"model\": \"gpt-4\", \"prompt\": \"x\"}"), 404, "model",
         "the model 'gpt-4' does not exist");
     assertError(s.post("/v1/search", "{\"model\": \"countdown-orm\", \"prompt\": \"x\"}"), 400, "model",
-        "'countdown-orm' is a orm model");
+        "'countdown-orm' is of kind orm");
     assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"algorithm\": \"bon\"}"),
         400, "verifier", "countdown-orm-cached");
     assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"x\", \"algorithm\": \"smc\","
-        + " \"verifier\": \"countdown-orm\"}"), 400, "verifier", "must name a prm model");
+        + " \"verifier\": \"countdown-orm\"}"), 400, "verifier", "must name a model of kind prm");
     assertError(s.post("/v1/search", "{not json"), 400, null, "not valid JSON");
     assertError(s.post("/v1/search", "[1, 2]"), 400, null, "must be a JSON object, found array");
     assertError(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": \"" + "x".repeat(5000) + "\"}"),
