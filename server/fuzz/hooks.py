@@ -2,15 +2,47 @@
 
 no_leak: no response body names a stack frame, an exception or a file of the machine.
 json_where_promised: every answer outside the view's files, /metrics and a 200 event stream is JSON that parses.
+flatmap_body: a body is sent as generated, with each served model id in its place (PONDER_FUZZ_MODELS,
+comma-separated), or as a valid request with one of its fields, so that requests reach the searches behind
+validation instead of stopping at "unknown model" or the first bad field.
 """
 import json
 import os
 
 import schemathesis
+from hypothesis import strategies as st
 
 LEAKS = ("at dev.ponder", "Exception", ".java:", "/tmp/", "/work/", "/root/", "/home/", "/usr/", "/proc/",
          "model.onnx", "config.json")
 NOT_JSON = {"/", "/index.html", "/view.js", "/style.css", "/metrics"}
+
+
+SERVED = [m for m in os.environ.get("PONDER_FUZZ_MODELS", "").split(",") if m]
+
+
+# A valid request per operation: a generated body's fields are also tried one at a time on top of it, so that
+# the fuzzer reaches the searches behind validation with one odd field at a time.
+VALID = {
+    "/v1/completions": {"model": "countdown-policy", "prompt": "numbers: 3 7 25 50 target: 85\n", "max_tokens": 8},
+    "/v1/chat/completions": {"model": "countdown-policy", "messages": [{"role": "user", "content": "3 7 25"}],
+                             "max_tokens": 8},
+    "/v1/search": {"model": "countdown-policy", "prompt": "numbers: 3 7 25 50 target: 85\n",
+                   "algorithm": "bon", "verifier": "checker", "n": 2, "max_new_tokens": 8},
+}
+
+
+@schemathesis.hook
+def flatmap_body(context, body):
+    if not isinstance(body, dict):
+        return st.just(body)
+    choices = [body]
+    if SERVED and "model" in body:
+        choices += [dict(body, model=m) for m in SERVED]
+    base = VALID.get(context.operation.path if context.operation else None)
+    if base is not None:
+        choices.append(base)
+        choices += [dict(base, **{k: v}) for k, v in body.items()]
+    return st.sampled_from(choices)
 
 
 def sent(case):

@@ -16,6 +16,7 @@ FUZZ=server/fuzz
 JAR=server/target/ponder.jar
 OUT=${OUT:-$(mktemp -d /tmp/ponder-fuzz.XXXXXX)}
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 
 if [ ! -x "$FUZZ/.venv/bin/schemathesis" ]; then
   python3 -m venv "$FUZZ/.venv"
@@ -46,14 +47,21 @@ normal() { # a normal request must still succeed
 }
 normal
 echo "before: $(probe)"
+# The served ids, for the hook that puts real model ids into generated bodies.
+MODELS=$(curl -sf "$BASE/v1/models" | python3 -c 'import json,sys; print(",".join(m["id"] for m in json.load(sys.stdin)["data"]))')
+echo "models: $MODELS"
 
 set +e
-PONDER_FUZZ_COUNTS="$OUT/client-statuses.json" SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$FUZZ" timeout $((MAX_TIME + 120)) "$FUZZ/.venv/bin/schemathesis" run \
+# Schemathesis keeps a .schemathesis/ folder in its working directory: run it in $OUT, not in the repository.
+ROOT=$PWD
+cd "$OUT"
+PONDER_FUZZ_MODELS="$MODELS" PONDER_FUZZ_COUNTS="$OUT/client-statuses.json" SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$ROOT/$FUZZ" timeout $((MAX_TIME + 120)) "$ROOT/$FUZZ/.venv/bin/schemathesis" run \
   "$BASE/openapi.json" --checks not_a_server_error,content_type_conformance,no_leak,json_where_promised,CountResponses \
   --max-examples "$EXAMPLES" --max-time "$MAX_TIME" --seed "$SEED" --workers 2 --request-timeout 30 \
   --generation-database none --suppress-health-check all --continue-on-failure --no-color \
   > "$OUT/schemathesis.txt" 2>&1
 FUZZ_RC=$?
+cd "$ROOT"
 set -e
 tail -25 "$OUT/schemathesis.txt"
 
