@@ -1,6 +1,6 @@
 """The live search view at / in headless Debian chromium, driven through the DevTools protocol.
 
-Runs a search from the page for SMC, MCTS, step-beam and Feynman-Kac, waits until the page says it is done, then
+Runs a search from the page for SMC, MCTS, step-beam, Feynman-Kac and ReNO, waits until the page says it is done, then
 asserts on what is drawn (particles, ancestry lines and the ESS line; tree nodes and edges; the answer, which
 must equal the API's answer for the same request and seed; the counters) and saves a screenshot of each.
 Needs PONDER_VIEW_URL and PONDER_API_KEY; PONDER_SCREENSHOTS names the folder for the screenshots.
@@ -113,6 +113,7 @@ DRAWN = """(() => {
     particles: q('circle.particle'), ancestry: q('line.ancestry'), essPoints: ess ? ess.getAttribute('points').trim().split(' ').length : 0,
     nodes: q('circle.node'), edges: q('line.edge:not(.ancestry)'), chosenEdges: q('line.edge.chosen'), pruned: q('circle.node.pruned'),
     finished: q('circle.node.finished'), best: q('circle.node.best'), digit: !document.getElementById('digit').hidden,
+    iterates: q('circle.iterate'), iterateLines: q('polyline.iterate-line'), previews: q('canvas.preview'),
     counters };
 })()"""
 
@@ -179,7 +180,20 @@ class LiveViewTest(unittest.TestCase):
                                "verifier": "digits-classifier", "target_class": 3}, "live-view-fk.png")
         self.assertGreater(drawn["essPoints"], 2)
         self.assertEqual(drawn["particles"], 8 * drawn["essPoints"])
+        self.assertEqual(drawn["previews"], 8)  # each live particle's current image
         self.assertTrue(drawn["digit"])
+
+    def test_reno_draws_its_iterates(self):
+        params = {"model": "digits-generator", "algorithm": "reno", "n": 3, "steps": 12, "seed": 2,
+                  "verifier": "digits-reward-grad", "target_class": 7}
+        drawn = self.run_view(params, "live-view-reno.png")
+        api = api_search({k: v for k, v in params.items()})
+        iterates = api["trace"]["iterates"]
+        self.assertEqual(len(iterates), 12)
+        self.assertEqual(drawn["iterateLines"], 3)
+        self.assertEqual(drawn["iterates"], sum(len(i["rewards"]) for i in iterates))
+        self.assertTrue(drawn["digit"])
+        self.assertEqual(drawn["counters"]["model_calls"], str(api["stats"]["model_calls"]))
 
 
 if __name__ == "__main__":

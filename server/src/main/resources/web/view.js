@@ -1,22 +1,26 @@
 // Ponder's live search view: streams POST /v1/search ("stream": true) and draws each SearchEvent as it comes:
 // the tree for beam, step-beam, DVTS and MCTS; particles with their ancestry, ESS and resampling for SMC and
-// Feynman-Kac; the answer and the counters. Plain browser JavaScript, no build step.
+// Feynman-Kac, with each digit particle's current image; the iterates of ReNO and zero-order noise search (reward
+// per iteration for each restart); the answer and the counters. Plain browser JavaScript, no build step.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 const PARTICLES = new Set(["smc", "fk"]);
 const NEEDS = { bon: "orm", "weighted-bon": "orm", "step-beam": "prm", dvts: "prm", smc: "prm", mcts: "prm",
-  fk: "classifier" };
+  fk: "classifier", "zero-order": "classifier", reno: "reward-gradient" };
 const LM_ALGORITHMS = ["sample", "greedy", "bon", "weighted-bon", "majority", "beam", "step-beam", "dvts", "smc", "mcts"];
 const DIFFUSION_ALGORITHMS = ["fk", "diffusion-sample"];
+const NOISE_ALGORITHMS = ["reno", "zero-order"];
+const DIGITS = new Set([...DIFFUSION_ALGORITHMS, ...NOISE_ALGORITHMS]);
 
 let models = [];
 let state = null;
 
 function fresh(algorithm, n) {
   return { algorithm, n, nodes: new Map(), order: [], steps: [], pendingScores: [], events: 0, resamplings: 0,
-    lastStep: -1, live: 0, stats: null, result: null, drawQueued: false };
+    lastStep: -1, live: 0, stats: null, result: null, drawQueued: false, previews: new Map(), previewStep: 0,
+    iterates: new Map() };
 }
 
 function node(id) {
@@ -40,18 +44,19 @@ async function loadModels() {
   const r = await fetch("/v1/models", { headers: headers() });
   if (!r.ok) throw new Error((await r.json()).error.message);
   models = (await r.json()).data;
-  const policies = models.filter((m) => m.kind === "policy" || m.kind === "denoiser");
+  const policies = models.filter((m) => ["policy", "denoiser", "generator"].includes(m.kind));
   $("model").innerHTML = policies.map((m) => `<option value="${m.id}">${m.id}</option>`).join("");
   onModel();
 }
 
 function onModel() {
   const kind = (models.find((m) => m.id === $("model").value) || {}).kind;
-  const algorithms = kind === "denoiser" ? DIFFUSION_ALGORITHMS : LM_ALGORITHMS;
+  const algorithms = kind === "denoiser" ? DIFFUSION_ALGORITHMS
+    : kind === "generator" ? NOISE_ALGORITHMS : LM_ALGORITHMS;
   const keep = $("algorithm").value;
   $("algorithm").innerHTML = algorithms.map((a) => `<option>${a}</option>`).join("");
   if (algorithms.includes(keep)) $("algorithm").value = keep;
-  document.body.classList.toggle("diffusion", kind === "denoiser");
+  document.body.classList.toggle("diffusion", kind === "denoiser" || kind === "generator");
   onAlgorithm();
 }
 
@@ -69,10 +74,11 @@ function onAlgorithm() {
 function request() {
   const algorithm = $("algorithm").value;
   const body = { model: $("model").value, algorithm, n: +$("n").value, seed: +$("seed").value, stream: true };
-  if (["step-beam", "dvts", "mcts"].includes(algorithm)) body.m = +$("m").value;
+  if (["step-beam", "dvts", "mcts", "zero-order"].includes(algorithm)) body.m = +$("m").value;
   if ($("verifier").value) body.verifier = $("verifier").value;
-  if (DIFFUSION_ALGORITHMS.includes(algorithm)) {
-    if (algorithm === "fk") body.target_class = +$("target_class").value;
+  if (DIGITS.has(algorithm)) {
+    if (algorithm !== "diffusion-sample") body.target_class = +$("target_class").value;
+    if ($("steps").value) body.steps = +$("steps").value;
   } else {
     body.prompt = $("prompt").value;
   }
@@ -155,6 +161,12 @@ function onEvent(name, e) {
       break;
     }
     case "score":
+      if (NOISE_ALGORITHMS.includes(state.algorithm)) {
+        // A noise search scores each restart once an iteration: its lineage is the restart's index.
+        if (!state.iterates.has(e.lineage)) state.iterates.set(e.lineage, []);
+        state.iterates.get(e.lineage).push(e.score);
+        break;
+      }
       node(e.lineage).score = e.score;
       state.pendingScores.push(e.score);
       break;
@@ -175,6 +187,10 @@ function onEvent(name, e) {
       v.text = e.text;
       break;
     }
+    case "preview":
+      state.previews.set(e.lineage, { step: e.step, pixels: e.pixels });
+      state.previewStep = Math.max(state.previewStep, e.step);
+      break;
     case "done":
       state.stats = e.stats;
       break;
@@ -199,10 +215,14 @@ function draw() {
   const svg = $("tree");
   svg.replaceChildren();
   $("ess").replaceChildren();
+  drawPreviews();
   if (PARTICLES.has(state.algorithm)) {
     $("view-title").textContent = "particles: ancestry at each resampling step, then the ESS";
     drawParticles(svg);
     drawEss($("ess"));
+  } else if (NOISE_ALGORITHMS.includes(state.algorithm)) {
+    $("view-title").textContent = "iterates: the reward at each iteration, one line per restart";
+    drawIterates(svg);
   } else {
     $("view-title").textContent = "search tree: hypotheses, their scores, pruned and finished";
     drawTree(svg);
@@ -301,6 +321,55 @@ function drawParticles(svg) {
   });
 }
 
+function drawIterates(svg) {
+  const lines = [...state.iterates.entries()];
+  if (!lines.length) return;
+  const width = svg.clientWidth || 800;
+  const height = 360;
+  svg.setAttribute("height", height);
+  const iterations = Math.max(...lines.map(([, v]) => v.length));
+  const [lo, hi] = range(lines.flatMap(([, v]) => v));
+  const sx = (t) => 40 + (iterations > 1 ? t * (width - 60) / (iterations - 1) : (width - 60) / 2);
+  const sy = (v) => height - 20 - (hi > lo ? (v - lo) / (hi - lo) : 0.5) * (height - 40);
+  el(svg, "line", { class: "axis", x1: 40, y1: height - 20, x2: width - 10, y2: height - 20 });
+  el(svg, "text", { x: 0, y: sy(hi) + 4 }, hi.toFixed(2));
+  el(svg, "text", { x: 0, y: sy(lo) + 4 }, lo.toFixed(2));
+  el(svg, "text", { x: width - 60, y: height - 6 }, "iteration");
+  for (const [restart, values] of lines) {
+    const finite = values.map((v, t) => [v, t]).filter(([v]) => v !== null && isFinite(v));
+    el(svg, "polyline", { class: "iterate-line", points: finite.map(([v, t]) => `${sx(t)},${sy(v)}`).join(" ") });
+    for (const [v, t] of finite) {
+      const c = el(svg, "circle", { class: "iterate", cx: sx(t), cy: sy(v), r: 3, fill: color(v, lo, hi) });
+      el(c, "title", {}, `restart ${restart}, iteration ${t}, reward ${v}`);
+    }
+  }
+}
+
+// Each live particle's latest x0 prediction, the particles of the newest step only (older lineages died).
+function drawPreviews() {
+  const box = $("previews");
+  const current = [...state.previews.entries()].filter(([, p]) => p.step === state.previewStep);
+  box.hidden = current.length === 0;
+  box.replaceChildren();
+  for (const [lineage, p] of current) {
+    const canvas = document.createElement("canvas");
+    canvas.className = "preview";
+    canvas.width = 48;
+    canvas.height = 48;
+    canvas.title = `lineage ${lineage}, step ${p.step}`;
+    const bytes = atob(p.pixels);
+    const side = Math.round(Math.sqrt(bytes.length));
+    const cell = canvas.width / side;
+    const g2 = canvas.getContext("2d");
+    for (let i = 0; i < bytes.length; i++) {
+      const g = 255 - bytes.charCodeAt(i);
+      g2.fillStyle = `rgb(${g},${g},${g})`;
+      g2.fillRect((i % side) * cell, Math.floor(i / side) * cell, cell, cell);
+    }
+    box.appendChild(canvas);
+  }
+}
+
 function drawEss(svg) {
   const rows = state.steps;
   if (!rows.length) return;
@@ -356,7 +425,7 @@ function drawCounters() {
 
 function fromQuery() {
   const q = new URLSearchParams(location.search);
-  for (const k of ["model", "n", "m", "seed", "prompt", "target_class", "key"]) {
+  for (const k of ["model", "n", "m", "seed", "prompt", "target_class", "steps", "key"]) {
     if (q.has(k)) $(k).value = q.get(k);
   }
   return q;

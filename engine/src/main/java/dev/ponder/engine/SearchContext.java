@@ -47,6 +47,14 @@ public final class SearchContext {
     listener.onEvent(event);
   }
 
+  /**
+   * Whether a listener other than {@link SearchListener#none()} is attached: an event that costs a copy to build
+   * (a {@link SearchEvent.Preview}) is built only then.
+   */
+  public boolean isListening() {
+    return listener != NoListener.INSTANCE;
+  }
+
   public long elapsedNanos() {
     return nanoClock.getAsLong() - startNanos;
   }

@@ -32,6 +32,13 @@ public sealed interface SearchEvent {
   /** A hypothesis reached a terminal state, with its generated text so far. */
   record Finish(long lineage, String text) implements SearchEvent {}
 
+  /**
+   * A continuous process's current estimate of a hypothesis's final sample, for watching it form: a diffusion
+   * particle's x_0 prediction after step {@code step} (1-based count of steps taken). Emitted only while someone
+   * listens ({@link SearchContext#isListening()}); {@code sample} is a copy the listener may keep.
+   */
+  record Preview(long lineage, int step, float[] sample) implements SearchEvent {}
+
   /** The search ended. */
   record Done(StopReason stopReason, SearchStats stats) implements SearchEvent {
     public Outcome outcome() {

@@ -20,7 +20,7 @@ class PublicApiTest {
         "DifferentiableReward.ValueAndGradient", "GenerativeProcess", "NoiseGenerator", "NoiseReward", "Outcome",
         "OutcomeScorer", "ProcessScorer", "RandomStreams", "RandomStreams.Purpose", "SearchContext",
         "SearchContext.Builder", "SearchCounters", "SearchEvent", "SearchEvent.BadScore", "SearchEvent.Done",
-        "SearchEvent.Expand", "SearchEvent.Finish", "SearchEvent.Prune", "SearchEvent.Resample",
+        "SearchEvent.Expand", "SearchEvent.Finish", "SearchEvent.Preview", "SearchEvent.Prune", "SearchEvent.Resample",
         "SearchEvent.Score", "SearchEvent.Step", "SearchListener", "SearchResult", "SearchStats", "SearchTrace",
         "SearchTrace.Iterates", "SearchTrace.Iterates.Iterate", "SearchTrace.None", "SearchTrace.Particles",
         "SearchTrace.Particles.Generation", "SearchTrace.Tree", "SearchTrace.Tree.Node", "StopReason",

@@ -3,6 +3,7 @@ package dev.ponder.engine.diffusion;
 import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchEvent;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -100,8 +101,13 @@ public final class DiffusionProcess extends LatentProcess implements NoiseGenera
     }
     float[][] eps = model.predictNoise(rows, ts, ctx);
     ctx.counters().addGeneratedTokens(live.size());
+    boolean previews = ctx.isListening();
     for (int i = 0; i < live.size(); i++) {
-      step(live.get(i), eps[i], ctx);
+      Latent h = live.get(i);
+      step(h, eps[i], ctx);
+      if (previews) {
+        ctx.emit(new SearchEvent.Preview(h.lineage, h.stepsTaken, h.x0Prediction()));
+      }
     }
     return live;
   }

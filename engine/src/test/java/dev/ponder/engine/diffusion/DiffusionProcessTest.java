@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
@@ -248,6 +249,33 @@ class DiffusionProcessTest {
       assertThat(c.finished()).isTrue();
       assertThat(c.score()).isEqualTo(0.25);
       assertThat(model.session().ledger().stillOpen()).isZero();
+    }
+  }
+
+  @Test
+  void aListenerSeesEachParticlesPredictionAfterEveryStepWithoutChangingTheSamples() {
+    List<SearchEvent> events = new ArrayList<>();
+    List<Latent> hs;
+    try (DiffusionProcess p = model.process(DiffusionSampling.ddim(4, 1.0))) {
+      SearchContext watched = SearchContext.builder().seed(9).listener(events::add).build();
+      hs = p.start(3, watched);
+      p.advance(hs, watched);
+      List<SearchEvent.Preview> first = events.stream().map(SearchEvent.Preview.class::cast).toList();
+      assertThat(first).extracting(SearchEvent.Preview::lineage)
+          .containsExactly(hs.get(0).lineage(), hs.get(1).lineage(), hs.get(2).lineage());
+      assertThat(first).extracting(SearchEvent.Preview::step).containsOnly(1);
+      assertThat(first.get(1).sample()).containsExactly(hs.get(1).x0Prediction());
+      runToEnd(p, hs, watched);
+      assertThat(events).hasSize(3 * 4);
+      SearchEvent.Preview last = (SearchEvent.Preview) events.get(events.size() - 1);
+      assertThat(last.step()).isEqualTo(4);
+
+    }
+    try (DiffusionProcess p = model.process(DiffusionSampling.ddim(4, 1.0))) {
+      SearchContext unwatched = ctx(9);
+      assertThat(unwatched.isListening()).isFalse();
+      List<Latent> same = runToEnd(p, p.start(3, unwatched), unwatched);
+      assertThat(samples(same)).isDeepEqualTo(samples(hs));
     }
   }
 

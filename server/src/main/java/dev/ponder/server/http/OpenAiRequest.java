@@ -80,7 +80,7 @@ public record OpenAiRequest(String model, int n, List<String> stop, boolean stre
       knobs.put("n", n);
     }
     String algorithm = Json.text(knobs, "algorithm", "sample");
-    if (SearchSpec.DIFFUSION_ALGORITHMS.contains(algorithm)) {
+    if (SearchSpec.DIFFUSION_ALGORITHMS.contains(algorithm) || SearchSpec.NOISE_ALGORITHMS.contains(algorithm)) {
       throw ApiError.invalid("ponder.algorithm", "the OpenAI endpoints serve language models; use /v1/search for '"
           + algorithm + "'");
     }

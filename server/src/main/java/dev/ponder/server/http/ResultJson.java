@@ -7,6 +7,7 @@ import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchStats;
 import dev.ponder.engine.StopReason;
+import java.util.Base64;
 
 /**
  * {@link SearchResult} and {@link SearchEvent} as JSON. Lineage ids are 64-bit and written as strings, which a
@@ -106,6 +107,10 @@ public final class ResultJson {
     } else if (e instanceof SearchEvent.Finish f) {
       o.put("lineage", Long.toString(f.lineage()));
       o.put("text", f.text());
+    } else if (e instanceof SearchEvent.Preview p) {
+      o.put("lineage", Long.toString(p.lineage()));
+      o.put("step", p.step());
+      o.put("pixels", pixels(p.sample()));
     } else if (e instanceof SearchEvent.Done d) {
       o.put("outcome", d.outcome().name().toLowerCase(java.util.Locale.ROOT));
       o.set("stop_reason", stopReason(d.stopReason()));
@@ -129,8 +134,23 @@ public final class ResultJson {
       return "prune";
     } else if (e instanceof SearchEvent.Finish) {
       return "finish";
+    } else if (e instanceof SearchEvent.Preview) {
+      return "preview";
     }
     return "done";
+  }
+
+  /**
+   * A preview's sample as base64 of one byte per value: [-1, 1] mapped to 0..255 (clipped), a tenth of the JSON
+   * floats' size; the image is only drawn, the result keeps the exact sample.
+   */
+  static String pixels(float[] sample) {
+    byte[] b = new byte[sample.length];
+    for (int i = 0; i < sample.length; i++) {
+      double v = Math.max(-1, Math.min(1, sample[i]));
+      b[i] = (byte) Math.round((v + 1) * 127.5);
+    }
+    return Base64.getEncoder().encodeToString(b);
   }
 
   static void number(ObjectNode o, String field, double v) {

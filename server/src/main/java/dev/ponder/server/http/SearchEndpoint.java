@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * {@code POST /v1/search}: one search, answered as the SearchResult in JSON; with {@code "stream": true} as
- * server-sent events, one per SearchEvent ({@code event: step|expand|score|resample|prune|finish|bad_score|done})
+ * server-sent events, one per SearchEvent ({@code event: step|expand|score|resample|prune|finish|preview|bad_score|done})
  * and then {@code event: result} with the same JSON as the plain answer. The answer carries the typed stop reason
  * and the search's trace (its tree, particle genealogy or iterates).
  */

@@ -7,6 +7,7 @@ import dev.ponder.engine.SearchListener;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.diffusion.DiffusionModel;
 import dev.ponder.engine.diffusion.DiffusionSampling;
+import dev.ponder.engine.diffusion.GeneratorModel;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
@@ -15,12 +16,15 @@ import dev.ponder.samplers.smc.Potential;
 import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.smc.Resampling;
 import dev.ponder.samplers.Search;
+import dev.ponder.samplers.noise.NoiseSearchBuilder;
+import dev.ponder.samplers.noise.NoiseOptimizer;
 import dev.ponder.samplers.bestofn.Selection;
 import dev.ponder.tasks.countdown.CountdownChecker;
 import dev.ponder.verifiers.AnswerVerifier;
 import dev.ponder.verifiers.ImageClassifier;
 import dev.ponder.verifiers.OnnxOutcomeReward;
 import dev.ponder.verifiers.OnnxProcessReward;
+import dev.ponder.verifiers.OnnxRewardGradient;
 import dev.ponder.verifiers.Verifiers;
 import java.util.Locale;
 import java.util.function.Function;
@@ -44,14 +48,16 @@ public final class SearchRunner {
 
   /** Checks that the spec fits the model (kind, verifier) before any queueing; throws {@link ApiError}. */
   public void validate(String modelId, SearchSpec spec, boolean hasPrompt) {
-    if (spec.isDiffusion()) {
-      models.get(modelId, ModelKind.DENOISER, "model");
+    if (spec.startsFromNoise()) {
+      models.get(modelId, spec.modelKind(), "model");
       if (hasPrompt) {
         throw ApiError.invalid("prompt", "'" + spec.algorithm() + "' starts from noise drawn from the seed; leave"
             + " 'prompt' out");
       }
-      if (spec.algorithm().equals("fk")) {
+      if (spec.algorithm().equals("fk") || spec.algorithm().equals("zero-order")) {
         classifier(spec);
+      } else if (spec.algorithm().equals("reno")) {
+        rewardGradient(spec);
       }
       return;
     }
@@ -75,9 +81,13 @@ public final class SearchRunner {
   /** Runs the search on this thread; the listener sees every event. */
   public SearchResult run(String modelId, String prompt, SearchSpec spec, SearchListener listener) {
     Budget budget = new Budget(spec.policyTokens(), spec.modelCalls(), spec.verifierCalls(), spec.deadline());
-    if (spec.isDiffusion()) {
+    if (spec.modelKind() == ModelKind.DENOISER) {
       DiffusionModel denoiser = (DiffusionModel) models.get(modelId, ModelKind.DENOISER, "model").model();
       return diffusion(denoiser, spec).budget(budget).seed(spec.seed()).listener(listener).run();
+    }
+    if (spec.modelKind() == ModelKind.GENERATOR) {
+      GeneratorModel generator = (GeneratorModel) models.get(modelId, ModelKind.GENERATOR, "model").model();
+      return noise(generator, spec).budget(budget).seed(spec.seed()).listener(listener).run();
     }
     LanguageModel policy = models.policy(modelId, "model");
     return lm(policy, spec, decoding(policy, spec)).budget(budget).seed(spec.seed()).listener(listener).run(prompt);
@@ -134,6 +144,20 @@ public final class SearchRunner {
         .sampling(DiffusionSampling.ddim(spec.steps(), spec.eta()));
   }
 
+  /**
+   * ReNO ascends the reward's gradient from {@code n} restarts for {@code steps} iterations (Nesterov SGD, step 5,
+   * momentum 0.9, as bench's digits table); zero-order search moves {@code n} chains for {@code steps} rounds,
+   * {@code m} neighbours a round at cosine 0.95 around each chain's best noise.
+   */
+  private NoiseSearchBuilder<?> noise(GeneratorModel generator, SearchSpec spec) {
+    if (spec.algorithm().equals("reno")) {
+      return Search.reno(generator, rewardGradient(spec).forClass(spec.targetClass())).restarts(spec.n())
+          .iterations(spec.steps()).optimizer(NoiseOptimizer.sgdNesterov(5.0, 0.9));
+    }
+    return Search.zeroOrder(generator, classifier(spec).through(generator, spec.targetClass())).restarts(spec.n())
+        .rounds(spec.steps()).neighbours(spec.m()).cosine(0.95);
+  }
+
   private static Resampling resampling(SearchSpec spec) {
     return Resampling.valueOf(spec.resampling().toUpperCase(Locale.ROOT));
   }
@@ -154,6 +178,11 @@ public final class SearchRunner {
   private ImageClassifier classifier(SearchSpec spec) {
     requireVerifier(spec, ModelKind.CLASSIFIER, "a digits classifier id");
     return (ImageClassifier) models.get(spec.verifier(), ModelKind.CLASSIFIER, "verifier").model();
+  }
+
+  private OnnxRewardGradient rewardGradient(SearchSpec spec) {
+    requireVerifier(spec, ModelKind.REWARD_GRADIENT, "a digits reward-gradient id");
+    return (OnnxRewardGradient) models.get(spec.verifier(), ModelKind.REWARD_GRADIENT, "verifier").model();
   }
 
   private void requireVerifier(SearchSpec spec, ModelKind kind, String expected) {

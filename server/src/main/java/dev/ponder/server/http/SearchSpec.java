@@ -19,6 +19,8 @@ public record SearchSpec(String algorithm, int n, int m, String verifier, long s
       "beam", "step-beam", "dvts", "smc", "mcts");
   /** Algorithms over the digits diffusion model. */
   public static final List<String> DIFFUSION_ALGORITHMS = List.of("fk", "diffusion-sample");
+  /** Noise optimization over the digits one-step generator: ReNO (reward gradients) and zero-order search. */
+  public static final List<String> NOISE_ALGORITHMS = List.of("reno", "zero-order");
 
   static final Set<String> KNOB_FIELDS = Set.of("algorithm", "n", "m", "verifier", "lambda", "resampling",
       "target_class", "steps", "eta", "budget");
@@ -36,8 +38,17 @@ public record SearchSpec(String algorithm, int n, int m, String verifier, long s
         || algorithm.equals("mcts");
   }
 
-  public boolean isDiffusion() {
-    return DIFFUSION_ALGORITHMS.contains(algorithm);
+  /** The kind of model the request's {@code model} must name. */
+  public ModelKind modelKind() {
+    if (DIFFUSION_ALGORITHMS.contains(algorithm)) {
+      return ModelKind.DENOISER;
+    }
+    return NOISE_ALGORITHMS.contains(algorithm) ? ModelKind.GENERATOR : ModelKind.POLICY;
+  }
+
+  /** Whether the search starts from noise drawn from the seed (a digit search) rather than from a prompt. */
+  public boolean startsFromNoise() {
+    return modelKind() != ModelKind.POLICY;
   }
 
   /**
@@ -47,11 +58,14 @@ public record SearchSpec(String algorithm, int n, int m, String verifier, long s
    */
   public static SearchSpec parse(ObjectNode knobs, ObjectNode decodingSource, String fallbackAlgorithm, Limits limits) {
     String algorithm = Json.text(knobs, "algorithm", fallbackAlgorithm);
-    if (!LM_ALGORITHMS.contains(algorithm) && !DIFFUSION_ALGORITHMS.contains(algorithm)) {
-      throw ApiError.invalid("algorithm", "'algorithm' must be one of " + LM_ALGORITHMS + " (language models) or "
-          + DIFFUSION_ALGORITHMS + " (digits diffusion), found '" + algorithm + "'");
+    if (!LM_ALGORITHMS.contains(algorithm) && !DIFFUSION_ALGORITHMS.contains(algorithm)
+        && !NOISE_ALGORITHMS.contains(algorithm)) {
+      throw ApiError.invalid("algorithm", "'algorithm' must be one of " + LM_ALGORITHMS + " (language models), "
+          + DIFFUSION_ALGORITHMS + " (digits diffusion) or " + NOISE_ALGORITHMS + " (digits generator), found '"
+          + algorithm + "'");
     }
-    int defaultN = algorithm.equals("sample") || algorithm.equals("greedy") ? 1 : 8;
+    int defaultN = algorithm.equals("sample") || algorithm.equals("greedy") || NOISE_ALGORITHMS.contains(algorithm)
+        ? 1 : 8;
     int n = Json.integer(knobs, "n", defaultN, 1, limits.maxN());
     if (algorithm.equals("greedy") && n != 1) {
       throw ApiError.invalid("n", "'greedy' decodes one text (every draw would be the same); found n=" + n);
@@ -65,10 +79,11 @@ public record SearchSpec(String algorithm, int n, int m, String verifier, long s
           + " found '" + resampling + "'");
     }
     int targetClass = Json.integer(knobs, "target_class", -1, 0, 9);
-    if (algorithm.equals("fk") && targetClass < 0) {
+    if ((algorithm.equals("fk") || NOISE_ALGORITHMS.contains(algorithm)) && targetClass < 0) {
       throw ApiError.missing("target_class", "a digit 0..9 to steer toward");
     }
-    int steps = Json.integer(knobs, "steps", 50, 1, 1000);
+    // Denoising steps for the diffusion searches; iterations (reno) or rounds (zero-order) for noise optimization.
+    int steps = Json.integer(knobs, "steps", NOISE_ALGORITHMS.contains(algorithm) ? 20 : 50, 1, 1000);
     double eta = Json.number(knobs, "eta", 1.0, 0, 1);
 
     long seed = Json.optionalLong(decodingSource, "seed") == null ? 0 : Json.optionalLong(decodingSource, "seed");
