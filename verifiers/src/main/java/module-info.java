@@ -1,7 +1,7 @@
 /**
- * Ponder's verifiers: answer matching, function verifiers, ONNX outcome and process reward models, image
- * classifiers and reward gradients, embedding similarity, ensembles, normalization, a score cache and explicit
- * policies for bad scores. Task-free: the Countdown checker lives in the tasks module.
+ * Ponder's verifiers: the contract and its combinators (functions, ensembles, normalization, a score cache, explicit
+ * policies for bad scores) in the root package; ONNX reward models, classifiers, reward gradients and embedding
+ * similarity in .onnx; answer matching in .rules. Task-free: the Countdown checker lives in the tasks module.
  */
 module dev.ponder.verifiers {
   requires transitive dev.ponder.engine;
@@ -12,4 +12,6 @@ module dev.ponder.verifiers {
   requires org.slf4j;
 
   exports dev.ponder.verifiers;
+  exports dev.ponder.verifiers.onnx;
+  exports dev.ponder.verifiers.rules;
 }

@@ -8,8 +8,8 @@ import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.smc.Resampling;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
-import dev.ponder.verifiers.OnnxOutcomeReward;
-import dev.ponder.verifiers.OnnxProcessReward;
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
+import dev.ponder.verifiers.onnx.OnnxProcessReward;
 import java.nio.file.Path;
 import java.util.List;
 

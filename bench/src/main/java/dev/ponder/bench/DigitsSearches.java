@@ -12,8 +12,8 @@ import dev.ponder.samplers.smc.Potential;
 import dev.ponder.samplers.smc.ResampleSchedule;
 import dev.ponder.samplers.smc.Resampling;
 import dev.ponder.samplers.Search;
-import dev.ponder.verifiers.ImageClassifier;
-import dev.ponder.verifiers.OnnxRewardGradient;
+import dev.ponder.verifiers.onnx.ImageClassifier;
+import dev.ponder.verifiers.onnx.OnnxRewardGradient;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -7,7 +7,7 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
-import dev.ponder.verifiers.OnnxProcessReward;
+import dev.ponder.verifiers.onnx.OnnxProcessReward;
 
 /** How {@code ponder eval} searches one problem: over the in-process policy, or over a remote one. */
 interface Solver extends AutoCloseable {

@@ -8,7 +8,7 @@ public final class BadScoreException extends RuntimeException {
   private final transient VerifierInput input;
   private final double value;
 
-  BadScoreException(String verifier, VerifierInput input, double value) {
+  public BadScoreException(String verifier, VerifierInput input, double value) {
     super("verifier '" + verifier + "' scored " + value + " for " + input.describe() + "; scores must be finite."
         + " Fix the verifier, or map such scores explicitly with Verifiers.withBadScorePolicy(verifier,"
         + " BadScorePolicy.mapping()...)");

@@ -1,5 +1,7 @@
 package dev.ponder.verifiers;
 
+import dev.ponder.verifiers.internal.Scores;
+
 import dev.ponder.engine.SearchContext;
 import java.util.List;
 import java.util.stream.Collectors;

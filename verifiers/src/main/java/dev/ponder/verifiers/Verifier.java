@@ -1,5 +1,8 @@
 package dev.ponder.verifiers;
 
+import dev.ponder.verifiers.internal.LmScorer;
+import dev.ponder.verifiers.internal.Scores;
+
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;

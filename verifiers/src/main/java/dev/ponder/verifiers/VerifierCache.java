@@ -1,5 +1,8 @@
 package dev.ponder.verifiers;
 
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
+import dev.ponder.verifiers.internal.Scores;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;

@@ -1,5 +1,7 @@
 package dev.ponder.verifiers;
 
+import dev.ponder.verifiers.internal.Quoted;
+
 import dev.ponder.engine.lm.LmHypothesis;
 import java.util.Objects;
 
@@ -33,12 +35,7 @@ public record VerifierInput(String prompt, String text) {
 
   /** A short, printable form for error messages: quoted, escaped, cut in the middle past 160 characters. */
   public String describe() {
-    return "prompt " + quote(prompt) + ", text " + quote(text);
+    return "prompt " + Quoted.of(prompt) + ", text " + Quoted.of(text);
   }
 
-  static String quote(String s) {
-    String body = s.length() <= 160 ? s : s.substring(0, 80) + "…(" + (s.length() - 140) + " chars)…"
-        + s.substring(s.length() - 60);
-    return "\"" + body.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "\"";
-  }
 }

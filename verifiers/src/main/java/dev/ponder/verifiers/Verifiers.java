@@ -1,5 +1,10 @@
 package dev.ponder.verifiers;
 
+import dev.ponder.verifiers.rules.AnswerVerifier;
+import dev.ponder.verifiers.onnx.EmbeddingSimilarity;
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
+import dev.ponder.verifiers.onnx.OnnxProcessReward;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;

@@ -1,7 +1,8 @@
 /**
- * Verifiers that score texts or samples: answer matching, plain functions, ONNX outcome and process reward models,
- * image classifiers and reward gradients, embedding similarity, ensembles, normalization, a score cache and
- * explicit policies for NaN or infinite scores. Each adapts to the engine's scorers
+ * The verifier contract ({@link dev.ponder.verifiers.Verifier} over {@link dev.ponder.verifiers.VerifierInput}) and
+ * the combinators over any verifiers ({@link dev.ponder.verifiers.Verifiers}: functions, ensembles, normalization,
+ * explicit policies for NaN or infinite scores; {@link dev.ponder.verifiers.VerifierCache}). Model-backed verifiers
+ * are in {@code .onnx}, rule verifiers in {@code .rules}. Each adapts to the engine's scorers
  * ({@link dev.ponder.verifiers.Verifier#asOutcomeScorer()}, {@link dev.ponder.verifiers.Verifier#asProcessScorer()}).
  */
 package dev.ponder.verifiers;

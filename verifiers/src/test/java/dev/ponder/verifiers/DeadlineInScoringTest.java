@@ -1,5 +1,7 @@
 package dev.ponder.verifiers;
 
+import dev.ponder.verifiers.internal.Scores;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

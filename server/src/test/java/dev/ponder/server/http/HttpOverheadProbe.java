@@ -5,7 +5,7 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.Search;
-import dev.ponder.verifiers.OnnxOutcomeReward;
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -9,7 +9,7 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.testing.Zoo;
 import dev.ponder.samplers.Search;
-import dev.ponder.verifiers.OnnxOutcomeReward;
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

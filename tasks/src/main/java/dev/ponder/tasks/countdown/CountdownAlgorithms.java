@@ -11,7 +11,7 @@ import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.smc.Resampling;
 import dev.ponder.samplers.Search;
 import dev.ponder.samplers.bestofn.Selection;
-import dev.ponder.verifiers.AnswerVerifier;
+import dev.ponder.verifiers.rules.AnswerVerifier;
 import dev.ponder.verifiers.Verifiers;
 import java.util.List;
 import java.util.Objects;

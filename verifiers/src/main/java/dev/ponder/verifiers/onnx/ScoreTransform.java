@@ -1,4 +1,5 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
 
 /**
  * Turns a reward model's logits for one position into a score: the raw logit, its sigmoid, or the softmax

@@ -1,4 +1,5 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
 
 /** What a model-backed verifier does with an input longer than its maximum length (in tokens). */
 public enum Overflow {

@@ -1,4 +1,8 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.internal;
+
+import dev.ponder.verifiers.Verifier;
+import dev.ponder.verifiers.VerifierInput;
+
 
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
@@ -8,10 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Adapts a {@link Verifier} to the engine's scorer contracts over {@link LmHypothesis}; rejects bad scores. */
-final class LmScorer implements OutcomeScorer<LmHypothesis>, ProcessScorer<LmHypothesis> {
+public final class LmScorer implements OutcomeScorer<LmHypothesis>, ProcessScorer<LmHypothesis> {
   private final Verifier verifier;
 
-  LmScorer(Verifier verifier) {
+  public LmScorer(Verifier verifier) {
     this.verifier = verifier;
   }
 

@@ -1,4 +1,11 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
+import dev.ponder.verifiers.internal.Quoted;
+
+import dev.ponder.verifiers.Verifier;
+import dev.ponder.verifiers.VerifierInput;
+
+import dev.ponder.verifiers.internal.LmScorer;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -12,9 +19,9 @@ import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorSpec;
-import dev.ponder.verifiers.PrmForward.Node;
-import dev.ponder.verifiers.PrmForward.Row;
-import dev.ponder.verifiers.StepTokens.Prefix;
+import dev.ponder.verifiers.onnx.PrmForward.Node;
+import dev.ponder.verifiers.onnx.PrmForward.Row;
+import dev.ponder.verifiers.onnx.StepTokens.Prefix;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -386,7 +393,7 @@ public final class OnnxProcessReward implements Verifier, AutoCloseable {
     public Builder stepDelimiter(String value) {
       Objects.requireNonNull(value, "stepDelimiter");
       if (delimiterSet) {
-        throw new IllegalStateException("stepDelimiter was already set to " + VerifierInput.quote(delimiter));
+        throw new IllegalStateException("stepDelimiter was already set to " + Quoted.of(delimiter));
       }
       if (value.isEmpty()) {
         throw new IllegalArgumentException("the step delimiter must not be empty (e.g. \"\\n\")");

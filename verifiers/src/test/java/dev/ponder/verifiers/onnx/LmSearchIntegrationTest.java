@@ -1,4 +1,5 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

@@ -1,4 +1,6 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
+import dev.ponder.verifiers.internal.Scores;
 
 import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.NoiseReward;

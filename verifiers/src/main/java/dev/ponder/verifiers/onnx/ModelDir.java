@@ -1,4 +1,5 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

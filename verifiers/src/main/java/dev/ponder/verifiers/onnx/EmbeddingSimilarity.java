@@ -1,4 +1,8 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
+import dev.ponder.verifiers.Verifier;
+import dev.ponder.verifiers.VerifierInput;
+
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.TensorInfo;

@@ -1,10 +1,15 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.internal;
+
+import dev.ponder.verifiers.BadScoreException;
+import dev.ponder.verifiers.Verifier;
+import dev.ponder.verifiers.VerifierInput;
+
 
 import dev.ponder.engine.SearchContext;
 import java.util.List;
 
 /** Calls a verifier and checks what came back: one finite score per input. */
-final class Scores {
+public final class Scores {
   private Scores() {
   }
 
@@ -12,7 +17,7 @@ final class Scores {
    * The verifier's scores for {@code inputs}, each checked finite; a NaN is let through only once the search must
    * stop now (a per-input verifier leaves the inputs it did not reach NaN; the searches rank them last).
    */
-  static double[] checked(Verifier verifier, List<VerifierInput> inputs, SearchContext ctx) {
+  public static double[] checked(Verifier verifier, List<VerifierInput> inputs, SearchContext ctx) {
     if (inputs.isEmpty()) {
       return new double[0];
     }
@@ -26,7 +31,7 @@ final class Scores {
     return scores;
   }
 
-  static void requireLength(Verifier verifier, double[] scores, int expected) {
+  public static void requireLength(Verifier verifier, double[] scores, int expected) {
     if (scores == null || scores.length != expected) {
       throw new IllegalStateException("verifier '" + verifier.name() + "' returned "
           + (scores == null ? "null" : scores.length + " scores") + " for " + expected + " inputs; a verifier must"

@@ -1,4 +1,9 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
+import dev.ponder.verifiers.internal.Quoted;
+
+import dev.ponder.verifiers.VerifierInput;
+
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
@@ -88,14 +93,14 @@ final class TextTokenizer implements AutoCloseable {
       }
     }
     if (ids.length == 0 && !mayBeEmpty) {
-      throw new IllegalArgumentException("verifier '" + verifier + "': the input " + VerifierInput.quote(text)
+      throw new IllegalArgumentException("verifier '" + verifier + "': the input " + Quoted.of(text)
           + " encodes to no tokens; a reward model needs at least one");
     }
     if (ids.length <= maxLength) {
       return ids;
     }
     return fit(ids, special, maxLength, overflow, () -> "verifier '" + verifier + "': the input "
-        + VerifierInput.quote(text) + " is " + ids.length + " tokens, more than the maximum length " + maxLength
+        + Quoted.of(text) + " is " + ids.length + " tokens, more than the maximum length " + maxLength
         + "; shorten the input, raise maxLength (up to the model's positions), or choose Overflow.KEEP_FIRST or"
         + " Overflow.KEEP_LAST");
   }

@@ -1,4 +1,7 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
+import dev.ponder.verifiers.VerifierInput;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,10 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.rules;
+
+import dev.ponder.verifiers.internal.Quoted;
+
+import dev.ponder.verifiers.Verifier;
+import dev.ponder.verifiers.VerifierInput;
+
 
 import dev.ponder.engine.SearchContext;
 import java.math.BigDecimal;
@@ -75,7 +81,7 @@ public final class AnswerVerifier implements Verifier {
     }
     BigDecimal ref = decimal(reference);
     if (ref == null) {
-      throw new IllegalArgumentException("verifier '" + name + "': the reference " + VerifierInput.quote(reference)
+      throw new IllegalArgumentException("verifier '" + name + "': the reference " + Quoted.of(reference)
           + " is not a number, but matching is numeric; give a numeric reference or use exact matching");
     }
     BigDecimal got = decimal(answer);
@@ -154,14 +160,14 @@ public final class AnswerVerifier implements Verifier {
       try {
         return pattern(Pattern.compile(regex));
       } catch (PatternSyntaxException e) {
-        throw new IllegalArgumentException("the answer pattern " + VerifierInput.quote(regex)
+        throw new IllegalArgumentException("the answer pattern " + Quoted.of(regex)
             + " is not a valid Java regular expression: " + e.getDescription(), e);
       }
     }
 
     public Builder pattern(Pattern value) {
       if (pattern != null) {
-        throw new IllegalStateException("pattern was already set to " + VerifierInput.quote(pattern.pattern()));
+        throw new IllegalStateException("pattern was already set to " + Quoted.of(pattern.pattern()));
       }
       pattern = Objects.requireNonNull(value, "pattern");
       return this;

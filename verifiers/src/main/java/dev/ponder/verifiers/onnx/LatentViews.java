@@ -1,4 +1,5 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
 
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchContext;

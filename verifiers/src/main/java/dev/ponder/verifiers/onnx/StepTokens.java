@@ -1,4 +1,9 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
+import dev.ponder.verifiers.internal.Quoted;
+
+import dev.ponder.verifiers.VerifierInput;
+
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,7 +63,7 @@ final class StepTokens {
     }
     if (segments.isEmpty()) {
       throw new IllegalArgumentException("verifier '" + verifier + "' has nothing to score in " + in.describe()
-          + ": the prompt is empty and no step ends with " + VerifierInput.quote(delimiter));
+          + ": the prompt is empty and no step ends with " + Quoted.of(delimiter));
     }
     int[] ends = new int[segments.size()];
     int n = 0;

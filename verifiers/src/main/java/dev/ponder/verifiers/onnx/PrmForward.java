@@ -1,4 +1,5 @@
-package dev.ponder.verifiers;
+package dev.ponder.verifiers.onnx;
+
 
 import ai.onnxruntime.OnnxTensor;
 import dev.ponder.engine.onnx.ModelContract;
