@@ -1,27 +1,29 @@
 package dev.ponder.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ponder.chat.ChatMessage;
+import dev.ponder.chat.ChatTemplate;
+import dev.ponder.chat.ChatTemplateException;
+import dev.ponder.engine.lm.LanguageModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Turns chat messages into the policy's prompt. A model whose {@code tokenizer_config.json} has a
- * {@code chat_template} gets it applied ({@link ChatTemplate}); one without gets the plain format: the messages'
- * contents in order, each followed by a newline unless it already ends with one, roles not written. That suits
- * the bundled base models, which continue a text (a Countdown problem sent as one user message is exactly the
- * prompt the model was trained on).
+ * Turns a request's {@code messages} into the policy's prompt with the library's {@link ChatTemplate}: the model's
+ * {@code chat_template} when its {@code tokenizer_config.json} has one (without the template's BOS when the tokenizer
+ * adds its own), the plain format otherwise: the messages' contents in order, each followed by a newline unless it
+ * already ends with one, roles not written. That suits the bundled base models, which continue a text (a Countdown
+ * problem sent as one user message is exactly the prompt the model was trained on).
  */
 public final class ChatPrompt {
-  /** One message. */
-  public record Message(String role, String content) {}
 
   private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
 
   private ChatPrompt() {
   }
 
-  public static List<Message> parse(JsonNode messages) {
+  public static List<ChatMessage> parse(JsonNode messages) {
     if (messages == null || messages.isNull()) {
       throw ApiError.missing("messages", "an array of {\"role\", \"content\"} objects");
     }
@@ -29,7 +31,7 @@ public final class ChatPrompt {
       throw ApiError.invalid("messages", "'messages' must be a non-empty array of {\"role\", \"content\"} objects,"
           + " found " + Json.describe(messages));
     }
-    List<Message> out = new ArrayList<>();
+    List<ChatMessage> out = new ArrayList<>();
     for (int i = 0; i < messages.size(); i++) {
       JsonNode m = messages.get(i);
       String at = "messages[" + i + "]";
@@ -48,7 +50,7 @@ public final class ChatPrompt {
         throw ApiError.invalid(at + ".role", "'" + at + ".role' must be one of " + ROLES + " (tools are not"
             + " supported), found " + Json.describe(role));
       }
-      out.add(new Message(role.asText(), content(m.get("content"), at + ".content")));
+      out.add(new ChatMessage(role.asText(), content(m.get("content"), at + ".content")));
     }
     return out;
   }
@@ -71,18 +73,19 @@ public final class ChatPrompt {
     throw ApiError.invalid(at, "'" + at + "' must be a string or an array of text parts, found " + Json.describe(c));
   }
 
-  /** The prompt: the model's chat template when it has one, the plain format otherwise. */
-  public static String render(List<Message> messages, String chatTemplate, java.util.Map<String, String> specials) {
-    if (chatTemplate != null) {
-      return ChatTemplate.render(chatTemplate, messages, specials);
-    }
-    StringBuilder sb = new StringBuilder();
-    for (Message m : messages) {
-      sb.append(m.content());
-      if (!m.content().endsWith("\n")) {
-        sb.append('\n');
+  /**
+   * The prompt for {@code policy}. A template that refuses the messages ({@code raise_exception}) is a 400 about
+   * {@code messages}; one that cannot be rendered at all is the model's fault, said as such. Neither names the
+   * template's path (clients see model ids, never paths).
+   */
+  public static String render(List<ChatMessage> messages, ChatTemplate template, LanguageModel policy) {
+    try {
+      return template.prompt(messages, policy);
+    } catch (ChatTemplateException e) {
+      if (e.refusedByTemplate()) {
+        throw ApiError.invalid("messages", "the model's chat template refused the messages: " + e.reason());
       }
+      throw ApiError.unsupported("messages", "the model's chat template cannot be applied: " + e.reason());
     }
-    return sb.toString();
   }
 }

@@ -8,7 +8,7 @@ import dev.ponder.verifiers.onnx.ImageClassifier;
 import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
 import dev.ponder.verifiers.onnx.OnnxProcessReward;
 import dev.ponder.verifiers.onnx.OnnxRewardGradient;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.ponder.chat.ChatTemplate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,8 +26,7 @@ import java.util.stream.Stream;
  */
 public final class ModelRegistry implements AutoCloseable {
   /** One loaded model. */
-  public record Entry(String id, ModelKind kind, Path dir, AutoCloseable model, String chatTemplate,
-      Map<String, String> specialTokens) {}
+  public record Entry(String id, ModelKind kind, Path dir, AutoCloseable model, ChatTemplate chatTemplate) {}
 
   private final Map<String, Entry> entries;
   private final long createdSeconds = System.currentTimeMillis() / 1000;
@@ -43,9 +42,9 @@ public final class ModelRegistry implements AutoCloseable {
       for (Map.Entry<String, Path> e : new TreeMap<>(dirs).entrySet()) {
         Path dir = e.getValue();
         ModelKind kind = ModelKind.of(dir);
-        JsonNode tokenizerConfig = tokenizerConfig(dir);
-        loaded.put(e.getKey(), new Entry(e.getKey(), kind, dir, open(kind, dir, options),
-            chatTemplate(dir, tokenizerConfig), specialTokens(tokenizerConfig)));
+        // A policy's chat template (the plain format when it has none); other kinds never see messages.
+        ChatTemplate chat = kind == ModelKind.POLICY ? ChatTemplate.load(dir) : ChatTemplate.plain();
+        loaded.put(e.getKey(), new Entry(e.getKey(), kind, dir, open(kind, dir, options), chat));
       }
     } catch (RuntimeException e) {
       new ModelRegistry(loaded).close();
@@ -95,41 +94,6 @@ public final class ModelRegistry implements AutoCloseable {
       default:
         return OnnxRewardGradient.load(dir, options);
     }
-  }
-
-  private static JsonNode tokenizerConfig(Path dir) {
-    Path config = dir.resolve("tokenizer_config.json");
-    if (!Files.isRegularFile(config)) {
-      return null;
-    }
-    try {
-      return Json.MAPPER.readTree(Files.readString(config));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + config, e);
-    }
-  }
-
-  private static String chatTemplate(Path dir, JsonNode config) {
-    JsonNode node = config == null ? null : config.get("chat_template");
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    if (!node.isTextual()) {
-      throw new IllegalArgumentException(dir.resolve("tokenizer_config.json") + ": expected \"chat_template\" to be"
-          + " one template string, found " + Json.describe(node) + " (named templates are not supported)");
-    }
-    return node.asText();
-  }
-
-  /** bos_token and eos_token as the template sees them: a string, or an AddedToken object's "content". */
-  private static Map<String, String> specialTokens(JsonNode config) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String name : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
-      JsonNode v = config == null ? null : config.get(name);
-      String text = v == null || v.isNull() ? "" : v.isTextual() ? v.asText() : v.path("content").asText("");
-      out.put(name, text);
-    }
-    return Map.copyOf(out);
   }
 
   public List<Entry> entries() {

@@ -66,10 +66,10 @@ public final class OpenAiEndpoint {
       int a = OpenAiRequest.maxTokens(body, "max_tokens", limits);
       int b = OpenAiRequest.maxTokens(body, "max_completion_tokens", limits);
       maxTokens = b > 0 ? b : a;
-      List<ChatPrompt.Message> messages = ChatPrompt.parse(body.get("messages"));
+      List<dev.ponder.chat.ChatMessage> messages = ChatPrompt.parse(body.get("messages"));
       String model = Json.requiredText(body, "model");
       ModelRegistry.Entry entry = models.get(model, ModelKind.POLICY, "model");
-      prompt = ChatPrompt.render(messages, entry.chatTemplate(), entry.specialTokens());
+      prompt = ChatPrompt.render(messages, entry.chatTemplate(), (dev.ponder.engine.lm.LanguageModel) entry.model());
     } else {
       maxTokens = OpenAiRequest.maxTokens(body, "max_tokens", limits);
       if (Json.bool(body, "echo", false)) {
