@@ -22,9 +22,18 @@ import java.util.UUID;
  * choices), plus {@code policy_tokens} (everything the policy processed, the log-probability pass included),
  * {@code logprob_tokens}, {@code padding_tokens} and {@code verifier_tokens}. {@code logprobs} (completions: 0..5
  * alternatives; chat: {@code logprobs: true} with {@code top_logprobs} 0..20) come from {@link TokenLogprobs}.
- * Streaming sends each
- * choice when the search ends (a search picks among whole candidates), after comment lines that keep the
- * connection alive while it runs, then {@code data: [DONE]}.
+ *
+ * <p>Streaming ({@code "stream": true}), in the standard chunk format ending with {@code data: [DONE]} (with
+ * {@code stream_options.include_usage}, a last chunk with no choices and the usage):
+ * <ul>
+ * <li>plain sampling (no {@code "ponder"}, no {@code logprobs}) streams each choice's text as it is generated, a
+ * chunk per token (held back only while it may be the start of a stop string or an unfinished character); with
+ * {@code n > 1} the choices' chunks interleave, each with its {@code index}, which is then the draw order (the
+ * non-streamed response ranks the same texts by log-probability);</li>
+ * <li>searches ({@code "ponder"}) and requests with {@code logprobs} send each choice whole when the search ends
+ * (a search picks among whole candidates; log-probabilities are scored afterwards), after comment lines that keep
+ * the connection alive while it runs.</li>
+ * </ul>
  */
 public final class OpenAiEndpoint {
   private static final Set<String> COMPLETION_FIELDS = with(OpenAiRequest.COMMON, "prompt", "echo", "suffix",
@@ -96,6 +105,16 @@ public final class OpenAiEndpoint {
     }
     SseStream[] sse = new SseStream[1];
     long[] lastBeat = {0};
+    boolean perToken = !q.searched() && top < 0 && q.spec().algorithm().equals("sample");
+    StreamedSamples[] streamed = new StreamedSamples[1];
+    boolean[] opened = new boolean[q.n()];
+    java.util.function.Function<dev.ponder.engine.GenerativeProcess<dev.ponder.engine.lm.LmHypothesis>,
+        StreamedSamples> tap = !perToken ? null : p -> streamed[0] = new StreamedSamples(p, q.stop(), (i, delta) -> {
+          if (sse[0] == null) {
+            sse[0] = x.sse();
+          }
+          sendDelta(sse[0], id, created, q, i, delta, opened);
+        });
     Answer answer;
     try {
       answer = searches.run(x, q.model(), prompt, q.spec(), e -> {
@@ -107,7 +126,7 @@ public final class OpenAiEndpoint {
           lastBeat[0] = now;
           sse[0].comment("step " + s.step());
         }
-      }, after);
+      }, after, tap);
     } catch (ApiError e) {
       if (sse[0] == null) {
         throw e;
@@ -120,8 +139,70 @@ public final class OpenAiEndpoint {
     if (sse[0] == null) {
       sse[0] = x.sse();
     }
-    stream(sse[0], id, created, q, answer);
+    if (streamed[0] != null) {
+      finishSamples(sse[0], id, created, q, answer, streamed[0], opened);
+    } else {
+      stream(sse[0], id, created, q, answer);
+    }
     x.finishStream();
+  }
+
+  /** New text of choice {@code index}; for chat, its first chunk opens the assistant's message. */
+  private void sendDelta(SseStream sse, String id, long created, OpenAiRequest q, int index, String delta,
+      boolean[] opened) {
+    if (chat && !opened[index]) {
+      opened[index] = true;
+      ObjectNode first = chunk(id, created, q, index);
+      ObjectNode d = ((ObjectNode) first.get("choices").get(0)).putObject("delta");
+      d.put("role", "assistant");
+      d.put("content", "");
+      sse.data(Json.write(first));
+    }
+    if (delta.isEmpty()) {
+      return;
+    }
+    ObjectNode content = chunk(id, created, q, index);
+    ObjectNode ch = (ObjectNode) content.get("choices").get(0);
+    if (chat) {
+      ch.putObject("delta").put("content", delta);
+    } else {
+      ch.put("text", delta);
+    }
+    sse.data(Json.write(content));
+  }
+
+  /** After per-token streaming: each choice's held-back rest and its finish chunk, then usage and [DONE]. */
+  private void finishSamples(SseStream sse, String id, long created, OpenAiRequest q, Answer a,
+      StreamedSamples streamed, boolean[] opened) {
+    SearchResult r = a.result();
+    boolean[] used = new boolean[r.candidates().size()];
+    for (var e : new java.util.TreeMap<>(streamed.samples()).entrySet()) {
+      int i = e.getKey();
+      StreamedSamples.Sample s = e.getValue();
+      sendDelta(sse, id, created, q, i, streamed.rest(s), opened);
+      ObjectNode last = chunk(id, created, q, i);
+      ObjectNode lc = (ObjectNode) last.get("choices").get(0);
+      if (chat) {
+        lc.putObject("delta");
+      } else {
+        lc.put("text", "");
+      }
+      lc.put("finish_reason", s.finishReason());
+      lc.put("stop_reason", s.stopString);
+      Candidate c = StreamedSamples.match(s, r.candidates(), used);
+      if (c != null) {
+        lc.set("ponder", candidateInfo(c));
+      }
+      last.set("ponder", searchInfo(q, r));
+      sse.data(Json.write(last));
+    }
+    if (q.includeUsage()) {
+      ObjectNode u = head(id, created, q, true);
+      u.putArray("choices");
+      u.set("usage", usage(a));
+      sse.data(Json.write(u));
+    }
+    sse.data("[DONE]");
   }
 
   /**

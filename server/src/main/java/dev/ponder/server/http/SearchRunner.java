@@ -1,6 +1,7 @@
 package dev.ponder.server.http;
 
 import dev.ponder.engine.Budget;
+import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchListener;
@@ -28,6 +29,7 @@ import dev.ponder.verifiers.onnx.OnnxRewardGradient;
 import dev.ponder.verifiers.Verifiers;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /** Turns a {@link SearchSpec} into the library's search on the served models and runs it. */
 public final class SearchRunner {
@@ -80,6 +82,15 @@ public final class SearchRunner {
 
   /** Runs the search on this thread; the listener sees every event. */
   public SearchResult run(String modelId, String prompt, SearchSpec spec, SearchListener listener) {
+    return run(modelId, prompt, spec, listener, null);
+  }
+
+  /**
+   * {@link #run(String, String, SearchSpec, SearchListener)}; plain sampling ({@code "sample"}) runs over
+   * {@code wrap(process)} when {@code wrap} is given (to watch its text as it is generated; same draws, same result).
+   */
+  public SearchResult run(String modelId, String prompt, SearchSpec spec, SearchListener listener,
+      UnaryOperator<GenerativeProcess<LmHypothesis>> wrap) {
     Budget budget = new Budget(spec.policyTokens(), spec.modelCalls(), spec.verifierCalls(), spec.deadline());
     if (spec.modelKind() == ModelKind.DENOISER) {
       DiffusionModel denoiser = (DiffusionModel) models.get(modelId, ModelKind.DENOISER, "model").model();
@@ -90,7 +101,14 @@ public final class SearchRunner {
       return noise(generator, spec).budget(budget).seed(spec.seed()).listener(listener).run();
     }
     LanguageModel policy = models.policy(modelId, "model");
-    return lm(policy, spec, decoding(policy, spec)).budget(budget).seed(spec.seed()).listener(listener).run(prompt);
+    Decoding decoding = decoding(policy, spec);
+    if (wrap != null && spec.algorithm().equals("sample")) {
+      try (GenerativeProcess<LmHypothesis> process = wrap.apply(policy.process(prompt, decoding))) {
+        return Search.sample(policy).samples(spec.n()).budget(budget).seed(spec.seed()).listener(listener)
+            .run(process);
+      }
+    }
+    return lm(policy, spec, decoding).budget(budget).seed(spec.seed()).listener(listener).run(prompt);
   }
 
   static Decoding decoding(LanguageModel policy, SearchSpec spec) {

@@ -28,6 +28,17 @@ public final class Searches {
   /** Like {@link #run}, then {@code after} on the same worker (e.g. scoring the chosen texts' tokens). */
   public <R> R run(Exchange x, String model, String prompt, SearchSpec spec, SearchListener listener,
       java.util.function.Function<SearchResult, R> after) throws InterruptedException {
+    return run(x, model, prompt, spec, listener, after, null);
+  }
+
+  /**
+   * Like {@link #run}, plain sampling running over {@code samples} (its text streamed as generated); a failed write
+   * there cancels the search as a failed event write does.
+   */
+  public <R> R run(Exchange x, String model, String prompt, SearchSpec spec, SearchListener listener,
+      java.util.function.Function<SearchResult, R> after,
+      java.util.function.Function<dev.ponder.engine.GenerativeProcess<dev.ponder.engine.lm.LmHypothesis>,
+          StreamedSamples> samples) throws InterruptedException {
     x.tag(model, spec.algorithm());
     runner.validate(model, spec, prompt != null);
     Cancellation cancellation = new Cancellation(Thread.currentThread());
@@ -39,7 +50,14 @@ public final class Searches {
         throw new Cancellation.ClientGone("the client left while the request was queued");
       }
       try {
-        SearchResult result = cancellation.during(() -> runner.run(model, prompt, spec, cancellation.guard(listener)));
+        java.util.function.UnaryOperator<dev.ponder.engine.GenerativeProcess<dev.ponder.engine.lm.LmHypothesis>> wrap =
+            samples == null ? null : p -> {
+              StreamedSamples streamed = samples.apply(p);
+              streamed.onClientGone(cancellation::cancel);
+              return streamed;
+            };
+        SearchResult result = cancellation.during(() -> runner.run(model, prompt, spec, cancellation.guard(listener),
+            wrap));
         metrics.search(spec.algorithm(), result.outcome().name().toLowerCase(Locale.ROOT),
             System.nanoTime() - start, result.stats());
         R answer = cancellation.isCancelled() ? null : cancellation.during(() -> after.apply(result));
