@@ -67,30 +67,35 @@ class OpenAiClientTest(unittest.TestCase):
 
     def test_streaming_completion_equals_the_plain_answer(self):
         plain = self.client.completions.create(model=MODEL, prompt=PROMPT, n=2, seed=5)
-        texts, usage = {}, None
+        texts, chunks, usage = {}, {}, None
         for chunk in self.client.completions.create(model=MODEL, prompt=PROMPT, n=2, seed=5, stream=True,
                                                     stream_options={"include_usage": True}):
             for c in chunk.choices:
                 texts[c.index] = texts.get(c.index, "") + c.text
+                chunks[c.index] = chunks.get(c.index, 0) + (1 if c.text else 0)
             if chunk.usage is not None:
                 usage = chunk.usage
-        self.assertEqual([texts[0], texts[1]], [c.text for c in plain.choices])
+        # Plain sampling streams token by token, in draw order; the whole response ranks the same texts.
+        self.assertEqual(sorted([texts[0], texts[1]]), sorted(c.text for c in plain.choices))
+        self.assertGreater(min(chunks.values()), 5, chunks)
         self.assertEqual(usage.completion_tokens, plain.usage.completion_tokens)
 
     def test_streaming_chat_with_usage(self):
-        content, reasons, usage = "", [], None
+        content, reasons, usage, pieces = "", [], None, 0
         stream = self.client.chat.completions.create(
             model=MODEL, messages=[{"role": "user", "content": PROMPT}], seed=3, stream=True,
             stream_options={"include_usage": True})
         for chunk in stream:
             for c in chunk.choices:
                 content += c.delta.content or ""
+                pieces += 1 if c.delta.content else 0
                 if c.finish_reason:
                     reasons.append(c.finish_reason)
             if chunk.usage is not None:
                 usage = chunk.usage
         plain = self.client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": PROMPT}], seed=3)
         self.assertEqual(content, plain.choices[0].message.content)
+        self.assertGreater(pieces, 5)
         self.assertEqual(len(reasons), 1)
         self.assertEqual(usage.prompt_tokens, plain.usage.prompt_tokens)
 
