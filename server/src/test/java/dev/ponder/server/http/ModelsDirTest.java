@@ -53,6 +53,52 @@ class ModelsDirTest {
   }
 
   @Test
+  void aTemplatesBosIsNotAddedTwiceWhenTheTokenizerAddsOne(@TempDir Path root) throws Exception {
+    Path mine = Files.createDirectories(root.resolve("llama-like"));
+    Path gpt2 = Zoo.root().resolve("onnx-models/tiny-gpt2");
+    for (String f : List.of("model.onnx", "generation_config.json")) {
+      Files.copy(gpt2.resolve(f), mine.resolve(f));
+    }
+    var config = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(gpt2.resolve("config.json")
+        .toFile());
+    config.putArray("architectures").add("GPT2LMHeadModel"); // what --models reads to tell a policy
+    Json.MAPPER.writeValue(mine.resolve("config.json").toFile(), config);
+    // Llama's case: the tokenizer's post-processor puts a BOS (<|endoftext|>, id 0) before every prompt, and the
+    // chat template writes bos_token too.
+    var tok = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(gpt2.resolve("tokenizer.json")
+        .toFile());
+    var post = tok.putObject("post_processor");
+    post.put("type", "TemplateProcessing");
+    var single = post.putArray("single");
+    single.addObject().putObject("SpecialToken").put("id", "<|endoftext|>").put("type_id", 0);
+    single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+    var pair = post.putArray("pair");
+    pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+    pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
+    var bos = post.putObject("special_tokens").putObject("<|endoftext|>");
+    bos.put("id", "<|endoftext|>");
+    bos.putArray("ids").add(0);
+    bos.putArray("tokens").add("<|endoftext|>");
+    Json.MAPPER.writeValue(mine.resolve("tokenizer.json").toFile(), tok);
+    Files.writeString(mine.resolve("tokenizer_config.json"), "{\"bos_token\": \"<|endoftext|>\", \"chat_template\":"
+        + " \"{{ bos_token }}{% for m in messages %}us: {{ m['content'] }}\\n{% endfor %}a:\"}");
+    try (PonderServer server = PonderServer.start("127.0.0.1", 0, ApiKey.none(), Limits.defaults(),
+        ModelRegistry.load(ModelRegistry.scan(root), ModelOptions.cpu().withThreads(1, 1)))) {
+      HttpClient http = HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + server.port();
+      JsonNode chat = post(http, base + "/v1/chat/completions", "{\"model\": \"llama-like\", \"messages\": ["
+          + "{\"role\": \"user\", \"content\": \"12\"}], \"seed\": 4, \"max_tokens\": 8}");
+      JsonNode plain = post(http, base + "/v1/completions", "{\"model\": \"llama-like\", \"prompt\":"
+          + " \"us: 12\\na:\", \"seed\": 4, \"max_tokens\": 8}");
+      // "us: 12\na:" is 9 tokens; the tokenizer's BOS makes 10 in both; the template's own BOS is not an 11th.
+      assertThat(plain.get("usage").get("prompt_tokens").asLong()).isEqualTo(10);
+      assertThat(chat.get("usage").get("prompt_tokens").asLong()).isEqualTo(10);
+      assertThat(chat.get("choices").get(0).get("message").get("content").asText())
+          .isEqualTo(plain.get("choices").get(0).get("text").asText());
+    }
+  }
+
+  @Test
   void aFolderWithoutModelsIsRefusedByName(@TempDir Path root) {
     assertThatThrownBy(() -> ModelRegistry.scan(root)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("has no model directory");
