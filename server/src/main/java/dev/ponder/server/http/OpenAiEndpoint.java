@@ -2,17 +2,23 @@ package dev.ponder.server.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ponder.chat.ChatMessage;
 import dev.ponder.engine.Candidate;
+import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchStats;
+import dev.ponder.engine.lm.LanguageModel;
+import dev.ponder.engine.lm.LmHypothesis;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * OpenAI-compatible {@code POST /v1/completions} and {@code POST /v1/chat/completions}. Choices are the search's
@@ -75,10 +81,10 @@ public final class OpenAiEndpoint {
       int a = OpenAiRequest.maxTokens(body, "max_tokens", limits);
       int b = OpenAiRequest.maxTokens(body, "max_completion_tokens", limits);
       maxTokens = b > 0 ? b : a;
-      List<dev.ponder.chat.ChatMessage> messages = ChatPrompt.parse(body.get("messages"));
+      List<ChatMessage> messages = ChatPrompt.parse(body.get("messages"));
       String model = Json.requiredText(body, "model");
       ModelRegistry.Entry entry = models.get(model, ModelKind.POLICY, "model");
-      prompt = ChatPrompt.render(messages, entry.chatTemplate(), (dev.ponder.engine.lm.LanguageModel) entry.model());
+      prompt = ChatPrompt.render(messages, entry.chatTemplate(), (LanguageModel) entry.model());
     } else {
       maxTokens = OpenAiRequest.maxTokens(body, "max_tokens", limits);
       if (Json.bool(body, "echo", false)) {
@@ -97,7 +103,7 @@ public final class OpenAiEndpoint {
     OpenAiRequest q = OpenAiRequest.parse(body, maxTokens, limits);
     String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
     long created = System.currentTimeMillis() / 1000;
-    java.util.function.Function<SearchResult, Answer> after = r -> answer(q, prompt, r, top);
+    Function<SearchResult, Answer> after = r -> answer(q, prompt, r, top);
     if (!q.stream()) {
       Answer answer = searches.run(x, q.model(), prompt, q.spec(), e -> { }, after);
       x.json(200, response(id, created, q, answer));
@@ -108,8 +114,7 @@ public final class OpenAiEndpoint {
     boolean perToken = !q.searched() && top < 0 && q.spec().algorithm().equals("sample");
     StreamedSamples[] streamed = new StreamedSamples[1];
     boolean[] opened = new boolean[q.n()];
-    java.util.function.Function<dev.ponder.engine.GenerativeProcess<dev.ponder.engine.lm.LmHypothesis>,
-        StreamedSamples> tap = !perToken ? null : p -> streamed[0] = new StreamedSamples(p, q.stop(), (i, delta) -> {
+    Function<GenerativeProcess<LmHypothesis>, StreamedSamples> tap = !perToken ? null : p -> streamed[0] = new StreamedSamples(p, q.stop(), (i, delta) -> {
           if (sse[0] == null) {
             sse[0] = x.sse();
           }
@@ -176,7 +181,7 @@ public final class OpenAiEndpoint {
       StreamedSamples streamed, boolean[] opened) {
     SearchResult r = a.result();
     boolean[] used = new boolean[r.candidates().size()];
-    for (var e : new java.util.TreeMap<>(streamed.samples()).entrySet()) {
+    for (var e : new TreeMap<>(streamed.samples()).entrySet()) {
       int i = e.getKey();
       StreamedSamples.Sample s = e.getValue();
       sendDelta(sse, id, created, q, i, streamed.rest(s), opened);

@@ -1,8 +1,12 @@
 package dev.ponder.server.http;
 
+import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.SearchListener;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.lm.LmHypothesis;
 import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Runs one request's search the way every endpoint must: check it fits the models, wait for a worker (or 429),
@@ -27,7 +31,7 @@ public final class Searches {
 
   /** Like {@link #run}, then {@code after} on the same worker (e.g. scoring the chosen texts' tokens). */
   public <R> R run(Exchange x, String model, String prompt, SearchSpec spec, SearchListener listener,
-      java.util.function.Function<SearchResult, R> after) throws InterruptedException {
+      Function<SearchResult, R> after) throws InterruptedException {
     return run(x, model, prompt, spec, listener, after, null);
   }
 
@@ -36,9 +40,8 @@ public final class Searches {
    * there cancels the search as a failed event write does.
    */
   public <R> R run(Exchange x, String model, String prompt, SearchSpec spec, SearchListener listener,
-      java.util.function.Function<SearchResult, R> after,
-      java.util.function.Function<dev.ponder.engine.GenerativeProcess<dev.ponder.engine.lm.LmHypothesis>,
-          StreamedSamples> samples) throws InterruptedException {
+      Function<SearchResult, R> after,
+      Function<GenerativeProcess<LmHypothesis>, StreamedSamples> samples) throws InterruptedException {
     x.tag(model, spec.algorithm());
     runner.validate(model, spec, prompt != null);
     Cancellation cancellation = new Cancellation(Thread.currentThread());
@@ -50,7 +53,7 @@ public final class Searches {
         throw new Cancellation.ClientGone("the client left while the request was queued");
       }
       try {
-        java.util.function.UnaryOperator<dev.ponder.engine.GenerativeProcess<dev.ponder.engine.lm.LmHypothesis>> wrap =
+        UnaryOperator<GenerativeProcess<LmHypothesis>> wrap =
             samples == null ? null : p -> {
               StreamedSamples streamed = samples.apply(p);
               streamed.onClientGone(cancellation::cancel);
