@@ -1,11 +1,13 @@
 package dev.ponder.server;
 
 import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.remote.EngineDialect;
 import dev.ponder.server.http.ApiKey;
 import dev.ponder.server.http.EmbeddedModels;
 import dev.ponder.server.http.Limits;
 import dev.ponder.server.http.ModelRegistry;
 import dev.ponder.server.http.PonderServer;
+import dev.ponder.server.http.RemoteModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +72,20 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--models", paramLabel = "DIR", description = "More model folders, served by folder name.")
   String modelsDir;
 
+  @Option(names = "--remote-model", paramLabel = "ID=URL#NAME", description = "Also serve, under ID, the model NAME"
+      + " of the engine behind the OpenAI-compatible /v1/completions at URL (llama.cpp, vLLM, another ponder serve);"
+      + " its searches score with this server's verifiers. Repeatable.")
+  List<String> remoteModels = new java.util.ArrayList<>();
+
+  @Option(names = "--remote-dialect", paramLabel = "DIALECT", defaultValue = "llama", description = "What the"
+      + " --remote-model engines take: llama (llama.cpp's server: token ids) or text (text prompts only, e.g. vLLM"
+      + " or ponder serve).")
+  String remoteDialect;
+
+  @Option(names = "--remote-api-key-env", paramLabel = "VAR", description = "The environment variable holding the"
+      + " API key sent to the --remote-model engines (never the key itself on the command line); default: none.")
+  String remoteKeyEnv;
+
   @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "ONNX Runtime intra-op threads"
       + " per model; 0 lets it choose.")
   int threads;
@@ -114,6 +130,7 @@ final class ServeCommand implements Callable<Integer> {
     EmbeddedModels embedded = EmbeddedModels.extract();
     Map<String, Path> dirs = new LinkedHashMap<>(embedded.directories());
     PonderServer server;
+    List<String> ids;
     try {
       if (modelsDir != null) {
         for (Map.Entry<String, Path> e : ModelRegistry.scan(Path.of(modelsDir)).entrySet()) {
@@ -123,7 +140,8 @@ final class ServeCommand implements Callable<Integer> {
           }
         }
       }
-      ModelRegistry models = ModelRegistry.load(dirs, ModelOptions.cpu().withThreads(threads, 0));
+      ModelRegistry models = ModelRegistry.load(dirs, remotes(), ModelOptions.cpu().withThreads(threads, 0));
+      ids = models.entries().stream().map(ModelRegistry.Entry::id).toList();
       try {
         server = PonderServer.start(host, port, key, limits, models);
       } catch (Exception | Error e) {
@@ -141,11 +159,33 @@ final class ServeCommand implements Callable<Integer> {
         System.err.println("error while stopping: " + e);
       }
     }, "ponder-shutdown"));
-    out.println("ponder serving " + dirs.size() + " models on http://" + host + ":" + server.port()
-        + (key.required() ? " (API key required)" : "") + "; models: " + dirs.keySet());
+    out.println("ponder serving " + ids.size() + " models on http://" + host + ":" + server.port()
+        + (key.required() ? " (API key required)" : "") + "; models: " + ids);
     out.flush();
     server.join();
     return 0;
+  }
+
+  private List<RemoteModel> remotes() {
+    if (remoteModels.isEmpty() && remoteKeyEnv != null) {
+      throw new UsageException("serve: --remote-api-key-env needs at least one --remote-model ID=URL#NAME");
+    }
+    EngineDialect dialect = switch (remoteDialect) {
+      case "llama" -> EngineDialect.LLAMA_CPP;
+      case "text" -> EngineDialect.TEXT;
+      default -> throw new UsageException("serve: --remote-dialect must be 'llama' (llama.cpp's server: token ids)"
+          + " or 'text' (engines that take text prompts only), was '" + remoteDialect + "'");
+    };
+    List<RemoteModel> out = new java.util.ArrayList<>();
+    try {
+      for (String spec : remoteModels) {
+        out.add(RemoteModel.parse(spec, dialect, remoteKeyEnv, System::getenv));
+      }
+    } catch (IllegalArgumentException e) {
+      out.forEach(RemoteModel::close);
+      throw new UsageException("serve: " + e.getMessage());
+    }
+    return out;
   }
 
   static ApiKey apiKey(String file, String env) {

@@ -54,4 +54,16 @@ class ServeCommandTest {
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("has no model directory");
     assertThat(extracted()).isEqualTo(before);
   }
+
+  @Test
+  void aMalformedRemoteModelOrAMissingKeyVariableIsAUsageError() throws Exception {
+    long before = extracted();
+    assertThat(run("serve", "--port", "0", "--remote-model", "qwen=10.0.0.5:8000")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("expected ID=URL#NAME", "found 'qwen=10.0.0.5:8000'");
+    err.reset();
+    assertThat(run("serve", "--port", "0", "--remote-model", "q=http://127.0.0.1:9#m", "--remote-api-key-env",
+        "PONDER_TEST_SURELY_UNSET_VAR")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("PONDER_TEST_SURELY_UNSET_VAR, which is not set");
+    assertThat(extracted()).isEqualTo(before);
+  }
 }

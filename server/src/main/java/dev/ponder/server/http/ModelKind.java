@@ -9,6 +9,8 @@ import java.nio.file.Path;
 public enum ModelKind {
   /** A causal language model (Hugging Face {@code *LMHeadModel} / {@code *ForCausalLM}): the policy. */
   POLICY("policy"),
+  /** A causal language model served by another engine behind /v1/completions ({@link RemoteModel}). */
+  REMOTE_POLICY("remote-policy"),
   /** A sequence classifier: an outcome reward model (one score per text). */
   ORM("orm"),
   /** A token classifier: a process reward model (one score per step). */

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * Requests name models by id, never by path.
  */
 public final class ModelRegistry implements AutoCloseable {
-  /** One loaded model. */
+  /** One loaded model; {@code dir} is null for a {@link ModelKind#REMOTE_POLICY} (its model a {@link RemoteModel}). */
   public record Entry(String id, ModelKind kind, Path dir, AutoCloseable model, ChatTemplate chatTemplate) {}
 
   private final Map<String, Entry> entries;
@@ -37,8 +37,23 @@ public final class ModelRegistry implements AutoCloseable {
 
   /** Loads every directory under its id; on any failure closes what it had loaded and rethrows. */
   public static ModelRegistry load(Map<String, Path> dirs, ModelOptions options) {
+    return load(dirs, List.of(), options);
+  }
+
+  /**
+   * Loads every directory under its id and adds the remote policies under theirs; on any failure (an id given
+   * twice included) closes what it had, the remote models too, and rethrows.
+   */
+  public static ModelRegistry load(Map<String, Path> dirs, List<RemoteModel> remotes, ModelOptions options) {
     Map<String, Entry> loaded = new LinkedHashMap<>();
     try {
+      for (RemoteModel r : remotes) {
+        if (dirs.containsKey(r.id()) || loaded.containsKey(r.id())) {
+          throw new IllegalArgumentException("--remote-model: the id '" + r.id() + "' is already taken by another"
+              + " served model; choose another id");
+        }
+        loaded.put(r.id(), new Entry(r.id(), ModelKind.REMOTE_POLICY, null, r, null));
+      }
       for (Map.Entry<String, Path> e : new TreeMap<>(dirs).entrySet()) {
         Path dir = e.getValue();
         ModelKind kind = ModelKind.of(dir);
@@ -47,6 +62,8 @@ public final class ModelRegistry implements AutoCloseable {
         loaded.put(e.getKey(), new Entry(e.getKey(), kind, dir, open(kind, dir, options), chat));
       }
     } catch (RuntimeException e) {
+      remotes.stream().filter(r -> !loaded.containsKey(r.id()) || loaded.get(r.id()).model() != r)
+          .forEach(RemoteModel::close);
       new ModelRegistry(loaded).close();
       throw e;
     }
@@ -129,14 +146,28 @@ public final class ModelRegistry implements AutoCloseable {
     return e;
   }
 
-  /** The text with every served model's directory replaced by the model's id: clients see ids, never paths. */
+  /**
+   * The text with every served model's directory (and every remote engine's URL) replaced by the model's id:
+   * clients see ids, never paths or the addresses behind them.
+   */
   public String redactPaths(String text) {
     String out = text;
     for (Entry e : entries.values()) {
+      if (e.model() instanceof RemoteModel r) {
+        String url = r.endpoint().baseUrl().toString();
+        out = out.replace(url, "[engine of " + e.id() + "]");
+        continue;
+      }
       out = out.replace(e.dir().toAbsolutePath().toString(), "[model " + e.id() + "]")
           .replace(e.dir().toString(), "[model " + e.id() + "]");
     }
     return out;
+  }
+
+  /** The remote policy served under {@code id}, or null when {@code id} names a model of another kind. */
+  public RemoteModel remote(String id) {
+    Entry e = get(id);
+    return e.model() instanceof RemoteModel r ? r : null;
   }
 
   public LanguageModel policy(String id, String param) {

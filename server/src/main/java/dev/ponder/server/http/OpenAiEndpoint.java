@@ -83,6 +83,10 @@ public final class OpenAiEndpoint {
       maxTokens = b > 0 ? b : a;
       List<ChatMessage> messages = ChatPrompt.parse(body.get("messages"));
       String model = Json.requiredText(body, "model");
+      if (models.get(model).kind() == ModelKind.REMOTE_POLICY) {
+        throw ApiError.unsupported("model", "'" + model + "' is a remote policy, whose chat template this server"
+            + " does not have; use /v1/completions with the prompt already formatted");
+      }
       ModelRegistry.Entry entry = models.get(model, ModelKind.POLICY, "model");
       prompt = ChatPrompt.render(messages, entry.chatTemplate(), (LanguageModel) entry.model());
     } else {
@@ -101,6 +105,11 @@ public final class OpenAiEndpoint {
       prompt = prompt(body);
     }
     OpenAiRequest q = OpenAiRequest.parse(body, maxTokens, limits);
+    if (top >= 0 && models.get(q.model()).kind() == ModelKind.REMOTE_POLICY) {
+      // The log-probabilities are computed here by the local model, which a remote policy does not have.
+      throw ApiError.unsupported("logprobs", "'logprobs' is not supported for the remote policy '" + q.model()
+          + "' (this server scores the chosen texts' tokens with its own copy of the model); leave it out");
+    }
     String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
     long created = System.currentTimeMillis() / 1000;
     Function<SearchResult, Answer> after = r -> answer(q, prompt, r, top);

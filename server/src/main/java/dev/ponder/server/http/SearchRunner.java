@@ -26,6 +26,7 @@ import dev.ponder.verifiers.onnx.ImageClassifier;
 import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
 import dev.ponder.verifiers.onnx.OnnxProcessReward;
 import dev.ponder.verifiers.onnx.OnnxRewardGradient;
+import dev.ponder.verifiers.Verifier;
 import dev.ponder.verifiers.Verifiers;
 import java.util.Locale;
 import java.util.function.Function;
@@ -60,6 +61,19 @@ public final class SearchRunner {
         classifier(spec);
       } else if (spec.algorithm().equals("reno")) {
         rewardGradient(spec);
+      }
+      return;
+    }
+    if (models.remote(modelId) != null) {
+      if (!hasPrompt) {
+        throw ApiError.missing("prompt", "a string: the text to continue");
+      }
+      RemoteRunner.validate(modelId, spec);
+      if (spec.needsOutcomeVerifier()) {
+        outcomeVerifier(spec);
+      }
+      if (spec.needsProcessVerifier()) {
+        processVerifier(spec);
       }
       return;
     }
@@ -99,6 +113,11 @@ public final class SearchRunner {
     if (spec.modelKind() == ModelKind.GENERATOR) {
       GeneratorModel generator = (GeneratorModel) models.get(modelId, ModelKind.GENERATOR, "model").model();
       return noise(generator, spec).budget(budget).seed(spec.seed()).listener(listener).run();
+    }
+    RemoteModel remote = models.remote(modelId);
+    if (remote != null) {
+      return RemoteRunner.run(modelId, remote, prompt, spec, spec.needsOutcomeVerifier() ? outcomeVerifier(spec) : null,
+          spec.needsProcessVerifier() ? processVerifier(spec) : null, listener);
     }
     LanguageModel policy = models.policy(modelId, "model");
     Decoding decoding = decoding(policy, spec);
@@ -178,6 +197,19 @@ public final class SearchRunner {
 
   private static Resampling resampling(SearchSpec spec) {
     return Resampling.valueOf(spec.resampling().toUpperCase(Locale.ROOT));
+  }
+
+  private Verifier outcomeVerifier(SearchSpec spec) {
+    if ("checker".equals(spec.verifier())) {
+      return CHECKER;
+    }
+    requireVerifier(spec, ModelKind.ORM, "an outcome reward model id or 'checker' (the Countdown rule checker)");
+    return (OnnxOutcomeReward) models.get(spec.verifier(), ModelKind.ORM, "verifier").model();
+  }
+
+  private Verifier processVerifier(SearchSpec spec) {
+    requireVerifier(spec, ModelKind.PRM, "a process reward model id");
+    return (OnnxProcessReward) models.get(spec.verifier(), ModelKind.PRM, "verifier").model();
   }
 
   private OutcomeScorer<LmHypothesis> outcomeScorer(SearchSpec spec) {
