@@ -16,8 +16,18 @@ import java.util.Map;
  * @param stopReason   the matched stop string where the engine names it ({@code choices[0].stop_reason}), else
  *                     {@code null}
  * @param stopReasonReported whether the answer had a {@code stop_reason} field at all (even null)
- * @param usage        what the request cost
+ * @param usage        what the request cost (all its choices; as the engine reports it)
+ * @param otherChoices choices 1, 2, ... of a request with {@code n} > 1, each with the same {@code usage} and no
+ *                     further choices; empty otherwise
  */
 public record Completion(String text, int[] tokenIds, double[] tokenLogProbs, List<Map<String, Double>> topLogProbs,
-    String finishReason, String stopReason, boolean stopReasonReported, Usage usage) {
+    String finishReason, String stopReason, boolean stopReasonReported, Usage usage, List<Completion> otherChoices) {
+
+  /** This choice and the others, in the answer's order. */
+  public List<Completion> allChoices() {
+    List<Completion> all = new java.util.ArrayList<>(1 + otherChoices.size());
+    all.add(this);
+    all.addAll(otherChoices);
+    return all;
+  }
 }

@@ -47,30 +47,41 @@ final class CompletionParser {
       throw new MalformedAnswerException("expected a non-empty array 'choices', found " + kind(choices)
           + " among fields " + fieldNames(root), null);
     }
-    JsonNode c = choices.get(0);
-    String text = requireText(c, "text", "choices[0]");
+    Usage usage = usage(root.get("usage"));
+    List<Completion> all = new ArrayList<>(choices.size());
+    for (int i = 0; i < choices.size(); i++) {
+      all.add(choice(choices.get(i), "choices[" + i + "]", usage));
+    }
+    Completion first = all.get(0);
+    return new Completion(first.text(), first.tokenIds(), first.tokenLogProbs(), first.topLogProbs(),
+        first.finishReason(), first.stopReason(), first.stopReasonReported(), usage,
+        List.copyOf(all.subList(1, all.size())));
+  }
+
+  /** One choice; {@code at} names it in errors. Choices are read in the order of the array (OpenAI's index order). */
+  private static Completion choice(JsonNode c, String at, Usage usage) throws MalformedAnswerException {
+    String text = requireText(c, "text", at);
     String finish = c.hasNonNull("finish_reason") ? c.get("finish_reason").asText() : null;
     if (finish == null) {
-      throw new MalformedAnswerException("expected choices[0].finish_reason, found " + kind(c.get("finish_reason")), null);
+      throw new MalformedAnswerException("expected " + at + ".finish_reason, found " + kind(c.get("finish_reason")), null);
     }
     String stopReason = c.hasNonNull("stop_reason") && c.get("stop_reason").isTextual()
         ? c.get("stop_reason").asText() : null;
     boolean stopReported = c.has("stop_reason");
-    Usage usage = usage(root.get("usage"));
     JsonNode lp = c.get("logprobs");
     if (lp == null || lp.isNull()) {
-      return new Completion(text, null, null, null, finish, stopReason, stopReported, usage);
+      return new Completion(text, null, null, null, finish, stopReason, stopReported, usage, List.of());
     }
     if (lp.has("content")) {
-      return llamaCppLogprobs(text, lp.get("content"), finish, stopReason, stopReported, usage);
+      return llamaCppLogprobs(text, lp.get("content"), finish, stopReason, stopReported, usage, at);
     }
     return legacyLogprobs(text, lp, finish, stopReason, stopReported, usage);
   }
 
   private static Completion llamaCppLogprobs(String text, JsonNode content, String finish, String stopReason,
-      boolean stopReported, Usage usage) throws MalformedAnswerException {
+      boolean stopReported, Usage usage, String choice) throws MalformedAnswerException {
     if (!content.isArray()) {
-      throw new MalformedAnswerException("expected choices[0].logprobs.content to be an array, found " + kind(content), null);
+      throw new MalformedAnswerException("expected " + choice + ".logprobs.content to be an array, found " + kind(content), null);
     }
     int n = content.size();
     int[] ids = new int[n];
@@ -78,7 +89,7 @@ final class CompletionParser {
     List<Map<String, Double>> tops = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       JsonNode t = content.get(i);
-      String at = "choices[0].logprobs.content[" + i + "]";
+      String at = choice + ".logprobs.content[" + i + "]";
       ids[i] = requireInt(t, "id", at);
       lps[i] = requireNumber(t, "logprob", at);
       Map<String, Double> top = new LinkedHashMap<>();
@@ -90,7 +101,7 @@ final class CompletionParser {
       }
       tops.add(top);
     }
-    return new Completion(text, ids, lps, tops, finish, stopReason, stopReported, usage);
+    return new Completion(text, ids, lps, tops, finish, stopReason, stopReported, usage, List.of());
   }
 
   private static Completion legacyLogprobs(String text, JsonNode lp, String finish, String stopReason,
@@ -119,7 +130,7 @@ final class CompletionParser {
         tops.add(top);
       }
     }
-    return new Completion(text, null, lps, tops, finish, stopReason, stopReported, usage);
+    return new Completion(text, null, lps, tops, finish, stopReason, stopReported, usage, List.of());
   }
 
   private static Usage usage(JsonNode u) throws MalformedAnswerException {

@@ -16,9 +16,16 @@ import java.util.List;
  * @param topP        nucleus mass in (0, 1]
  * @param seed        the sampler's seed, >= 0
  * @param logprobs    how many top alternatives to report per token; 0 asks for none
+ * @param n           how many completions of this prompt to sample (OpenAI's {@code n}), >= 1; sent only when > 1
  */
 public record CompletionRequest(int[] promptIds, String promptText, int maxTokens, List<String> stop,
-    double temperature, double topP, long seed, int logprobs) {
+    double temperature, double topP, long seed, int logprobs, int n) {
+
+  /** One completion. */
+  public CompletionRequest(int[] promptIds, String promptText, int maxTokens, List<String> stop, double temperature,
+      double topP, long seed, int logprobs) {
+    this(promptIds, promptText, maxTokens, stop, temperature, topP, seed, logprobs, 1);
+  }
 
   public CompletionRequest {
     if (promptIds == null && promptText == null) {
@@ -28,6 +35,9 @@ public record CompletionRequest(int[] promptIds, String promptText, int maxToken
       throw new IllegalArgumentException("maxTokens must be >= 1, was " + maxTokens);
     }
     stop = List.copyOf(stop);
+    if (n < 1) {
+      throw new IllegalArgumentException("n must be >= 1, was " + n);
+    }
     if (seed < 0) {
       throw new IllegalArgumentException("seed must be >= 0, was " + seed);
     }
@@ -59,6 +69,9 @@ public record CompletionRequest(int[] promptIds, String promptText, int maxToken
     o.put("top_p", topP);
     o.put("seed", seed);
     o.put("stream", false);
+    if (n > 1) {
+      o.put("n", n);
+    }
     if (logprobs > 0) {
       o.put("logprobs", logprobs);
     }

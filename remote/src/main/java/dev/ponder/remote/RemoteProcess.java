@@ -7,7 +7,9 @@ import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -55,6 +57,7 @@ public final class RemoteProcess implements GenerativeProcess<RemoteHypothesis> 
   private final RemoteDecoding decoding;
   private final List<RemoteHypothesis> handedOut = new ArrayList<>();
   private long nextLineage;
+  private int maxGroup = 1;
   private boolean closed;
 
   private RemoteProcess(CompletionClient client, String promptText, int[] promptIds, int[] stopIds,
@@ -148,10 +151,37 @@ public final class RemoteProcess implements GenerativeProcess<RemoteHypothesis> 
     return advance(live, decoding.withTemperature(0), ctx);
   }
 
+  /**
+   * Sends the hypotheses of a round that have the same context and token allowance as one request with
+   * {@code n} = their count (at most {@code maxGroup} a request; 1, the default, sends one request per
+   * hypothesis). Best-of-N's start, the forks of a kept beam and SMC's resampled copies then cost one prompt, which
+   * the engine prefills once.
+   *
+   * <p>What it changes, so it is off unless asked for: the group's request carries the seed of its first
+   * hypothesis, and each choice's tokens come from the engine's own per-choice scheme (llama.cpp: child k samples
+   * with seed + k; {@code ponder serve}: the k-th sample of a search seeded with it), so a hypothesis's tokens
+   * depend on its place in its group, not on its lineage alone; the same search with the same seed still gives the
+   * same requests and, on a deterministic engine, the same answer. Counters: one model call per request; prompt
+   * tokens once per request from {@code usage}; completion tokens per choice from its token ids (llama.cpp, whose
+   * {@code usage} with {@code n} > 1 covers one choice, plus the ids of a trimmed stop string) or, for a text-only
+   * engine, the request's {@code completion_tokens} shared among the choices by the length of their text unless
+   * the choice reports its tokens (logprobs). The engine must accept {@code n} (llama.cpp's server, vLLM,
+   * {@code ponder serve} do).
+   *
+   * @return this process
+   */
+  public RemoteProcess groupSharedContexts(int maxGroup) {
+    if (maxGroup < 1) {
+      throw new IllegalArgumentException("maxGroup must be >= 1 (1 = one request per hypothesis), was " + maxGroup);
+    }
+    this.maxGroup = maxGroup;
+    return this;
+  }
+
   private List<RemoteHypothesis> advance(List<RemoteHypothesis> live, RemoteDecoding d, SearchContext ctx) {
     requireOpen();
-    List<RemoteHypothesis> moving = new ArrayList<>();
-    List<CompletionRequest> requests = new ArrayList<>();
+    List<List<RemoteHypothesis>> groups = new ArrayList<>();
+    Map<String, List<RemoteHypothesis>> filling = new HashMap<>();
     for (RemoteHypothesis h : live) {
       if (h.released) {
         throw new IllegalArgumentException("hypothesis " + h.lineage + " was released");
@@ -159,49 +189,134 @@ public final class RemoteProcess implements GenerativeProcess<RemoteHypothesis> 
       if (h.isTerminal()) {
         continue;
       }
-      moving.add(h);
-      requests.add(request(h, d, ctx));
+      List<RemoteHypothesis> g = null;
+      String key = null;
+      if (maxGroup > 1) {
+        key = maxTokens(h, d) + ":" + (h.ids != null ? Arrays.toString(Arrays.copyOf(h.ids, h.idCount)) : h.text);
+        g = filling.get(key);
+      }
+      if (g == null || g.size() >= maxGroup) {
+        g = new ArrayList<>();
+        groups.add(g);
+        if (key != null) {
+          filling.put(key, g);
+        }
+      }
+      g.add(h);
     }
-    if (requests.isEmpty()) {
+    if (groups.isEmpty()) {
       return live;
+    }
+    List<CompletionRequest> requests = new ArrayList<>(groups.size());
+    for (List<RemoteHypothesis> g : groups) {
+      requests.add(request(g.get(0), d, ctx, g.size()));
     }
     CompletionClient.Round round = client.completeAll(requests, () -> ctx.stopNow() != null);
     Completion[] answers = round.completions();
-    for (int i = 0; i < moving.size(); i++) {
+    for (int i = 0; i < groups.size(); i++) {
       if (answers[i] != null) {
-        apply(moving.get(i), answers[i], ctx);
+        applyGroup(groups.get(i), answers[i], requests.get(i).maxTokens(), ctx);
       }
     }
     return live;
   }
 
-  private CompletionRequest request(RemoteHypothesis h, RemoteDecoding d, SearchContext ctx) {
+  private static int maxTokens(RemoteHypothesis h, RemoteDecoding d) {
     int left = d.maxNewTokens() - h.generatedTokens;
-    int maxTokens = Math.max(1, Math.min(d.stepMaxTokens(), left));
+    return Math.max(1, Math.min(d.stepMaxTokens(), left));
+  }
+
+  private CompletionRequest request(RemoteHypothesis h, RemoteDecoding d, SearchContext ctx, int n) {
+    int maxTokens = maxTokens(h, d);
     long seed = ctx.random().bits(h.lineage, h.stepIndex, RandomStreams.Purpose.TOKEN, 0) & 0x7FFF_FFFFL;
     int logprobs = dialect == EngineDialect.LLAMA_CPP ? 1 : 0;
     if (promptIds != null) {
       int[] ids = Arrays.copyOf(promptIds, promptIds.length + h.idCount);
       System.arraycopy(h.ids, 0, ids, promptIds.length, h.idCount);
-      return new CompletionRequest(ids, null, maxTokens, d.stepStops(), d.temperature(), d.topP(), seed, logprobs);
+      return new CompletionRequest(ids, null, maxTokens, d.stepStops(), d.temperature(), d.topP(), seed, logprobs, n);
     }
     return new CompletionRequest(null, promptText + h.text, maxTokens, d.stepStops(), d.temperature(), d.topP(), seed,
-        logprobs);
+        logprobs, n);
   }
 
-  /** Moves the hypothesis on by one answered step, and counts what the engine says it cost. */
-  private void apply(RemoteHypothesis h, Completion c, SearchContext ctx) {
-    Usage u = c.usage();
+  /** Moves each hypothesis of a request's group on by its choice, and counts what the engine says it cost. */
+  private void applyGroup(List<RemoteHypothesis> group, Completion answer, int asked, SearchContext ctx) {
+    List<Completion> choices = answer.allChoices();
+    if (choices.size() != group.size()) {
+      throw new RemoteException(RemoteException.Kind.MALFORMED, 200, 1, client.endpoint().baseUrl() + " answered "
+          + choices.size() + " choices to a request with n=" + group.size() + "; does the engine take 'n'?", null);
+    }
+    Usage u = answer.usage();
+    long[] tokens = new long[group.size()];
+    StepEnd[] ends = new StepEnd[group.size()];
+    if (group.size() == 1) {
+      tokens[0] = u.completionTokens();
+    } else if (dialect == EngineDialect.LLAMA_CPP) {
+      for (int i = 0; i < tokens.length; i++) {
+        Completion c = choices.get(i);
+        int[] ids = requireIds(c);
+        ends[i] = stepEnd(c, ids);
+        tokens[i] = ids.length + (ends[i] == StepEnd.STOP_STRING ? stopIds.length : 0);
+      }
+    } else {
+      shareByText(choices, u.completionTokens(), tokens);
+    }
+    long completion = 0;
+    for (long t : tokens) {
+      completion += t;
+    }
     ctx.counters().addModelCalls(1);
     ctx.counters().addPromptTokens(u.computedPromptTokens());
-    ctx.counters().addGeneratedTokens(u.completionTokens());
-    ctx.counters().addPolicyTokens(u.computedPromptTokens() + u.completionTokens());
+    ctx.counters().addGeneratedTokens(completion);
+    ctx.counters().addPolicyTokens(u.computedPromptTokens() + completion);
+    for (int i = 0; i < tokens.length; i++) {
+      apply(group.get(i), choices.get(i), (int) tokens[i], asked, ctx);
+    }
+  }
+
+  /**
+   * A text-only engine's per-choice token counts: the choice's own (its logprobs) where reported, the rest of
+   * {@code total} shared by text length (largest remainder), at least 1 a choice.
+   */
+  private static void shareByText(List<Completion> choices, long total, long[] out) {
+    long known = 0;
+    long chars = 0;
+    for (int i = 0; i < out.length; i++) {
+      Completion c = choices.get(i);
+      if (c.tokenLogProbs() != null) {
+        out[i] = c.tokenLogProbs().length;
+        known += out[i];
+      } else {
+        out[i] = -1;
+        chars += c.text().length() + (c.stopReason() == null ? 0 : c.stopReason().length()) + 1;
+      }
+    }
+    long rest = Math.max(0, total - known);
+    long given = 0;
+    int last = -1;
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] < 0) {
+        Completion c = choices.get(i);
+        long w = c.text().length() + (c.stopReason() == null ? 0 : c.stopReason().length()) + 1;
+        out[i] = Math.max(1, rest * w / Math.max(1, chars));
+        given += out[i];
+        last = i;
+      }
+    }
+    if (last >= 0 && given < rest) {
+      out[last] += rest - given;
+    }
+  }
+
+  /** Moves the hypothesis on by one answered step of {@code tokens} tokens ({@code asked} at most). */
+  private void apply(RemoteHypothesis h, Completion c, int tokens, int asked, SearchContext ctx) {
+    int left = decoding.maxNewTokens() - h.generatedTokens;
     StepEnd end = dialect == EngineDialect.LLAMA_CPP ? applyIds(h, c) : applyText(h, c);
-    h.generatedTokens += (int) u.completionTokens();
+    h.generatedTokens += tokens;
     h.stepIndex++;
     if (end == StepEnd.EOS) {
       h.finished = true;
-    } else if (h.generatedTokens >= decoding.maxNewTokens()) {
+    } else if (h.generatedTokens >= decoding.maxNewTokens() || (end == StepEnd.LENGTH && asked >= left)) {
       h.cut = true;
     }
     if (h.isTerminal()) {
@@ -209,15 +324,20 @@ public final class RemoteProcess implements GenerativeProcess<RemoteHypothesis> 
     }
   }
 
-  private enum StepEnd { EOS, STOP_STRING, LENGTH }
-
-  private StepEnd applyIds(RemoteHypothesis h, Completion c) {
+  private int[] requireIds(Completion c) {
     int[] ids = c.tokenIds();
     if (ids == null) {
       throw new RemoteException(RemoteException.Kind.MALFORMED, 200, 1, client.endpoint().baseUrl()
-          + " answered without token ids (choices[0].logprobs.content[].id), which the llama.cpp dialect needs;"
+          + " answered without token ids (choices[].logprobs.content[].id), which the llama.cpp dialect needs;"
           + " is it llama.cpp's server? A text-only engine needs the TEXT dialect", null);
     }
+    return ids;
+  }
+
+  private enum StepEnd { EOS, STOP_STRING, LENGTH }
+
+  private StepEnd applyIds(RemoteHypothesis h, Completion c) {
+    int[] ids = requireIds(c);
     double[] lps = c.tokenLogProbs();
     StepEnd end = stepEnd(c, ids);
     int keep = end == StepEnd.EOS ? ids.length - 1 : ids.length;

@@ -18,7 +18,9 @@ import mockwebserver3.RecordedRequest;
  * a few fixed solutions, one line per request. Which solution: at the first step the seed picks it
  * ({@code seed % solutions}; greedy picks the first), afterwards the one the generated text is a prefix of.
  * Lines end at the stop string "\n" (trimmed, as llama.cpp does); the last line ends with end of sequence (id 0,
- * reported as the last id). It records every request body and the most requests in flight at once.
+ * reported as the last id). It records every request body and the most requests in flight at once. A request
+ * with {@code n} > 1 gets n choices, choice k played as a request with seed + k (llama.cpp's children), and,
+ * as llama.cpp's server does, a {@code usage} of the first choice only.
  */
 public final class FakeCountdownEngine extends Dispatcher {
   /** The Countdown policy's vocabulary: id = index. */
@@ -93,6 +95,23 @@ public final class FakeCountdownEngine extends Dispatcher {
   }
 
   private ObjectNode answer(JsonNode req) {
+    int n = req.has("n") ? req.get("n").asInt() : 1;
+    ObjectNode o = JSON.createObjectNode();
+    ArrayNode choices = o.putArray("choices");
+    int firstDecoded = 0;
+    for (int k = 0; k < n; k++) {
+      int decoded = choice(req, req.get("seed").asLong() + k, choices.addObject().put("index", k));
+      firstDecoded = k == 0 ? decoded : firstDecoded;
+    }
+    ObjectNode usage = o.putObject("usage");
+    int prompt = req.get("prompt").size();
+    usage.put("prompt_tokens", prompt).put("completion_tokens", firstDecoded);
+    usage.putObject("prompt_tokens_details").put("cached_tokens", prompt - 1);
+    return o;
+  }
+
+  /** Fills one choice; returns the tokens it decoded. */
+  private int choice(JsonNode req, long seed, ObjectNode choice) {
     String all = text(req.get("prompt"));
     if (!all.startsWith(PROMPT)) {
       throw new IllegalStateException("prompt does not start with the Countdown prompt: " + all);
@@ -100,7 +119,7 @@ public final class FakeCountdownEngine extends Dispatcher {
     String generated = all.substring(PROMPT.length());
     String solution = null;
     if (generated.isEmpty()) {
-      int pick = req.get("temperature").asDouble() == 0 ? 0 : (int) (req.get("seed").asLong() % solutions.size());
+      int pick = req.get("temperature").asDouble() == 0 ? 0 : (int) (seed % solutions.size());
       solution = solutions.get(pick);
     } else {
       for (String s : solutions) {
@@ -126,10 +145,7 @@ public final class FakeCountdownEngine extends Dispatcher {
       finish = "length";
       decoded = maxTokens;
     }
-    ObjectNode o = JSON.createObjectNode();
-    ObjectNode choice = o.putArray("choices").addObject();
     choice.put("text", line);
-    choice.put("index", 0);
     choice.put("finish_reason", finish);
     ArrayNode content = choice.putObject("logprobs").putArray("content");
     for (int id : ids(line)) {
@@ -138,10 +154,6 @@ public final class FakeCountdownEngine extends Dispatcher {
     if (eos) {
       content.addObject().put("id", 0).put("token", "").put("logprob", -0.25);
     }
-    ObjectNode usage = o.putObject("usage");
-    int prompt = req.get("prompt").size();
-    usage.put("prompt_tokens", prompt).put("completion_tokens", decoded);
-    usage.putObject("prompt_tokens_details").put("cached_tokens", prompt - 1);
-    return o;
+    return decoded;
   }
 }

@@ -107,6 +107,66 @@ class RemoteProcessTest {
   }
 
   @Test
+  void groupingSendsHypothesesWithOneContextAsOneRequestWithN() throws Exception {
+    FakeCountdownEngine engine = new FakeCountdownEngine(0, RIGHT, WRONG);
+    try (RemoteProcess p = open(engine, RemoteDecoding.lines(72)).groupSharedContexts(4)) {
+      SearchContext ctx = SearchContext.builder().seed(5).build();
+      List<RemoteHypothesis> hs = decodeToEnd(p, p.start(6, ctx), ctx);
+      // round 0: 6 empty contexts in groups of at most 4 (n=4, n=2); the two solutions then part ways, each
+      // group's members sharing a line until it ends
+      // (a round's requests arrive in any order)
+      JsonNode first = engine.requests.get(0).get("n").asInt() == 4 ? engine.requests.get(0) : engine.requests.get(1);
+      JsonNode other = first == engine.requests.get(0) ? engine.requests.get(1) : engine.requests.get(0);
+      assertThat(first.get("n").asInt()).isEqualTo(4);
+      assertThat(other.get("n").asInt()).isEqualTo(2);
+      long seed0 = new RandomStreams(5).bits(0, 0, RandomStreams.Purpose.TOKEN, 0) & 0x7FFF_FFFFL;
+      assertThat(first.get("seed").asLong()).as("the group's seed is its first hypothesis's").isEqualTo(seed0);
+      assertThat(hs).allSatisfy(h -> assertThat(h.isFinished()).isTrue());
+      assertThat(hs.stream().map(RemoteHypothesis::text)).contains(RIGHT, WRONG).allMatch(t -> t.equals(RIGHT)
+          || t.equals(WRONG));
+      assertThat(engine.requests.size()).as("fewer requests than 6 hypotheses x 4 lines").isLessThan(24);
+      // completion tokens counted per choice from its ids (the fake, like llama.cpp, reports one choice's usage)
+      long expected = hs.stream().mapToLong(h -> h.text().length() + 1).sum();
+      assertThat(ctx.counters().generatedTokens()).isEqualTo(expected);
+      assertThat(hs.stream().mapToLong(RemoteHypothesis::generatedLength).sum()).isEqualTo(expected);
+      assertThat(ctx.counters().modelCalls()).isEqualTo(engine.requests.size());
+    }
+  }
+
+  @Test
+  void groupedRunsRepeatWithTheSameSeed() throws Exception {
+    FakeCountdownEngine engine = new FakeCountdownEngine(0, RIGHT, WRONG);
+    List<String> first = new ArrayList<>();
+    List<String> second = new ArrayList<>();
+    try (RemoteProcess p = open(engine, RemoteDecoding.lines(72)).groupSharedContexts(16)) {
+      SearchContext ctx = SearchContext.builder().seed(9).build();
+      decodeToEnd(p, p.start(5, ctx), ctx).forEach(h -> first.add(h.text()));
+    }
+    try (RemoteProcess p = RemoteProcess.open(client, PROMPT, RemoteDecoding.lines(72)).groupSharedContexts(16)) {
+      SearchContext ctx = SearchContext.builder().seed(9).build();
+      decodeToEnd(p, p.start(5, ctx), ctx).forEach(h -> second.add(h.text()));
+    }
+    assertThat(second).isEqualTo(first);
+    assertThat(first).contains(RIGHT, WRONG);
+  }
+
+  @Test
+  void anEngineThatAnswersFewerChoicesThanNIsAClearError() throws Exception {
+    server = new MockWebServer();
+    server.enqueue(new mockwebserver3.MockResponse.Builder().code(200).body("{\"choices\": [{\"text\": \"1\","
+        + " \"finish_reason\": \"length\"}], \"usage\": {\"prompt_tokens\": 3, \"completion_tokens\": 1}}").build());
+    server.start();
+    client = new CompletionClient(RemoteEndpoint.of("http://127.0.0.1:" + server.getPort(), "m")
+        .withDialect(EngineDialect.TEXT));
+    try (RemoteProcess p = RemoteProcess.open(client, PROMPT, RemoteDecoding.whole(1)).groupSharedContexts(2)) {
+      SearchContext ctx = SearchContext.builder().build();
+      List<RemoteHypothesis> hs = p.start(2, ctx);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.advance(hs, ctx))
+          .hasMessageContaining("answered 1 choices to a request with n=2");
+    }
+  }
+
+  @Test
   void seedsAreKeyedByLineageAndStepSoRunsRepeat() throws Exception {
     FakeCountdownEngine engine = new FakeCountdownEngine(0, RIGHT, WRONG);
     List<String> first = new ArrayList<>();
