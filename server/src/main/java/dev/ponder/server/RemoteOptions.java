@@ -23,11 +23,18 @@ final class RemoteOptions {
       + " the API key; default " + DEFAULT_KEY_ENV + " (used when set).")
   String keyEnv;
 
+  @Option(names = "--remote-group", paramLabel = "N", defaultValue = "1", description = "Send the hypotheses of a"
+      + " round that share their context as one request with n (at most N each); 1 sends one request per hypothesis."
+      + " Grouped, a hypothesis's tokens depend on its place in its group (the engine's per-choice seeds), not on"
+      + " its lineage alone; the engine must take n.")
+  int group;
+
   /** The remote policy, or null when {@code --remote} is absent (then no other --remote-* option may be given). */
   RemotePolicy policy(String command) {
     if (url == null) {
-      if (model != null || keyEnv != null) {
-        throw new UsageException(command + ": --remote-model and --remote-api-key-env need --remote URL");
+      if (model != null || keyEnv != null || group != 1) {
+        throw new UsageException(command + ": --remote-model, --remote-api-key-env and --remote-group need"
+            + " --remote URL");
       }
       return null;
     }
@@ -47,6 +54,10 @@ final class RemoteOptions {
     } else if (keyEnv != null) {
       throw new UsageException(command + ": --remote-api-key-env names " + keyEnv + ", which is not set");
     }
-    return new RemotePolicy(endpoint);
+    if (group < 1) {
+      throw new UsageException(command + ": --remote-group must be >= 1 (1 = one request per hypothesis), was "
+          + group);
+    }
+    return new RemotePolicy(endpoint, group);
   }
 }

@@ -17,9 +17,10 @@ import java.util.List;
 
 /**
  * A policy served behind an OpenAI-compatible {@code /v1/completions} API ({@link RemoteOptions}), and the
- * Countdown searches over it.
+ * Countdown searches over it; {@code group} as in {@link RemoteProcess#groupSharedContexts} (1: one request per
+ * hypothesis).
  */
-record RemotePolicy(RemoteEndpoint endpoint) {
+record RemotePolicy(RemoteEndpoint endpoint, int group) {
   /** The most tokens a Countdown solution takes, as the zoo's generation_config.json says. */
   static final int MAX_NEW_TOKENS = 72;
 
@@ -37,7 +38,8 @@ record RemotePolicy(RemoteEndpoint endpoint) {
       public SearchResult solve(String prompt, long seed, Budget budget) {
         ProcessSearch<RemoteHypothesis, ?> search = CountdownAlgorithms.overAnyProcess(algorithm, knobs,
             () -> new RemoteScorer(outcome), () -> new RemoteScorer(prm));
-        try (RemoteProcess process = RemoteProcess.open(client, prompt, decoding)) {
+        try (RemoteProcess process = RemoteProcess.open(client, prompt, decoding)
+            .groupSharedContexts(group)) {
           return search.budget(budget).seed(seed).run(process);
         }
       }

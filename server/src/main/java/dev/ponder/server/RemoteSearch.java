@@ -51,7 +51,8 @@ final class RemoteSearch {
     int maxNew = o.maxNewTokens == null ? RemotePolicy.MAX_NEW_TOKENS : o.maxNewTokens;
     try (CompletionClient client = new CompletionClient(remote.endpoint());
          RemoteProcess process = RemoteProcess.open(client, prompt,
-             RemoteDecoding.whole(maxNew).withTemperature(o.temperature).withTopP(o.topP))) {
+             RemoteDecoding.whole(maxNew).withTemperature(o.temperature).withTopP(o.topP))
+                 .groupSharedContexts(remote.group())) {
       SearchResult r = Search.<RemoteHypothesis>sample().samples(o.samples()).seed(o.seed).budget(budget)
           .run(process);
       SearchCommand.print(r, prompt, false, out);

@@ -86,6 +86,11 @@ final class ServeCommand implements Callable<Integer> {
       + " API key sent to the --remote-model engines (never the key itself on the command line); default: none.")
   String remoteKeyEnv;
 
+  @Option(names = "--remote-group", paramLabel = "N", defaultValue = "1", description = "For every --remote-model:"
+      + " send the hypotheses of a round that share their context as one request with n (at most N each); 1 sends"
+      + " one request per hypothesis. Grouped, a hypothesis's tokens depend on its place in its group.")
+  int remoteGroup;
+
   @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "ONNX Runtime intra-op threads"
       + " per model; 0 lets it choose.")
   int threads;
@@ -179,7 +184,7 @@ final class ServeCommand implements Callable<Integer> {
     List<RemoteModel> out = new java.util.ArrayList<>();
     try {
       for (String spec : remoteModels) {
-        out.add(RemoteModel.parse(spec, dialect, remoteKeyEnv, System::getenv));
+        out.add(RemoteModel.parse(spec, dialect, remoteKeyEnv, System::getenv, remoteGroup));
       }
     } catch (IllegalArgumentException e) {
       out.forEach(RemoteModel::close);

@@ -197,7 +197,12 @@ class CliTest {
     assertThat(run("search", "--remote", "http://127.0.0.1:9", "--prompt", "x")).isEqualTo(2);
     assertThat(err()).isEqualTo("error: search: --remote needs --remote-model NAME\n");
     assertThat(run("search", "--remote-model", "m", "--model", policy(), "--prompt", "x")).isEqualTo(2);
-    assertThat(err()).isEqualTo("error: search: --remote-model and --remote-api-key-env need --remote URL\n");
+    assertThat(err()).isEqualTo("error: search: --remote-model, --remote-api-key-env and --remote-group need"
+        + " --remote URL\n");
+    assertThat(run("search", "--remote", "http://127.0.0.1:9", "--remote-model", "m", "--remote-group", "0",
+        "--prompt", "x")).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: search: --remote-group must be >= 1 (1 = one request per hypothesis), was"
+        + " 0\n");
   }
 
   @Test

@@ -17,10 +17,24 @@ public final class RemoteModel implements AutoCloseable {
 
   private final String id;
   private final CompletionClient client;
+  private final int group;
 
   public RemoteModel(String id, RemoteEndpoint endpoint) {
+    this(id, endpoint, 1);
+  }
+
+  /** {@code group}: as in {@link dev.ponder.remote.RemoteProcess#groupSharedContexts} (1: one request a hypothesis). */
+  public RemoteModel(String id, RemoteEndpoint endpoint, int group) {
+    if (group < 1) {
+      throw new IllegalArgumentException("--remote-group must be >= 1 (1 = one request per hypothesis), was " + group);
+    }
     this.id = id;
+    this.group = group;
     this.client = new CompletionClient(endpoint);
+  }
+
+  public int group() {
+    return group;
   }
 
   /**
@@ -32,6 +46,12 @@ public final class RemoteModel implements AutoCloseable {
    */
   public static RemoteModel parse(String spec, EngineDialect dialect, String keyEnv, java.util.function.Function<String,
       String> env) {
+    return parse(spec, dialect, keyEnv, env, 1);
+  }
+
+  /** {@link #parse(String, EngineDialect, String, java.util.function.Function)} with requests grouped by {@code group}. */
+  public static RemoteModel parse(String spec, EngineDialect dialect, String keyEnv, java.util.function.Function<String,
+      String> env, int group) {
     Matcher m = SPEC.matcher(spec);
     if (!m.matches()) {
       throw new IllegalArgumentException("--remote-model: expected ID=URL#NAME (e.g."
@@ -51,7 +71,7 @@ public final class RemoteModel implements AutoCloseable {
       }
       endpoint = endpoint.withApiKey(key.trim());
     }
-    return new RemoteModel(m.group(1), endpoint);
+    return new RemoteModel(m.group(1), endpoint, group);
   }
 
   public String id() {

@@ -68,7 +68,8 @@ final class RemoteRunner {
     RemoteDecoding decoding = spec.algorithm().equals("greedy") ? whole.withTemperature(0)
         : stepwise ? whole.withStep(STEP_TOKENS, "\n") : whole;
     Budget budget = new Budget(spec.policyTokens(), spec.modelCalls(), spec.verifierCalls(), spec.deadline());
-    try (RemoteProcess process = RemoteProcess.open(remote.client(), prompt, decoding)) {
+    try (RemoteProcess process = RemoteProcess.open(remote.client(), prompt, decoding)
+        .groupSharedContexts(remote.group())) {
       return search(spec, outcome, prm).budget(budget).seed(spec.seed()).listener(listener).run(process);
     } catch (RemoteException e) {
       throw failed(modelId, remote, e);

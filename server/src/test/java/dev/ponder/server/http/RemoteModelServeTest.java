@@ -49,8 +49,9 @@ class RemoteModelServeTest {
     RemoteModel remote = new RemoteModel("remote-policy", engineEndpoint());
     RemoteModel down = new RemoteModel("down-policy", RemoteEndpoint.of("http://127.0.0.1:" + deadPort, "x")
         .withDialect(EngineDialect.TEXT).withRetry(RetryPolicy.none()));
+    RemoteModel grouped = new RemoteModel("grouped-policy", engineEndpoint(), 16);
     ModelRegistry models = ModelRegistry.load(Map.of("countdown-prm-cached",
-        engine.embedded.directories().get("countdown-prm-cached")), List.of(remote, down),
+        engine.embedded.directories().get("countdown-prm-cached")), List.of(remote, down, grouped),
         ModelOptions.cpu().withThreads(1, 1));
     front = PonderServer.start("127.0.0.1", 0, ApiKey.none(), Limits.defaults().withWorkers(2).withMaxN(64), models);
     frontPort = front.port();
@@ -93,6 +94,19 @@ class RemoteModelServeTest {
     assertThat(servedTexts).hasSize(8)
         .containsExactlyElementsOf(direct.candidates().stream().map(c -> c.text()).toList());
     assertThat(served.get(0).get("score").asDouble()).isEqualTo(direct.candidates().get(0).score());
+  }
+
+  @Test
+  void aGroupedRemoteIdSendsBestOfNAsOneRequest() throws Exception {
+    HttpResponse<String> r = post("/v1/search", "{\"model\": \"grouped-policy\", \"prompt\": " + PROMPT_JSON
+        + ", \"algorithm\": \"bon\", \"n\": 8, \"verifier\": \"checker\", \"seed\": 3, \"max_new_tokens\": 72}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode body = TestServer.json(r);
+    assertThat(body.get("candidates")).hasSize(8);
+    assertThat(body.get("stats").get("model_calls").asLong()).as("one request with n=8").isEqualTo(1);
+    java.util.Set<String> texts = new java.util.HashSet<>();
+    body.get("candidates").forEach(c -> texts.add(c.get("text").asText()));
+    assertThat(texts.size()).as("the engine's 8 choices are distinct samples").isGreaterThan(1);
   }
 
   @Test
