@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ponder's remote policy vs its-hub 1.2.0 on the same llama.cpp server (issue 15). Not CI.
 # Usage: bench/remote/side_by_side.sh K N [ALG ...]   (ALG: bon step-beam smc; default all three)
+# GROUP=16 sends Ponder's shared-context hypotheses as one request with n (RemoteProcess.groupSharedContexts).
 # Needs remote/.venv-tools with its-hub==1.2.0 and tokenizers==0.22.1 (see remote/README.md) and llama-server.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,7 +20,7 @@ pid="$("$repo/remote/scripts/llama_server.sh" "$port")"
 trap 'kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null || true' EXIT
 url="http://127.0.0.1:$port"
 for alg in "${algs[@]}"; do
-  nice java -Dponder.repo="$repo" -cp "$cp" dev.ponder.remote.RemoteCountdownEval remote "$url" countdown "$k" "$n" 1 "$alg" \
+  nice java -Dponder.repo="$repo" -Dponder.remote.group="${GROUP:-1}" -cp "$cp" dev.ponder.remote.RemoteCountdownEval remote "$url" countdown "$k" "$n" 1 "$alg" \
     | grep -v "^remote tally"
   nice "$repo/remote/.venv-tools/bin/python" "$here/its_hub_remote.py" --url "$url" --algorithm "$alg" --k "$k" \
     --n "$n" --m 4 --repeats 1

@@ -43,7 +43,9 @@ import java.util.Locale;
  * ALG: bon (ORM), step-beam, smc (cached PRM), configured as bench's CountdownSearches: temperature 1, 72 new
  * tokens, one line per step (at most 32 tokens), M = 4, SMC difference potentials with lambda 10, systematic.
  * The remote runs go through the generic front door ({@code Search.bestOfN(scorer)...run(process)}); best-of-N
- * sends one request per sample ({@link RemoteDecoding#whole}), the others one per line.
+ * sends one request per sample ({@link RemoteDecoding#whole}), the others one per line; with
+ * {@code -Dponder.remote.group=N} hypotheses that share their context go as one request with n
+ * ({@link RemoteProcess#groupSharedContexts}).
  */
 public final class RemoteCountdownEval {
   private static final int MAX_NEW = 72;
@@ -164,7 +166,8 @@ public final class RemoteCountdownEval {
         };
         long t1 = System.nanoTime();
         SearchResult r;
-        try (RemoteProcess rp = RemoteProcess.open(client, prompt, alg.equals("bon") ? RemoteDecoding.whole(MAX_NEW) : remoteLines)) {
+        try (RemoteProcess rp = RemoteProcess.open(client, prompt, alg.equals("bon") ? RemoteDecoding.whole(MAX_NEW) : remoteLines)
+            .groupSharedContexts(Integer.getInteger("ponder.remote.group", 1))) {
           r = switch (alg) {
             case "bon" -> Search.bestOfN(outcome(orm)).n(n).seed(seed).run(rp);
             case "step-beam" -> Search.stepBeam(process(prmRemote)).n(n).m(4).seed(seed).run(rp);
