@@ -107,6 +107,20 @@ class RemoteModelServeTest {
     java.util.Set<String> texts = new java.util.HashSet<>();
     body.get("candidates").forEach(c -> texts.add(c.get("text").asText()));
     assertThat(texts.size()).as("the engine's 8 choices are distinct samples").isGreaterThan(1);
+    HttpResponse<String> again = post("/v1/search", "{\"model\": \"grouped-policy\", \"prompt\": " + PROMPT_JSON
+        + ", \"algorithm\": \"bon\", \"n\": 8, \"verifier\": \"checker\", \"seed\": 3, \"max_new_tokens\": 72}");
+    assertThat(TestServer.json(again).get("candidates")).as("same seed, same answer").isEqualTo(body.get("candidates"));
+  }
+
+  @Test
+  void aGroupedStepBeamSendsFewerRequestsThanHypothesisSteps() throws Exception {
+    String req = ", \"prompt\": " + PROMPT_JSON + ", \"algorithm\": \"step-beam\", \"n\": 4, \"m\": 2,"
+        + " \"verifier\": \"countdown-prm-cached\", \"seed\": 2, \"max_new_tokens\": 72}";
+    JsonNode grouped = TestServer.json(post("/v1/search", "{\"model\": \"grouped-policy\"" + req));
+    JsonNode single = TestServer.json(post("/v1/search", "{\"model\": \"remote-policy\"" + req));
+    assertThat(grouped.get("outcome").asText()).isEqualTo("completed");
+    assertThat(grouped.get("stats").get("model_calls").asLong())
+        .isLessThan(single.get("stats").get("model_calls").asLong());
   }
 
   @Test
