@@ -38,12 +38,29 @@ final class BatchForward {
   private long movedRows;
   private long reusedCalls;
   private final long memoryLimit;
+  /** Null when this process runs its own calls; else the model's scheduler, which merges them with others'. */
+  private final StepScheduler scheduler;
 
-  BatchForward(OnnxModel model, LmConfig config, FloatPool pool, long memoryLimit) {
+  BatchForward(OnnxModel model, LmConfig config, FloatPool pool, long memoryLimit, StepScheduler scheduler) {
     this.model = model;
     this.config = config;
     this.pool = pool;
     this.memoryLimit = memoryLimit;
+    this.scheduler = scheduler;
+  }
+
+  /** Starts an operation that may call the model (a no-op without a scheduler). */
+  void enter() {
+    if (scheduler != null) {
+      scheduler.enter();
+    }
+  }
+
+  /** Ends it: the scheduler stops waiting for this process's calls. */
+  void leave() {
+    if (scheduler != null) {
+      scheduler.leave();
+    }
   }
 
   /** Bytes of KV cache (every layer's keys and values) for {@code b} rows of {@code positions} positions. */
@@ -161,18 +178,63 @@ final class BatchForward {
       }
     }
 
-    FloatPool.Lease[] presentKeys = new FloatPool.Lease[config.layers()];
-    FloatPool.Lease[] presentValues = new FloatPool.Lease[config.layers()];
-    int kvFloats = b * config.kvHeads() * total * config.headDim();
-    for (int l = 0; l < config.layers(); l++) {
-      presentKeys[l] = pool.acquire(kvFloats);
-      presentValues[l] = pool.acquire(kvFloats);
-    }
     if (logitsOut == null || logitsOut.floats.capacity() < b * s * v) {
       pool.release(logitsOut);
       logitsOut = pool.acquire(b * s * v);
     }
     FloatBuffer logits = logitsOut.floats.duplicate().clear().limit(b * s * v).slice();
+    FloatPool.Lease[] presentKeys;
+    FloatPool.Lease[] presentValues;
+    long[] newMask;
+    if (scheduler != null) {
+      StepScheduler.Request request = new StepScheduler.Request(b, p, s, ids.duplicate().clear().limit(b * s).slice(),
+          mask.duplicate().clear().limit(b * total).slice(), positions.duplicate().clear().limit(b * s).slice(),
+          pastKeys, pastValues, logits);
+      try {
+        scheduler.submit(request);
+      } finally {
+        releaseGathered(gathered, pastKeys, pastValues);
+      }
+      presentKeys = request.keys;
+      presentValues = request.values;
+      total = request.total;
+      newMask = request.newMask;
+    } else {
+      presentKeys = new FloatPool.Lease[config.layers()];
+      presentValues = new FloatPool.Lease[config.layers()];
+      runAlone(b, p, s, ids, mask, positions, pastKeys, pastValues, presentKeys, presentValues, logits, gathered);
+      newMask = new long[config.hasCache() ? b * total : 0];
+      mask.get(0, newMask, 0, newMask.length);
+    }
+    counters.addModelCalls(1);
+    counters.addPolicyTokens(real);
+    counters.addPaddingTokens((long) b * s - real);
+
+    FloatPool.Lease nextLogits = pool.acquire(b * v);
+    for (int i = 0; i < b; i++) {
+      LmHypothesis h = rows.get(i);
+      if (h.length - feedFrom[i] > 0) {
+        nextLogits.floats.put(i * v, logits, (i * s + s - 1) * v, v);
+      } else if (h.block != null) {
+        nextLogits.floats.put(i * v, h.block.logits.floats, h.row * v, v);
+      }
+    }
+    KvBlock block = new KvBlock(b, config.hasCache() ? total : 0, presentKeys, presentValues, newMask, nextLogits,
+        blockBytes(config, b, config.hasCache() ? total : 0));
+    return block;
+  }
+
+  /** Runs this process's call on its own (no scheduler): the present outputs go into pooled buffers. */
+  private void runAlone(int b, int p, int s, LongBuffer ids, LongBuffer mask, LongBuffer positions,
+      FloatPool.Lease[] pastKeys, FloatPool.Lease[] pastValues, FloatPool.Lease[] presentKeys,
+      FloatPool.Lease[] presentValues, FloatBuffer logits, boolean gathered) {
+    int total = p + s;
+    int v = config.vocab();
+    int kvFloats = b * config.kvHeads() * total * config.headDim();
+    for (int l = 0; l < config.layers(); l++) {
+      presentKeys[l] = pool.acquire(kvFloats);
+      presentValues[l] = pool.acquire(kvFloats);
+    }
 
     try (TensorScope scope = model.scope()) {
       Map<String, OnnxTensor> in = new HashMap<>();
@@ -194,31 +256,17 @@ final class BatchForward {
       out.put("logits", scope.floats(logits, b, s, v));
       scope.run(in, out);
     } finally {
-      if (gathered) {
-        for (int l = 0; l < config.layers(); l++) {
-          pool.release(pastKeys[l]);
-          pool.release(pastValues[l]);
-        }
-      }
+      releaseGathered(gathered, pastKeys, pastValues);
     }
-    counters.addModelCalls(1);
-    counters.addPolicyTokens(real);
-    counters.addPaddingTokens((long) b * s - real);
+  }
 
-    long[] newMask = new long[config.hasCache() ? b * total : 0];
-    mask.get(0, newMask, 0, newMask.length);
-    FloatPool.Lease nextLogits = pool.acquire(b * v);
-    for (int i = 0; i < b; i++) {
-      LmHypothesis h = rows.get(i);
-      if (h.length - feedFrom[i] > 0) {
-        nextLogits.floats.put(i * v, logits, (i * s + s - 1) * v, v);
-      } else if (h.block != null) {
-        nextLogits.floats.put(i * v, h.block.logits.floats, h.row * v, v);
+  private void releaseGathered(boolean gathered, FloatPool.Lease[] pastKeys, FloatPool.Lease[] pastValues) {
+    if (gathered) {
+      for (int l = 0; l < config.layers(); l++) {
+        pool.release(pastKeys[l]);
+        pool.release(pastValues[l]);
       }
     }
-    KvBlock block = new KvBlock(b, config.hasCache() ? total : 0, presentKeys, presentValues, newMask, nextLogits,
-        blockBytes(config, b, config.hasCache() ? total : 0));
-    return block;
   }
 
   /** The block whose rows are exactly these hypotheses in order, or null when rows must be gathered. */

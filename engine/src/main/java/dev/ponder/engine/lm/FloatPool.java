@@ -64,6 +64,10 @@ final class FloatPool {
     if (lease == null) {
       return;
     }
+    if (lease.owner != null) { // a slice of a call shared with other searches: its owner frees it
+      lease.owner.release();
+      return;
+    }
     if (idle.size() < MAX_IDLE) {
       idle.add(lease.backing);
       return;
@@ -94,10 +98,20 @@ final class FloatPool {
   static final class Lease {
     final ByteBuffer backing;
     final FloatBuffer floats;
+    /** For a slice of a {@link StepScheduler} call's outputs: what owns the buffer; null for a pooled buffer. */
+    final StepScheduler.SharedKv owner;
+    /** For a slice: its first row in the owner's buffers. */
+    final int firstRow;
 
     Lease(ByteBuffer backing, FloatBuffer floats) {
+      this(backing, floats, null, 0);
+    }
+
+    Lease(ByteBuffer backing, FloatBuffer floats, StepScheduler.SharedKv owner, int firstRow) {
       this.backing = backing;
       this.floats = floats;
+      this.owner = owner;
+      this.firstRow = firstRow;
     }
   }
 }

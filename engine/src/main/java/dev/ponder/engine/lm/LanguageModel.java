@@ -71,6 +71,7 @@ public final class LanguageModel implements AutoCloseable {
   private boolean closing;
   private volatile boolean freed;
   private final long batchMemoryLimit;
+  private volatile StepScheduler scheduler;
 
   private LanguageModel(ModelSource source, OnnxModel session, LmTokenizer tokenizer, LmConfig config,
       ModelOptions options) {
@@ -280,6 +281,53 @@ public final class LanguageModel implements AutoCloseable {
   @SuppressWarnings("exports") // the ONNX layer is exported to the verifiers only (and read by the bench)
   public OnnxModel session() {
     return session;
+  }
+
+  /**
+   * Continuous batching across searches (off by default): with it on, the processes made from now on hand their
+   * model calls to one scheduler per model, which merges the calls of every search decoding at that moment into
+   * one ONNX Runtime call per step (rows join and leave between steps; see the architecture notes). Results are
+   * the same as without it, seed for seed; each search keeps its own budget, deadline, cancellation and counters.
+   * It pays when several searches run at once on this model; a lone search gains nothing and waits for no one.
+   * Processes already open keep the way they were made with.
+   *
+   * @return this model
+   */
+  public LanguageModel batchAcrossSearches(boolean on) {
+    synchronized (processes) {
+      if (!on) {
+        scheduler = null;
+      } else if (scheduler == null) {
+        scheduler = new StepScheduler(session, config);
+      }
+    }
+    return this;
+  }
+
+  /** Whether {@link #batchAcrossSearches} is on. */
+  public boolean batchesAcrossSearches() {
+    return scheduler != null;
+  }
+
+  /**
+   * What continuous batching has done on this model since it was turned on (all zero when it is off).
+   *
+   * @param calls         merged ONNX Runtime calls
+   * @param requests      the searches' own calls they carried (each search counts these as its model calls)
+   * @param rows          rows in all merged calls
+   * @param tokens        input positions fed (rows times each call's new positions, padding included)
+   * @param pastPadding   past positions added to align rows of different searches (masked, computed anyway)
+   * @param gatheredCalls merged calls whose past KV was copied into a new buffer because the batch changed
+   */
+  public record SharedCalls(long calls, long requests, long rows, long tokens, long pastPadding, long gatheredCalls) {}
+
+  public SharedCalls sharedCalls() {
+    StepScheduler s = scheduler;
+    return s == null ? new SharedCalls(0, 0, 0, 0, 0, 0) : s.stats();
+  }
+
+  StepScheduler scheduler() {
+    return scheduler;
   }
 
   /** The most bytes of KV cache and logits one process may hold, counting its next call. */

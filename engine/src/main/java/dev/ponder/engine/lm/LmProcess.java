@@ -40,7 +40,8 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     this.prompt = prompt;
     this.decoding = decoding;
     this.pool = new FloatPool(model.shelf());
-    this.forward = new BatchForward(model.session(), model.config(), pool, model.batchMemoryLimit());
+    this.forward = new BatchForward(model.session(), model.config(), pool, model.batchMemoryLimit(),
+        model.scheduler());
     this.sampler = new TokenSampler(model.config().vocab());
   }
 
@@ -77,7 +78,12 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     }
     if (promptBlock == null) {
       LmHypothesis root = new LmHypothesis(model, -1, prompt);
-      promptBlock = runCall(List.of(root), ctx);
+      forward.enter();
+      try {
+        promptBlock = runCall(List.of(root), ctx);
+      } finally {
+        forward.leave();
+      }
       ctx.counters().addPromptTokens(prompt.length);
       promptBlock.retain(); // the process keeps the prompt's state for later starts
       drop(root);
@@ -102,7 +108,12 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       out.add(new LmHypothesis(model, nextLineage++, p.clone()));
       ctx.counters().addPromptTokens(p.length);
     }
-    runForward(out, ctx);
+    forward.enter();
+    try {
+      runForward(out, ctx);
+    } finally {
+      forward.leave();
+    }
     return out;
   }
 
@@ -128,6 +139,15 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
 
   private List<LmHypothesis> advance(List<LmHypothesis> live, Decoding tokens, SearchContext ctx) {
     requireOpen();
+    forward.enter(); // with continuous batching, the model's other searches wait for this one's calls until leave
+    try {
+      return advanceInside(live, tokens, ctx);
+    } finally {
+      forward.leave();
+    }
+  }
+
+  private List<LmHypothesis> advanceInside(List<LmHypothesis> live, Decoding tokens, SearchContext ctx) {
     boolean[] moved = new boolean[live.size()];
     for (int i = 0; i < live.size(); i++) {
       LmHypothesis h = live.get(i);
@@ -214,7 +234,12 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       anyFed |= !h.isTerminal();
     }
     if (anyFed) {
-      runForward(hs, ctx);
+      forward.enter();
+      try {
+        runForward(hs, ctx);
+      } finally {
+        forward.leave();
+      }
     }
     return hs;
   }
