@@ -95,6 +95,11 @@ final class ServeCommand implements Callable<Integer> {
       + " per model; 0 lets it choose.")
   int threads;
 
+  @Option(names = "--continuous-batching", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Merge the policy calls of searches running at once into one model call per step (same"
+          + " results; default on; --no-continuous-batching makes each search its own calls).")
+  boolean continuousBatching = true;
+
   @Option(names = "--workers", paramLabel = "N", description = "Searches running at once (the cores, at least 2).")
   int workers;
 
@@ -145,7 +150,8 @@ final class ServeCommand implements Callable<Integer> {
           }
         }
       }
-      ModelRegistry models = ModelRegistry.load(dirs, remotes(), ModelOptions.cpu().withThreads(threads, 0));
+      ModelRegistry models = ModelRegistry.load(dirs, remotes(), ModelOptions.cpu().withThreads(threads, 0),
+          continuousBatching);
       ids = models.entries().stream().map(ModelRegistry.Entry::id).toList();
       try {
         server = PonderServer.start(host, port, key, limits, models);

@@ -49,19 +49,6 @@ final class BatchForward {
     this.scheduler = scheduler;
   }
 
-  /** Starts an operation that may call the model (a no-op without a scheduler). */
-  void enter() {
-    if (scheduler != null) {
-      scheduler.enter();
-    }
-  }
-
-  /** Ends it: the scheduler stops waiting for this process's calls. */
-  void leave() {
-    if (scheduler != null) {
-      scheduler.leave();
-    }
-  }
 
   /** Bytes of KV cache (every layer's keys and values) for {@code b} rows of {@code positions} positions. */
   static long kvBytes(LmConfig config, long b, long positions) {
@@ -189,7 +176,7 @@ final class BatchForward {
     if (scheduler != null) {
       StepScheduler.Request request = new StepScheduler.Request(b, p, s, ids.duplicate().clear().limit(b * s).slice(),
           mask.duplicate().clear().limit(b * total).slice(), positions.duplicate().clear().limit(b * s).slice(),
-          pastKeys, pastValues, logits);
+          pastKeys, pastValues, logits, source != null && source.refs() == b);
       try {
         scheduler.submit(request);
       } finally {

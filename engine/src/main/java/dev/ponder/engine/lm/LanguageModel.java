@@ -71,7 +71,8 @@ public final class LanguageModel implements AutoCloseable {
   private boolean closing;
   private volatile boolean freed;
   private final long batchMemoryLimit;
-  private volatile StepScheduler scheduler;
+  /** Continuous batching: one scheduler per lane (null when off); a lane runs one merged call at a time. */
+  private volatile StepScheduler[] lanes;
 
   private LanguageModel(ModelSource source, OnnxModel session, LmTokenizer tokenizer, LmConfig config,
       ModelOptions options) {
@@ -166,7 +167,7 @@ public final class LanguageModel implements AutoCloseable {
     try {
       return new LmProcess(this, promptTokens.clone(), decoding);
     } catch (RuntimeException | Error e) {
-      processClosed();
+      processClosed(null);
       throw e;
     }
   }
@@ -177,9 +178,12 @@ public final class LanguageModel implements AutoCloseable {
     }
   }
 
-  /** Called once by each process's close. */
-  void processClosed() {
+  /** Called once by each process's close, with the lane it was attached to (null without batching). */
+  void processClosed(StepScheduler lane) {
     synchronized (processes) {
+      if (lane != null) {
+        lane.detach();
+      }
       openProcesses--;
       processes.notifyAll();
     }
@@ -285,20 +289,43 @@ public final class LanguageModel implements AutoCloseable {
 
   /**
    * Continuous batching across searches (off by default): with it on, the processes made from now on hand their
-   * model calls to one scheduler per model, which merges the calls of every search decoding at that moment into
-   * one ONNX Runtime call per step (rows join and leave between steps; see the architecture notes). Results are
-   * the same as without it, seed for seed; each search keeps its own budget, deadline, cancellation and counters.
-   * It pays when several searches run at once on this model; a lone search gains nothing and waits for no one.
-   * Processes already open keep the way they were made with.
+   * model calls to a scheduler, which merges the calls of every search decoding at that moment into one ONNX
+   * Runtime call per step (rows join and leave between steps; see docs/architecture.md). Results are the same as
+   * without it, seed for seed (log-probabilities to float rounding); each search keeps its own budget, deadline,
+   * cancellation and counters. It pays when several searches run at once on this model; a lone search waits for
+   * no one. Processes already open keep the way they were made with.
+   *
+   * <p>Lanes: one merged call runs at a time per lane, and each process joins the lane with the fewest processes.
+   * With {@code on}, the lanes are the available processors divided by the model's intra-op threads (one lane
+   * when ONNX Runtime chooses its threads), so that merged calls keep every core busy.
    *
    * @return this model
    */
   public LanguageModel batchAcrossSearches(boolean on) {
+    int threads = options.intraOpThreads();
+    return batchAcrossSearches(!on ? 0 : threads == 0 ? 1
+        : Math.max(1, Runtime.getRuntime().availableProcessors() / threads));
+  }
+
+  /**
+   * Continuous batching with this many lanes (merged calls that may run at once); 0 turns it off.
+   *
+   * @return this model
+   * @throws IllegalArgumentException when {@code lanes < 0}
+   */
+  public LanguageModel batchAcrossSearches(int lanes) {
+    if (lanes < 0) {
+      throw new IllegalArgumentException("lanes must be >= 0 (0 = off), was " + lanes);
+    }
     synchronized (processes) {
-      if (!on) {
-        scheduler = null;
-      } else if (scheduler == null) {
-        scheduler = new StepScheduler(session, config);
+      if (lanes == 0) {
+        this.lanes = null;
+      } else if (this.lanes == null || this.lanes.length != lanes) {
+        StepScheduler[] made = new StepScheduler[lanes];
+        for (int i = 0; i < lanes; i++) {
+          made[i] = new StepScheduler(session, config);
+        }
+        this.lanes = made;
       }
     }
     return this;
@@ -306,11 +333,12 @@ public final class LanguageModel implements AutoCloseable {
 
   /** Whether {@link #batchAcrossSearches} is on. */
   public boolean batchesAcrossSearches() {
-    return scheduler != null;
+    return lanes != null;
   }
 
   /**
-   * What continuous batching has done on this model since it was turned on (all zero when it is off).
+   * What continuous batching has done on this model since it was last turned on, over all lanes (all zero when
+   * it is off).
    *
    * @param calls         merged ONNX Runtime calls
    * @param requests      the searches' own calls they carried (each search counts these as its model calls)
@@ -318,16 +346,47 @@ public final class LanguageModel implements AutoCloseable {
    * @param tokens        input positions fed (rows times each call's new positions, padding included)
    * @param pastPadding   past positions added to align rows of different searches (masked, computed anyway)
    * @param gatheredCalls merged calls whose past KV was copied into a new buffer because the batch changed
+   * @param closedUpCalls merged calls whose past rows were moved down in place instead (rows or searches left)
+   * @param callNanos     wall time in merged calls, their input and output copies included, summed over lanes
+   * @param runNanos      of which inside ONNX Runtime's run
    */
-  public record SharedCalls(long calls, long requests, long rows, long tokens, long pastPadding, long gatheredCalls) {}
+  public record SharedCalls(long calls, long requests, long rows, long tokens, long pastPadding, long gatheredCalls,
+      long closedUpCalls, long callNanos, long runNanos) {}
 
   public SharedCalls sharedCalls() {
-    StepScheduler s = scheduler;
-    return s == null ? new SharedCalls(0, 0, 0, 0, 0, 0) : s.stats();
+    StepScheduler[] ls = lanes;
+    long[] sum = new long[9];
+    for (StepScheduler l : ls == null ? new StepScheduler[0] : ls) {
+      SharedCalls c = l.stats();
+      sum[0] += c.calls();
+      sum[1] += c.requests();
+      sum[2] += c.rows();
+      sum[3] += c.tokens();
+      sum[4] += c.pastPadding();
+      sum[5] += c.gatheredCalls();
+      sum[6] += c.closedUpCalls();
+      sum[7] += c.callNanos();
+      sum[8] += c.runNanos();
+    }
+    return new SharedCalls(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5], sum[6], sum[7], sum[8]);
   }
 
+  /** The lane a new process joins (the one with the fewest processes), attached; null when batching is off. */
   StepScheduler scheduler() {
-    return scheduler;
+    StepScheduler[] ls = lanes;
+    if (ls == null) {
+      return null;
+    }
+    synchronized (processes) {
+      StepScheduler best = ls[0];
+      for (StepScheduler l : ls) {
+        if (l.attached() < best.attached()) {
+          best = l;
+        }
+      }
+      best.attach();
+      return best;
+    }
   }
 
   /** The most bytes of KV cache and logits one process may hold, counting its next call. */

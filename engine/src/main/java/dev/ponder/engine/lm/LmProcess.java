@@ -26,6 +26,8 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
   private final Decoding decoding;
   private final FloatPool pool;
   private final BatchForward forward;
+  /** The continuous-batching lane this process's calls go through; null when it makes its own calls. */
+  private final StepScheduler lane;
   private final TokenSampler sampler;
   private final List<KvBlock> blocks = new ArrayList<>();
   /** Bytes of KV cache and logits the live blocks hold: counted against the model's batch memory limit. */
@@ -40,8 +42,8 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     this.prompt = prompt;
     this.decoding = decoding;
     this.pool = new FloatPool(model.shelf());
-    this.forward = new BatchForward(model.session(), model.config(), pool, model.batchMemoryLimit(),
-        model.scheduler());
+    this.lane = model.scheduler();
+    this.forward = new BatchForward(model.session(), model.config(), pool, model.batchMemoryLimit(), lane);
     this.sampler = new TokenSampler(model.config().vocab());
   }
 
@@ -78,12 +80,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     }
     if (promptBlock == null) {
       LmHypothesis root = new LmHypothesis(model, -1, prompt);
-      forward.enter();
-      try {
-        promptBlock = runCall(List.of(root), ctx);
-      } finally {
-        forward.leave();
-      }
+      promptBlock = runCall(List.of(root), ctx);
       ctx.counters().addPromptTokens(prompt.length);
       promptBlock.retain(); // the process keeps the prompt's state for later starts
       drop(root);
@@ -108,12 +105,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       out.add(new LmHypothesis(model, nextLineage++, p.clone()));
       ctx.counters().addPromptTokens(p.length);
     }
-    forward.enter();
-    try {
-      runForward(out, ctx);
-    } finally {
-      forward.leave();
-    }
+    runForward(out, ctx);
     return out;
   }
 
@@ -139,15 +131,6 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
 
   private List<LmHypothesis> advance(List<LmHypothesis> live, Decoding tokens, SearchContext ctx) {
     requireOpen();
-    forward.enter(); // with continuous batching, the model's other searches wait for this one's calls until leave
-    try {
-      return advanceInside(live, tokens, ctx);
-    } finally {
-      forward.leave();
-    }
-  }
-
-  private List<LmHypothesis> advanceInside(List<LmHypothesis> live, Decoding tokens, SearchContext ctx) {
     boolean[] moved = new boolean[live.size()];
     for (int i = 0; i < live.size(); i++) {
       LmHypothesis h = live.get(i);
@@ -234,12 +217,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       anyFed |= !h.isTerminal();
     }
     if (anyFed) {
-      forward.enter();
-      try {
-        runForward(hs, ctx);
-      } finally {
-        forward.leave();
-      }
+      runForward(hs, ctx);
     }
     return hs;
   }
@@ -509,7 +487,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       forward.close();
       pool.clear();
     } finally {
-      model.processClosed();
+      model.processClosed(lane);
     }
   }
 }

@@ -17,11 +17,11 @@ import java.util.TreeMap;
  * Continuous batching for one {@link LanguageModel}: the model calls of every search decoding on it at once are
  * merged into one ONNX Runtime call per step. Each {@link LmProcess} prepares its call as it would alone
  * ({@link BatchForward}: its own rows, tokens, mask, positions and past KV) and hands it here; the call runs when
- * every process that is inside an operation ({@code advance}, {@code extend}, {@code start}) has handed in its
- * next call, or when the oldest waiting call has waited {@link #MAX_WAIT_NANOS} (a process busy elsewhere never
- * holds the others up for longer). A process between operations (scoring, choosing, done) is not waited for;
- * it joins the next call it hands in. Calls with different new-segment lengths (a prompt prefill beside one-token
- * decode steps) run as separate calls so that decode rows are not padded to the prompt's length.
+ * every open process on this lane has handed in its next call, or when the oldest waiting call has waited
+ * {@link #MAX_WAIT_NANOS} (a process busy elsewhere, scoring or done decoding, holds the others up no longer; it
+ * joins the next merged call it hands a call to). Calls with different new-segment lengths (a prompt prefill
+ * beside one-token decode steps) run as separate calls so that decode rows are not padded to the prompt's
+ * length.
  *
  * <p>Fairness: every call waiting when a merged call starts is in it; none waits more than one merged call.
  * Each search keeps its own budget, deadline, cancellation and counters (it counts its own rows and tokens, as
@@ -38,8 +38,12 @@ import java.util.TreeMap;
  * <p>Thread-safe. The thread whose call completes a batch runs the merged call; the others wait for it.
  */
 final class StepScheduler {
-  /** The longest a handed-in call waits for searches that have not handed in theirs. */
-  static final long MAX_WAIT_NANOS = 20_000_000L;
+  /**
+   * The longest a handed-in call waits for open processes that have not handed in theirs (busy scoring, choosing,
+   * or done decoding but not yet closed): long enough for a descheduled thread to sample its next tokens on a
+   * busy machine, short against a search.
+   */
+  static final long MAX_WAIT_NANOS = 2_000_000L;
 
   private final OnnxModel model;
   private final LmConfig config;
@@ -47,6 +51,8 @@ final class StepScheduler {
   private final List<Request> pending = new ArrayList<>();
   private int active;
   private boolean running;
+  /** When the last merged call ended. */
+  private long freeSince = System.nanoTime();
   /** Guarded by itself: the leader acquires, any process's thread releases a slice. */
   private final FloatPool pool = new FloatPool();
   /** Reused by the leader only (one merged call runs at a time). */
@@ -60,21 +66,33 @@ final class StepScheduler {
   private long tokens;
   private long pastPadding;
   private long gatheredCalls;
+  private long closedUpCalls;
+  private long callNanos;
+  private long ortNanos;
+  /** Guarded by running (only the leader makes shared buffers). */
+  private long nextId;
 
   StepScheduler(OnnxModel model, LmConfig config) {
     this.model = model;
     this.config = config;
   }
 
-  /** A process starts an operation that may make model calls: the scheduler waits for its calls from now on. */
-  void enter() {
+  /** Processes attached to this lane (made and not yet closed): the calls a merged call waits for. */
+  int attached() {
+    synchronized (lock) {
+      return active;
+    }
+  }
+
+  /** A process was made on this lane: merged calls wait for its calls from now on. */
+  void attach() {
     synchronized (lock) {
       active++;
     }
   }
 
-  /** A process ends an operation: calls waiting for it run without it. */
-  void leave() {
+  /** A process closed: calls waiting for it run without it. */
+  void detach() {
     synchronized (lock) {
       active--;
       lock.notifyAll();
@@ -84,7 +102,7 @@ final class StepScheduler {
   /** What the scheduler has done so far. */
   LanguageModel.SharedCalls stats() {
     synchronized (lock) {
-      return new LanguageModel.SharedCalls(calls, requests, rows, tokens, pastPadding, gatheredCalls);
+      return new LanguageModel.SharedCalls(calls, requests, rows, tokens, pastPadding, gatheredCalls, closedUpCalls, callNanos, ortNanos);
     }
   }
 
@@ -100,7 +118,9 @@ final class StepScheduler {
       pending.add(r);
       lock.notifyAll();
       while (!r.done) {
-        long waited = pending.isEmpty() ? 0 : System.nanoTime() - pending.get(0).enqueued;
+        // The clock starts when the lane is free: calls handed in during a merged call wait for the others too,
+        // else two groups of searches would alternate for ever, each its own merged call.
+        long waited = pending.isEmpty() ? 0 : System.nanoTime() - Math.max(pending.get(0).enqueued, freeSince);
         if (!running && !pending.isEmpty() && (pending.size() >= active || waited >= MAX_WAIT_NANOS)) {
           batch = new ArrayList<>(pending);
           pending.clear();
@@ -121,6 +141,7 @@ final class StepScheduler {
       } finally {
         synchronized (lock) {
           running = false;
+          freeSince = System.nanoTime();
           for (Request q : batch) {
             q.done = true;
           }
@@ -158,7 +179,12 @@ final class StepScheduler {
   }
 
   /** One ONNX call for requests that feed the same number of new positions. */
-  private void run(List<Request> group) {
+  private void run(List<Request> arrived) {
+    // Row order does not change any row's result; the order of the previous merged call lets its outputs be the
+    // past as they are (or closed up in place), whatever order the searches handed their calls in this time.
+    long t0 = System.nanoTime();
+    List<Request> group = new ArrayList<>(arrived);
+    group.sort(java.util.Comparator.comparingLong(StepScheduler::pastOwner).thenComparingInt(StepScheduler::pastRow));
     int heads = config.kvHeads();
     int d = config.headDim();
     int layers = config.layers();
@@ -171,6 +197,9 @@ final class StepScheduler {
     final int rowsIn = total;
     boolean cache = config.hasCache();
     SharedKv source = cache ? contiguousSource(group) : null;
+    if (cache && source == null) {
+      source = closeUp(group);
+    }
     int[][] lead = new int[group.size()][];
     int p = 0;
     if (source != null) {
@@ -238,6 +267,7 @@ final class StepScheduler {
       logitsLease = pool.acquire(rowsIn * s * v);
     }
     boolean handedOut = false;
+    long ortTime = 0;
     try {
       if (gathered) {
         gather(group, lead, p, pastKeys, pastValues);
@@ -265,7 +295,9 @@ final class StepScheduler {
           }
         }
         out.put("logits", scope.floats(logits, rowsIn, s, v));
+        long t1 = System.nanoTime();
         scope.run(in, out);
+        ortTime = System.nanoTime() - t1;
       }
       SharedKv kv = cache ? new SharedKv(presentKeys, presentValues, width, 2 * layers * group.size()) : null;
       int rowFloats = heads * width * d;
@@ -304,7 +336,17 @@ final class StepScheduler {
       tokens += (long) rowsIn * s;
       pastPadding += padded;
       gatheredCalls += gathered ? 1 : 0;
+      callNanos += System.nanoTime() - t0;
+      ortNanos += ortTime;
     }
+  }
+
+  private static long pastOwner(Request r) {
+    return r.p == 0 || r.pastKeys[0] == null || r.pastKeys[0].owner == null ? Long.MAX_VALUE : r.pastKeys[0].owner.id;
+  }
+
+  private static int pastRow(Request r) {
+    return r.p == 0 || r.pastKeys[0] == null ? 0 : r.pastKeys[0].firstRow;
   }
 
   /**
@@ -330,6 +372,64 @@ final class StepScheduler {
         }
       }
       row += r.b;
+    }
+    return kv;
+  }
+
+  /**
+   * When the pasts are all rows of one shared buffer that nothing else holds (every slice of it is one of these
+   * requests', and each request's rows are all that point at its slice), moves them down in place so that they are
+   * its first rows, in order, and returns it; else null (they are gathered). The cheap way to drop rows that
+   * finished or searches that left: one bulk copy per moved row and layer, no new buffer.
+   */
+  private SharedKv closeUp(List<Request> group) {
+    Request first = group.get(0);
+    if (first.p == 0 || first.pastKeys[0] == null || first.pastKeys[0].owner == null) {
+      return null;
+    }
+    SharedKv kv = first.pastKeys[0].owner;
+    int layers = config.layers();
+    synchronized (pool) {
+      if (kv.slices != 2 * layers * group.size()) {
+        return null;
+      }
+    }
+    int target = 0;
+    int previousEnd = 0;
+    for (Request r : group) {
+      if (!r.pastExclusive || r.p != kv.length) {
+        return null;
+      }
+      int from = r.pastKeys[0].firstRow;
+      for (int l = 0; l < layers; l++) {
+        FloatPool.Lease k = r.pastKeys[l];
+        FloatPool.Lease val = r.pastValues[l];
+        if (k.owner != kv || val.owner != kv || k.firstRow != from || val.firstRow != from) {
+          return null;
+        }
+      }
+      if (from < previousEnd) { // slices out of order: a move could overwrite rows not yet moved
+        return null;
+      }
+      previousEnd = from + r.b;
+      target += r.b;
+    }
+    int rowFloats = config.kvHeads() * kv.length * config.headDim();
+    target = 0;
+    for (Request r : group) {
+      int from = r.pastKeys[0].firstRow;
+      for (int i = 0; from != target && i < r.b; i++) {
+        for (int l = 0; l < layers; l++) {
+          FloatBuffer keys = kv.keys[l].floats;
+          FloatBuffer values = kv.values[l].floats;
+          keys.put((target + i) * rowFloats, keys, (from + i) * rowFloats, rowFloats);
+          values.put((target + i) * rowFloats, values, (from + i) * rowFloats, rowFloats);
+        }
+      }
+      target += r.b;
+    }
+    synchronized (lock) {
+      closedUpCalls++;
     }
     return kv;
   }
@@ -391,6 +491,8 @@ final class StepScheduler {
     final FloatPool.Lease[] pastValues;
     /** [b, s, vocab]: filled with the rows' logits. */
     final FloatBuffer logits;
+    /** Whether the rows of this call are all that point at their past (so it may be moved in place). */
+    final boolean pastExclusive;
     long enqueued;
     boolean done;
     RuntimeException error;
@@ -400,7 +502,8 @@ final class StepScheduler {
     long[] newMask;
 
     Request(int b, int p, int s, LongBuffer ids, LongBuffer mask, LongBuffer positions, FloatPool.Lease[] pastKeys,
-        FloatPool.Lease[] pastValues, FloatBuffer logits) {
+        FloatPool.Lease[] pastValues, FloatBuffer logits, boolean pastExclusive) {
+      this.pastExclusive = pastExclusive;
       this.b = b;
       this.p = p;
       this.s = s;
@@ -421,7 +524,9 @@ final class StepScheduler {
     final FloatPool.Lease[] keys;
     final FloatPool.Lease[] values;
     final int length;
-    private int slices;
+    /** Increasing with each merged call: orders the rows of the next one. */
+    final long id = nextId++;
+    private int slices; // guarded by pool
 
     SharedKv(FloatPool.Lease[] keys, FloatPool.Lease[] values, int length, int slices) {
       this.keys = keys;

@@ -35,16 +35,33 @@ public final class ModelRegistry implements AutoCloseable {
     this.entries = entries;
   }
 
-  /** Loads every directory under its id; on any failure closes what it had loaded and rethrows. */
+  /**
+   * Loads every directory under its id, with continuous batching on for the policies; on any failure closes what
+   * it had loaded and rethrows.
+   */
   public static ModelRegistry load(Map<String, Path> dirs, ModelOptions options) {
-    return load(dirs, List.of(), options);
+    return load(dirs, List.of(), options, false);
+  }
+
+  /** {@link #load(Map, List, ModelOptions, boolean)} without continuous batching. */
+  public static ModelRegistry load(Map<String, Path> dirs, List<RemoteModel> remotes, ModelOptions options) {
+    return load(dirs, remotes, options, false);
+  }
+
+  /** {@link #load(Map, List, ModelOptions, boolean)} with no remote policies. */
+  public static ModelRegistry load(Map<String, Path> dirs, ModelOptions options, boolean continuousBatching) {
+    return load(dirs, List.of(), options, continuousBatching);
   }
 
   /**
    * Loads every directory under its id and adds the remote policies under theirs; on any failure (an id given
    * twice included) closes what it had, the remote models too, and rethrows.
+   *
+   * @param continuousBatching whether the policies merge the model calls of concurrent requests into one call per
+   *                           step ({@link LanguageModel#batchAcrossSearches(boolean)}; results are the same)
    */
-  public static ModelRegistry load(Map<String, Path> dirs, List<RemoteModel> remotes, ModelOptions options) {
+  public static ModelRegistry load(Map<String, Path> dirs, List<RemoteModel> remotes, ModelOptions options,
+      boolean continuousBatching) {
     Map<String, Entry> loaded = new LinkedHashMap<>();
     try {
       for (RemoteModel r : remotes) {
@@ -59,7 +76,7 @@ public final class ModelRegistry implements AutoCloseable {
         ModelKind kind = ModelKind.of(dir);
         // A policy's chat template (the plain format when it has none); other kinds never see messages.
         ChatTemplate chat = kind == ModelKind.POLICY ? ChatTemplate.load(dir) : ChatTemplate.plain();
-        loaded.put(e.getKey(), new Entry(e.getKey(), kind, dir, open(kind, dir, options), chat));
+        loaded.put(e.getKey(), new Entry(e.getKey(), kind, dir, open(kind, dir, options, continuousBatching), chat));
       }
     } catch (RuntimeException e) {
       remotes.stream().filter(r -> !loaded.containsKey(r.id()) || loaded.get(r.id()).model() != r)
@@ -93,10 +110,10 @@ public final class ModelRegistry implements AutoCloseable {
     return out;
   }
 
-  private static AutoCloseable open(ModelKind kind, Path dir, ModelOptions options) {
+  private static AutoCloseable open(ModelKind kind, Path dir, ModelOptions options, boolean continuousBatching) {
     switch (kind) {
       case POLICY:
-        return LanguageModel.load(dir, options);
+        return LanguageModel.load(dir, options).batchAcrossSearches(continuousBatching);
       case ORM:
         return OnnxOutcomeReward.builder(dir).options(options).build();
       case PRM:

@@ -1,0 +1,154 @@
+package dev.ponder.bench;
+
+import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.SearchStats;
+import dev.ponder.engine.lm.LanguageModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * {@value #SEARCHES} best-of-{@value #N} searches (ORM-ranked, as {@link CountdownSearches} configures them) run at
+ * once on one Countdown policy, one thread each, over the first {@value #SEARCHES} problems of
+ * {@code onnx-models/countdown/test.jsonl}: one operation is all of them, start to finish.
+ *
+ * <p>{@code mode}: {@code per-search} makes each search's own model calls (as before continuous batching);
+ * {@code scheduler} turns on {@link LanguageModel#batchAcrossSearches}, which merges the calls of every search
+ * decoding at the time into one ONNX call per step, in one lane per core (merged calls that run at once; the
+ * policy runs with one intra-op thread); {@code scheduler-1-lane} with one lane (one merged call at a time).
+ *
+ * <p>Same answers: setup runs every search alone (no scheduler, one after another) and keeps its best text, score
+ * and counters; every measured operation must reproduce each search's best text and score exactly, or it fails.
+ * Logged at the end: the searches' own model calls and policy tokens per operation, and for the scheduler its
+ * merged ONNX calls, rows, input positions and past padding.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Warmup(iterations = 2, time = 4)
+@Measurement(iterations = 5, time = 6)
+public class ContinuousBatchingBenchmark {
+  static final int SEARCHES = 16;
+  static final int N = 4;
+  static final long SEED = 11;
+  private static final Pattern PROBLEM = Pattern.compile(
+      "\"numbers\": \\[([0-9, ]+)\\], \"target\": ([0-9]+)");
+
+  @Param({"per-search", "scheduler", "scheduler-1-lane"})
+  public String mode;
+
+  private CountdownSearches countdown;
+  private ExecutorService threads;
+  private final List<String> prompts = new ArrayList<>();
+  private final List<String> expected = new ArrayList<>();
+  private long soloModelCalls;
+  private long soloPolicyTokens;
+  private long soloPadding;
+  private long operations;
+  private LanguageModel.SharedCalls sharedAtStart;
+
+  @Setup(Level.Trial)
+  public void setUp() throws IOException {
+    if (!List.of("per-search", "scheduler", "scheduler-1-lane").contains(mode)) {
+      throw new IllegalArgumentException("mode must be per-search, scheduler or scheduler-1-lane, was '" + mode + "'");
+    }
+    countdown = new CountdownSearches();
+    List<String> lines = Files.readAllLines(countdown.root.resolve("onnx-models/countdown/test.jsonl"));
+    for (String line : lines.subList(0, SEARCHES)) {
+      Matcher m = PROBLEM.matcher(line);
+      if (!m.find()) {
+        throw new IllegalArgumentException("expected a Countdown problem {\"numbers\": [...], \"target\": n}, found "
+            + line);
+      }
+      prompts.add("numbers: " + m.group(1).replace(",", "") + " target: " + m.group(2) + "\n");
+    }
+    for (int i = 0; i < SEARCHES; i++) {
+      SearchResult r = search(i);
+      expected.add(answer(r));
+      SearchStats s = r.stats();
+      soloModelCalls += s.modelCalls();
+      soloPolicyTokens += s.policyTokens();
+      soloPadding += s.paddingTokens();
+    }
+    System.out.printf("%n[%s] alone, per operation: %d model calls, %d policy tokens, %d padding tokens%n", mode,
+        soloModelCalls, soloPolicyTokens, soloPadding);
+    if (mode.equals("scheduler")) {
+      countdown.policy.batchAcrossSearches(true);
+    } else if (mode.equals("scheduler-1-lane")) {
+      countdown.policy.batchAcrossSearches(1);
+    }
+    sharedAtStart = countdown.policy.sharedCalls();
+    threads = Executors.newFixedThreadPool(SEARCHES);
+  }
+
+  private SearchResult search(int i) {
+    return countdown.run("bon", N, SEED + i, prompts.get(i));
+  }
+
+  private static String answer(SearchResult r) {
+    return r.best().text() + " @" + Double.doubleToLongBits(r.best().score());
+  }
+
+  @Benchmark
+  public long searches() throws Exception {
+    List<Future<SearchResult>> futures = new ArrayList<>();
+    for (int i = 0; i < SEARCHES; i++) {
+      int k = i;
+      futures.add(threads.submit(() -> search(k)));
+    }
+    long tokens = 0;
+    for (int i = 0; i < SEARCHES; i++) {
+      SearchResult r = futures.get(i).get();
+      if (!answer(r).equals(expected.get(i))) {
+        throw new IllegalStateException("search " + i + " answered " + answer(r) + " with " + mode + "; alone it"
+            + " answered " + expected.get(i));
+      }
+      tokens += r.stats().policyTokens();
+    }
+    operations++;
+    return tokens;
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    LanguageModel.SharedCalls now = countdown.policy.sharedCalls();
+    if (mode.startsWith("scheduler") && operations > 0) {
+      long ops = operations;
+      System.out.printf("%n[" + mode + "] per operation (%d operations): %.1f merged ONNX calls for %.1f search calls,"
+          + " %.1f rows, %.1f input positions, %.1f past padding positions, %.1f gathered and %.1f closed-up calls%n", ops,
+          (now.calls() - sharedAtStart.calls()) / (double) ops, (now.requests() - sharedAtStart.requests()) / (double) ops,
+          (now.rows() - sharedAtStart.rows()) / (double) ops, (now.tokens() - sharedAtStart.tokens()) / (double) ops,
+          (now.pastPadding() - sharedAtStart.pastPadding()) / (double) ops,
+          (now.gatheredCalls() - sharedAtStart.gatheredCalls()) / (double) ops,
+          (now.closedUpCalls() - sharedAtStart.closedUpCalls()) / (double) ops);
+      System.out.printf("[" + mode + "] per operation: %.1f ms in merged calls (summed over lanes), %.1f ms of it in"
+          + " OrtSession.run%n", (now.callNanos() - sharedAtStart.callNanos()) / 1e6 / ops,
+          (now.runNanos() - sharedAtStart.runNanos()) / 1e6 / ops);
+    }
+    System.out.printf("[%s] every one of %d operations gave each search its solo answer%n", mode, operations);
+    threads.shutdownNow();
+    countdown.close();
+  }
+}
