@@ -37,6 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code scheduler} turns on {@link LanguageModel#batchAcrossSearches}, which merges the calls of every search
  * decoding at the time into one ONNX call per step, in one lane per core (merged calls that run at once; the
  * policy runs with one intra-op thread); {@code scheduler-1-lane} with one lane (one merged call at a time).
+ * {@code interleaved} (the default) runs the three in turns in one JVM, one operation each per invocation (the
+ * first one rotating), and logs each one's median wall time and the ratios of medians: the shared 2-core machine's
+ * load drifts too much between JVMs for separate runs to compare.
  *
  * <p>Same answers: setup runs every search alone (no scheduler, one after another) and keeps its best text, score
  * and counters; every measured operation must reproduce each search's best text and score exactly, or it fails.
@@ -56,7 +59,7 @@ public class ContinuousBatchingBenchmark {
   private static final Pattern PROBLEM = Pattern.compile(
       "\"numbers\": \\[([0-9, ]+)\\], \"target\": ([0-9]+)");
 
-  @Param({"per-search", "scheduler", "scheduler-1-lane"})
+  @Param({"interleaved"})
   public String mode;
 
   private CountdownSearches countdown;
@@ -71,8 +74,9 @@ public class ContinuousBatchingBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    if (!List.of("per-search", "scheduler", "scheduler-1-lane").contains(mode)) {
-      throw new IllegalArgumentException("mode must be per-search, scheduler or scheduler-1-lane, was '" + mode + "'");
+    if (!List.of("per-search", "scheduler", "scheduler-1-lane", "interleaved").contains(mode)) {
+      throw new IllegalArgumentException("mode must be per-search, scheduler, scheduler-1-lane or interleaved, was '"
+          + mode + "'");
     }
     countdown = new CountdownSearches();
     List<String> lines = Files.readAllLines(countdown.root.resolve("onnx-models/countdown/test.jsonl"));
@@ -107,12 +111,57 @@ public class ContinuousBatchingBenchmark {
     return countdown.run("bon", N, SEED + i, prompts.get(i));
   }
 
+  private static double median(List<Long> xs) {
+    List<Long> sorted = new ArrayList<>(xs);
+    java.util.Collections.sort(sorted);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+  }
+
   private static String answer(SearchResult r) {
     return r.best().text() + " @" + Double.doubleToLongBits(r.best().score());
   }
 
+  private static final List<String> TURNS = List.of("per-search", "scheduler", "scheduler-1-lane");
+  private final java.util.Map<String, List<Long>> nanos = new java.util.LinkedHashMap<>();
+  private final java.util.Map<String, long[]> shared = new java.util.LinkedHashMap<>();
+
+  private void use(String turn) {
+    countdown.policy.batchAcrossSearches(0);
+    if (turn.equals("scheduler")) {
+      countdown.policy.batchAcrossSearches(true);
+    } else if (turn.equals("scheduler-1-lane")) {
+      countdown.policy.batchAcrossSearches(1);
+    }
+  }
+
   @Benchmark
   public long searches() throws Exception {
+    if (!mode.equals("interleaved")) {
+      return operation();
+    }
+    long tokens = 0;
+    for (int t = 0; t < TURNS.size(); t++) {
+      String turn = TURNS.get((int) ((invocations + t) % TURNS.size()));
+      use(turn);
+      long start = System.nanoTime();
+      tokens += operation();
+      nanos.computeIfAbsent(turn, k -> new ArrayList<>()).add(System.nanoTime() - start);
+      LanguageModel.SharedCalls c = countdown.policy.sharedCalls();
+      long[] sum = shared.computeIfAbsent(turn, k -> new long[5]);
+      sum[0] += c.calls();
+      sum[1] += c.rows();
+      sum[2] += c.pastPadding();
+      sum[3] += c.gatheredCalls();
+      sum[4] += c.closedUpCalls();
+    }
+    invocations++;
+    return tokens;
+  }
+
+  private long invocations;
+
+  private long operation() throws Exception {
     List<Future<SearchResult>> futures = new ArrayList<>();
     for (int i = 0; i < SEARCHES; i++) {
       int k = i;
@@ -134,6 +183,20 @@ public class ContinuousBatchingBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     LanguageModel.SharedCalls now = countdown.policy.sharedCalls();
+    for (var e : nanos.entrySet()) {
+      long[] sum = shared.get(e.getKey());
+      int k = e.getValue().size();
+      System.out.printf("%n[interleaved] %s: median %.1f ms over %d operations; per operation %.1f ONNX calls, %.1f"
+          + " rows, %.1f past padding positions, %.1f gathered, %.1f closed-up (0 for per-search: its calls are the"
+          + " searches' own, %d per operation)", e.getKey(), median(e.getValue()) / 1e6, k, sum[0] / (double) k,
+          sum[1] / (double) k, sum[2] / (double) k, sum[3] / (double) k, sum[4] / (double) k, soloModelCalls);
+    }
+    if (nanos.size() == TURNS.size()) {
+      double base = median(nanos.get("per-search"));
+      System.out.printf("%n[interleaved] throughput ratio (median per-search / median): scheduler %.3f,"
+          + " scheduler-1-lane %.3f%n", base / median(nanos.get("scheduler")),
+          base / median(nanos.get("scheduler-1-lane")));
+    }
     if (mode.startsWith("scheduler") && operations > 0) {
       long ops = operations;
       System.out.printf("%n[" + mode + "] per operation (%d operations): %.1f merged ONNX calls for %.1f search calls,"

@@ -8,12 +8,14 @@ import dev.ponder.engine.Budget;
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
+import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchStats;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
+import dev.ponder.engine.lm.LmProcess;
 import dev.ponder.engine.lm.StepBoundary;
 import dev.ponder.engine.testing.Zoo;
 import dev.ponder.samplers.smc.Potential;
@@ -77,14 +79,35 @@ class ContinuousBatchingTest {
   private record Run(SearchResult result, List<SearchEvent> events) {}
 
   private Run run(int i, Budget budget) {
+    return run(i, budget, false);
+  }
+
+  /** Search i; {@code cancelled}: when odd-numbered, it cancels itself on its third step event. */
+  private Run run(int i, Budget budget, boolean cancelled) {
     List<SearchEvent> events = new ArrayList<>();
-    SearchResult r = searches().get(i).get().seed(100 + i).budget(budget).listener(events::add)
-        .run(PROMPTS[i % PROMPTS.length]);
+    SearchContext[] ctx = new SearchContext[1];
+    ProcessSearch<LmHypothesis, ?> search = searches().get(i).get().seed(100 + i).budget(budget).listener(e -> {
+      events.add(e);
+      if (cancelled && i % 2 == 1 && e instanceof SearchEvent.Step step && step.step() == 2) {
+        ctx[0].cancel();
+      }
+    });
+    ctx[0] = search.newContext();
+    Decoding decoding = search.source() instanceof dev.ponder.samplers.core.ProcessSource.Lm lmSource
+        ? lmSource.decoding : TOKENS;
+    SearchResult r;
+    try (LmProcess process = lm.process(PROMPTS[i % PROMPTS.length], decoding)) {
+      r = search.search(process, ctx[0]);
+    }
     events.removeIf(e -> e instanceof SearchEvent.Done); // carries the wall time
     return new Run(r, events);
   }
 
   private List<Run> concurrently(int n, Budget budget) throws Exception {
+    return concurrently(n, budget, false);
+  }
+
+  private List<Run> concurrently(int n, Budget budget, boolean cancelled) throws Exception {
     CyclicBarrier start = new CyclicBarrier(n);
     ExecutorService pool = Executors.newFixedThreadPool(n);
     try {
@@ -93,7 +116,7 @@ class ContinuousBatchingTest {
         int k = i;
         futures.add(pool.submit(() -> {
           start.await();
-          return run(k, budget);
+          return run(k, budget, cancelled);
         }));
       }
       List<Run> out = new ArrayList<>();
@@ -148,16 +171,19 @@ class ContinuousBatchingTest {
         e.paddingTokens(), e.modelCalls(), e.verifierCalls());
   }
 
-  private void checkAgainstSolo(int n, Budget budget) throws Exception {
+  private void checkAgainstSolo(int n, Budget budget, int lanes, boolean cancelled) throws Exception {
     lm = LanguageModel.load(Zoo.model("tiny-gpt2"));
     List<Run> solo = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      solo.add(run(i, budget));
+      solo.add(run(i, budget, cancelled));
       assertThat(solo.get(i).result().candidates()).as("search " + i).isNotEmpty();
+      if (cancelled) {
+        assertThat(solo.get(i).result().outcome()).as("search " + i).isEqualTo(i % 2 == 1 ? dev.ponder.engine.Outcome.CANCELLED : dev.ponder.engine.Outcome.COMPLETED);
+      }
     }
     assertThat(lm.sharedCalls().calls()).as("no scheduler yet").isZero();
-    lm.batchAcrossSearches(true);
-    List<Run> together = concurrently(n, budget);
+    lm.batchAcrossSearches(lanes);
+    List<Run> together = concurrently(n, budget, cancelled);
     for (int i = 0; i < n; i++) {
       assertSame("search " + i + " run beside " + (n - 1) + " others", solo.get(i), together.get(i), i == TOKEN_BEAM);
     }
@@ -169,12 +195,22 @@ class ContinuousBatchingTest {
 
   @Test
   void searchesRunTogetherEqualTheirSoloRuns() throws Exception {
-    checkAgainstSolo(searches().size(), Budget.unlimited());
+    checkAgainstSolo(searches().size(), Budget.unlimited(), 1, false);
+  }
+
+  @Test
+  void inTwoLanesToo() throws Exception {
+    checkAgainstSolo(searches().size(), Budget.unlimited(), 2, false);
   }
 
   @Test
   void aTokenBudgetStopsEachSearchWhereItStopsAlone() throws Exception {
-    checkAgainstSolo(6, Budget.tokens(50));
+    checkAgainstSolo(6, Budget.tokens(50), 1, false);
+  }
+
+  @Test
+  void aCancelledSearchStopsWhereItStopsAloneAndTheOthersFinish() throws Exception {
+    checkAgainstSolo(searches().size(), Budget.unlimited(), 1, true);
   }
 
   @Test

@@ -95,10 +95,10 @@ final class ServeCommand implements Callable<Integer> {
       + " per model; 0 lets it choose.")
   int threads;
 
-  @Option(names = "--continuous-batching", negatable = true, defaultValue = "true", fallbackValue = "true",
+  @Option(names = "--continuous-batching", negatable = true, defaultValue = "false", fallbackValue = "true",
       description = "Merge the policy calls of searches running at once into one model call per step (same"
-          + " results; default on; --no-continuous-batching makes each search its own calls).")
-  boolean continuousBatching = true;
+          + " results). Off by default: on a 2-core machine it measured slower (bench/README.md).")
+  boolean continuousBatching;
 
   @Option(names = "--workers", paramLabel = "N", description = "Searches running at once (the cores, at least 2).")
   int workers;

@@ -18,7 +18,7 @@ import java.util.TreeMap;
  * merged into one ONNX Runtime call per step. Each {@link LmProcess} prepares its call as it would alone
  * ({@link BatchForward}: its own rows, tokens, mask, positions and past KV) and hands it here; the call runs when
  * every open process on this lane has handed in its next call, or when the oldest waiting call has waited
- * {@link #MAX_WAIT_NANOS} (a process busy elsewhere, scoring or done decoding, holds the others up no longer; it
+ * {@link #DEFAULT_MAX_WAIT_NANOS} (a process busy elsewhere, scoring or done decoding, holds the others up no longer; it
  * joins the next merged call it hands a call to). Calls with different new-segment lengths (a prompt prefill
  * beside one-token decode steps) run as separate calls so that decode rows are not padded to the prompt's
  * length.
@@ -43,7 +43,10 @@ final class StepScheduler {
    * or done decoding but not yet closed): long enough for a descheduled thread to sample its next tokens on a
    * busy machine, short against a search.
    */
-  static final long MAX_WAIT_NANOS = 2_000_000L;
+  static final long DEFAULT_MAX_WAIT_NANOS = 2_000_000L;
+
+  /** {@link #DEFAULT_MAX_WAIT_NANOS}, or the system property {@code ponder.lm.batchWaitMicros} when set. */
+  private final long maxWaitNanos = Long.getLong("ponder.lm.batchWaitMicros", DEFAULT_MAX_WAIT_NANOS / 1000) * 1000;
 
   private final OnnxModel model;
   private final LmConfig config;
@@ -121,13 +124,13 @@ final class StepScheduler {
         // The clock starts when the lane is free: calls handed in during a merged call wait for the others too,
         // else two groups of searches would alternate for ever, each its own merged call.
         long waited = pending.isEmpty() ? 0 : System.nanoTime() - Math.max(pending.get(0).enqueued, freeSince);
-        if (!running && !pending.isEmpty() && (pending.size() >= active || waited >= MAX_WAIT_NANOS)) {
+        if (!running && !pending.isEmpty() && (pending.size() >= active || waited >= maxWaitNanos)) {
           batch = new ArrayList<>(pending);
           pending.clear();
           running = true;
           break;
         }
-        long waitMs = running ? 0 : Math.max(1, (MAX_WAIT_NANOS - waited) / 1_000_000);
+        long waitMs = running ? 0 : Math.max(1, (maxWaitNanos - waited) / 1_000_000);
         try {
           lock.wait(waitMs);
         } catch (InterruptedException e) {

@@ -36,8 +36,8 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
-   * Loads every directory under its id, with continuous batching on for the policies; on any failure closes what
-   * it had loaded and rethrows.
+   * Loads every directory under its id, each search making its own policy calls; on any failure closes what it had
+   * loaded and rethrows.
    */
   public static ModelRegistry load(Map<String, Path> dirs, ModelOptions options) {
     return load(dirs, List.of(), options, false);
