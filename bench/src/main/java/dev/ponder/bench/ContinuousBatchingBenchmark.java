@@ -125,6 +125,10 @@ public class ContinuousBatchingBenchmark {
   private static final List<String> TURNS = List.of("per-search", "scheduler", "scheduler-1-lane");
   private final java.util.Map<String, List<Long>> nanos = new java.util.LinkedHashMap<>();
   private final java.util.Map<String, long[]> shared = new java.util.LinkedHashMap<>();
+  /** The JVM's CPU time per round: the machine is shared, and 16 runnable threads get more of it than one. */
+  private final java.util.Map<String, List<Long>> cpu = new java.util.LinkedHashMap<>();
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
   private void use(String turn) {
     countdown.policy.batchAcrossSearches(0);
@@ -145,8 +149,10 @@ public class ContinuousBatchingBenchmark {
       String turn = TURNS.get((int) ((invocations + t) % TURNS.size()));
       use(turn);
       long start = System.nanoTime();
+      long cpuStart = OS.getProcessCpuTime();
       tokens += operation();
       nanos.computeIfAbsent(turn, k -> new ArrayList<>()).add(System.nanoTime() - start);
+      cpu.computeIfAbsent(turn, k -> new ArrayList<>()).add(OS.getProcessCpuTime() - cpuStart);
       LanguageModel.SharedCalls c = countdown.policy.sharedCalls();
       long[] sum = shared.computeIfAbsent(turn, k -> new long[5]);
       sum[0] += c.calls();
@@ -186,9 +192,10 @@ public class ContinuousBatchingBenchmark {
     for (var e : nanos.entrySet()) {
       long[] sum = shared.get(e.getKey());
       int k = e.getValue().size();
-      System.out.printf("%n[interleaved] %s: median %.1f ms over %d operations; per operation %.1f ONNX calls, %.1f"
+      System.out.printf("%n[interleaved] %s: median %.1f ms (process CPU %.1f ms) over %d operations; per operation %.1f ONNX calls, %.1f"
           + " rows, %.1f past padding positions, %.1f gathered, %.1f closed-up (0 for per-search: its calls are the"
-          + " searches' own, %d per operation)", e.getKey(), median(e.getValue()) / 1e6, k, sum[0] / (double) k,
+          + " searches' own, %d per operation)", e.getKey(), median(e.getValue()) / 1e6,
+          median(cpu.get(e.getKey())) / 1e6, k, sum[0] / (double) k,
           sum[1] / (double) k, sum[2] / (double) k, sum[3] / (double) k, sum[4] / (double) k, soloModelCalls);
     }
     if (nanos.size() == TURNS.size()) {
@@ -196,6 +203,10 @@ public class ContinuousBatchingBenchmark {
       System.out.printf("%n[interleaved] throughput ratio (median per-search / median): scheduler %.3f,"
           + " scheduler-1-lane %.3f%n", base / median(nanos.get("scheduler")),
           base / median(nanos.get("scheduler-1-lane")));
+      double baseCpu = median(cpu.get("per-search"));
+      System.out.printf("[interleaved] CPU-time ratio (median per-search / median): scheduler %.3f,"
+          + " scheduler-1-lane %.3f%n", baseCpu / median(cpu.get("scheduler")),
+          baseCpu / median(cpu.get("scheduler-1-lane")));
     }
     if (mode.startsWith("scheduler") && operations > 0) {
       long ops = operations;

@@ -118,8 +118,7 @@ final class StepScheduler {
     boolean interrupted = false;
     synchronized (lock) {
       r.enqueued = System.nanoTime();
-      pending.add(r);
-      lock.notifyAll();
+      pending.add(r); // no notify: only the call that completes the batch can start it, and it is this thread's
       while (!r.done) {
         // The clock starts when the lane is free: calls handed in during a merged call wait for the others too,
         // else two groups of searches would alternate for ever, each its own merged call.
