@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * {@value #SEARCHES} best-of-{@value #N} searches (ORM-ranked, as {@link CountdownSearches} configures them) run at
+ * {@value #SEARCHES} best-of-{@code n} searches (n = 4 unless {@code -p n=...}) (ORM-ranked, as {@link CountdownSearches} configures them) run at
  * once on one Countdown policy, one thread each, over the first {@value #SEARCHES} problems of
  * {@code onnx-models/countdown/test.jsonl}: one operation is all of them, start to finish.
  *
@@ -54,13 +54,16 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 6)
 public class ContinuousBatchingBenchmark {
   static final int SEARCHES = 16;
-  static final int N = 4;
   static final long SEED = 11;
   private static final Pattern PROBLEM = Pattern.compile(
       "\"numbers\": \\[([0-9, ]+)\\], \"target\": ([0-9]+)");
 
   @Param({"interleaved"})
   public String mode;
+
+  /** Samples per search (best-of-N). */
+  @Param({"4"})
+  public int n;
 
   private CountdownSearches countdown;
   private ExecutorService threads;
@@ -108,7 +111,7 @@ public class ContinuousBatchingBenchmark {
   }
 
   private SearchResult search(int i) {
-    return countdown.run("bon", N, SEED + i, prompts.get(i));
+    return countdown.run("bon", n, SEED + i, prompts.get(i));
   }
 
   private static double median(List<Long> xs) {

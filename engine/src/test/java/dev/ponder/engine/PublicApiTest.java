@@ -30,8 +30,8 @@ class PublicApiTest {
   @Test
   void theModelPackages() throws Exception {
     assertThat(PublicTypes.of(LanguageModel.class)).containsExactlyElementsOf(new TreeSet<>(List.of(
-        "Decoding", "LanguageModel", "LanguageModel.SharedCalls", "LmHypothesis", "LmProcess", "LmProcess.Diagnostics", "LmTokenizer",
-        "StepBoundary", "StepBoundary.Callback")));
+        "Decoding", "LanguageModel", "LanguageModel.SharedCalls", "LmHypothesis", "LmProcess", "LmProcess.Diagnostics",
+        "LmTokenizer", "StepBoundary", "StepBoundary.Callback")));
     assertThat(PublicTypes.of(DiffusionModel.class)).containsExactlyElementsOf(new TreeSet<>(List.of(
         "DiffusionModel", "DiffusionProcess", "DiffusionSampling", "DiffusionSampling.Kind", "GeneratorModel", "Latent",
         "NoiseSchedule")));
