@@ -20,14 +20,23 @@ NOT_JSON = {"/", "/index.html", "/view.js", "/style.css", "/metrics"}
 SERVED = [m for m in os.environ.get("PONDER_FUZZ_MODELS", "").split(",") if m]
 
 
-# A valid request per operation: a generated body's fields are also tried one at a time on top of it, so that
-# the fuzzer reaches the searches behind validation with one odd field at a time.
+SEARCH = {"model": "countdown-policy", "prompt": "numbers: 3 7 25 50 target: 85\n", "n": 2, "max_new_tokens": 8}
+# Valid requests per operation, one per search family: a generated body's fields are also tried one at a time on
+# top of each, so that the fuzzer reaches every algorithm behind validation with one odd field at a time.
 VALID = {
-    "/v1/completions": {"model": "countdown-policy", "prompt": "numbers: 3 7 25 50 target: 85\n", "max_tokens": 8},
-    "/v1/chat/completions": {"model": "countdown-policy", "messages": [{"role": "user", "content": "3 7 25"}],
-                             "max_tokens": 8},
-    "/v1/search": {"model": "countdown-policy", "prompt": "numbers: 3 7 25 50 target: 85\n",
-                   "algorithm": "bon", "verifier": "checker", "n": 2, "max_new_tokens": 8},
+    "/v1/completions": [{"model": "countdown-policy", "prompt": "numbers: 3 7 25 50 target: 85\n", "max_tokens": 8}],
+    "/v1/chat/completions": [{"model": "countdown-policy", "messages": [{"role": "user", "content": "3 7 25"}],
+                              "max_tokens": 8}],
+    "/v1/search": [
+        dict(SEARCH, algorithm="bon", verifier="checker"),
+        dict(SEARCH, algorithm="step-beam", verifier="countdown-prm-cached", m=2),
+        dict(SEARCH, algorithm="smc", verifier="countdown-prm-cached"),
+        dict(SEARCH, algorithm="mcts", verifier="countdown-prm-cached", m=2),
+        {"model": "digits-denoiser", "algorithm": "fk", "n": 2, "steps": 4, "target_class": 3,
+         "verifier": "digits-classifier"},
+        {"model": "digits-generator", "algorithm": "reno", "n": 2, "steps": 3, "target_class": 3,
+         "verifier": "digits-reward-grad"},
+    ],
 }
 
 
@@ -38,8 +47,7 @@ def flatmap_body(context, body):
     choices = [body]
     if SERVED and "model" in body:
         choices += [dict(body, model=m) for m in SERVED]
-    base = VALID.get(context.operation.path if context.operation else None)
-    if base is not None:
+    for base in VALID.get(context.operation.path if context.operation else None, []):
         choices.append(base)
         choices += [dict(base, **{k: v}) for k, v in body.items()]
     return st.sampled_from(choices)
