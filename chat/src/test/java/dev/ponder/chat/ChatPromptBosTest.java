@@ -1,5 +1,6 @@
 package dev.ponder.chat;
 
+import dev.ponder.engine.testing.BosPostProcessor;
 import static dev.ponder.chat.ChatMessage.assistant;
 import static dev.ponder.chat.ChatMessage.user;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,18 +39,7 @@ class ChatPromptBosTest {
       Files.copy(zoo.resolve(f), dir.resolve(f));
     }
     ObjectNode tok = (ObjectNode) JSON.readTree(zoo.resolve("tokenizer.json").toFile());
-    ObjectNode post = tok.putObject("post_processor");
-    post.put("type", "TemplateProcessing");
-    var single = post.putArray("single");
-    single.addObject().putObject("SpecialToken").put("id", "<|endoftext|>").put("type_id", 0);
-    single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-    var pair = post.putArray("pair");
-    pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-    pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-    ObjectNode bos = post.putObject("special_tokens").putObject("<|endoftext|>");
-    bos.put("id", "<|endoftext|>");
-    bos.putArray("ids").add(0);
-    bos.putArray("tokens").add("<|endoftext|>");
+    BosPostProcessor.addTo(tok);
     JSON.writeValue(dir.resolve("tokenizer.json").toFile(), tok);
     ObjectNode config = JSON.createObjectNode();
     config.put("chat_template", TEMPLATE);

@@ -49,7 +49,6 @@ final class BatchForward {
     this.scheduler = scheduler;
   }
 
-
   /** Bytes of KV cache (every layer's keys and values) for {@code b} rows of {@code positions} positions. */
   static long kvBytes(LmConfig config, long b, long positions) {
     return config.hasCache() ? b * positions * 2L * config.layers() * config.kvHeads() * config.headDim() * Float.BYTES : 0;
@@ -206,9 +205,8 @@ final class BatchForward {
         nextLogits.floats.put(i * v, h.block.logits.floats, h.row * v, v);
       }
     }
-    KvBlock block = new KvBlock(b, config.hasCache() ? total : 0, presentKeys, presentValues, newMask, nextLogits,
+    return new KvBlock(b, config.hasCache() ? total : 0, presentKeys, presentValues, newMask, nextLogits,
         blockBytes(config, b, config.hasCache() ? total : 0));
-    return block;
   }
 
   /** Runs this process's call on its own (no scheduler): the present outputs go into pooled buffers. */

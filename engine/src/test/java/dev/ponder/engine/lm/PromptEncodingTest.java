@@ -1,5 +1,6 @@
 package dev.ponder.engine.lm;
 
+import dev.ponder.engine.testing.BosPostProcessor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,20 +52,7 @@ class PromptEncodingTest {
   void theTokenizersPostProcessorAddsItsBosByDefaultAndTheOptionTurnsItOff(@TempDir Path dir) {
     Exports.copy("tiny-gpt2", dir);
     // A Llama-style template: BOS (here <|endoftext|>, id 0) before the text, as TemplateProcessing writes it.
-    Exports.editJson(dir, "tokenizer.json", t -> {
-      var post = t.putObject("post_processor");
-      post.put("type", "TemplateProcessing");
-      var single = post.putArray("single");
-      single.addObject().putObject("SpecialToken").put("id", "<|endoftext|>").put("type_id", 0);
-      single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-      var pair = post.putArray("pair");
-      pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-      pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-      var bos = post.putObject("special_tokens").putObject("<|endoftext|>");
-      bos.put("id", "<|endoftext|>");
-      bos.putArray("ids").add(0);
-      bos.putArray("tokens").add("<|endoftext|>");
-    });
+    Exports.editJson(dir, "tokenizer.json", BosPostProcessor::addTo);
     try (LanguageModel lm = LanguageModel.load(dir);
          LmProcess p = lm.process("12", Decoding.greedy())) {
       assertThat(lm.encode("12")).containsExactly(0, 8, 9);

@@ -166,11 +166,7 @@ public final class OpenAiEndpoint {
       boolean[] opened) {
     if (chat && !opened[index]) {
       opened[index] = true;
-      ObjectNode first = chunk(id, created, q, index);
-      ObjectNode d = ((ObjectNode) first.get("choices").get(0)).putObject("delta");
-      d.put("role", "assistant");
-      d.put("content", "");
-      sse.data(Json.write(first));
+      openMessage(sse, id, created, q, index);
     }
     if (delta.isEmpty()) {
       return;
@@ -194,22 +190,42 @@ public final class OpenAiEndpoint {
       int i = e.getKey();
       StreamedSamples.Sample s = e.getValue();
       sendDelta(sse, id, created, q, i, streamed.rest(s), opened);
-      ObjectNode last = chunk(id, created, q, i);
-      ObjectNode lc = (ObjectNode) last.get("choices").get(0);
-      if (chat) {
-        lc.putObject("delta");
-      } else {
-        lc.put("text", "");
-      }
-      lc.put("finish_reason", s.finishReason());
-      lc.put("stop_reason", s.stopString);
-      Candidate c = StreamedSamples.match(s, r.candidates(), used);
-      if (c != null) {
-        lc.set("ponder", candidateInfo(c));
-      }
-      last.set("ponder", searchInfo(q, r));
-      sse.data(Json.write(last));
+      finishChoice(sse, id, created, q, i, s.finishReason(), s.stopString, StreamedSamples.match(s, r.candidates(),
+          used), r);
     }
+    endStream(sse, id, created, q, a);
+  }
+
+  /** For chat: the first chunk of a choice, which opens the assistant's message. */
+  private void openMessage(SseStream sse, String id, long created, OpenAiRequest q, int index) {
+    ObjectNode first = chunk(id, created, q, index);
+    ObjectNode d = ((ObjectNode) first.get("choices").get(0)).putObject("delta");
+    d.put("role", "assistant");
+    d.put("content", "");
+    sse.data(Json.write(first));
+  }
+
+  /** The last chunk of a choice: no text, its finish and stop reasons, the candidate when known, the search. */
+  private void finishChoice(SseStream sse, String id, long created, OpenAiRequest q, int index, String finishReason,
+      String stopString, Candidate candidate, SearchResult r) {
+    ObjectNode last = chunk(id, created, q, index);
+    ObjectNode lc = (ObjectNode) last.get("choices").get(0);
+    if (chat) {
+      lc.putObject("delta");
+    } else {
+      lc.put("text", "");
+    }
+    lc.put("finish_reason", finishReason);
+    lc.put("stop_reason", stopString);
+    if (candidate != null) {
+      lc.set("ponder", candidateInfo(candidate));
+    }
+    last.set("ponder", searchInfo(q, r));
+    sse.data(Json.write(last));
+  }
+
+  /** The usage chunk when asked for, then {@code [DONE]}. */
+  private void endStream(SseStream sse, String id, long created, OpenAiRequest q, Answer a) {
     if (q.includeUsage()) {
       ObjectNode u = head(id, created, q, true);
       u.putArray("choices");
@@ -375,11 +391,7 @@ public final class OpenAiEndpoint {
     for (int i = 0; i < choices.size(); i++) {
       Choice c = choices.get(i);
       if (chat) {
-        ObjectNode first = chunk(id, created, q, i);
-        ObjectNode delta = ((ObjectNode) first.get("choices").get(0)).putObject("delta");
-        delta.put("role", "assistant");
-        delta.put("content", "");
-        sse.data(Json.write(first));
+        openMessage(sse, id, created, q, i);
       }
       ObjectNode content = chunk(id, created, q, i);
       ObjectNode ch = (ObjectNode) content.get("choices").get(0);
@@ -392,25 +404,9 @@ public final class OpenAiEndpoint {
         ch.set("logprobs", logprobsJson(a, i));
       }
       sse.data(Json.write(content));
-      ObjectNode last = chunk(id, created, q, i);
-      ObjectNode lc = (ObjectNode) last.get("choices").get(0);
-      if (chat) {
-        lc.putObject("delta");
-      } else {
-        lc.put("text", "");
-      }
-      lc.put("finish_reason", c.finishReason());
-      lc.set("ponder", candidateInfo(c.candidate()));
-      last.set("ponder", searchInfo(q, r));
-      sse.data(Json.write(last));
+      finishChoice(sse, id, created, q, i, c.finishReason(), c.stopString(), c.candidate(), r);
     }
-    if (q.includeUsage()) {
-      ObjectNode u = head(id, created, q, true);
-      u.putArray("choices");
-      u.set("usage", usage(a));
-      sse.data(Json.write(u));
-    }
-    sse.data("[DONE]");
+    endStream(sse, id, created, q, a);
   }
 
   private ObjectNode chunk(String id, long created, OpenAiRequest q, int index) {

@@ -12,15 +12,12 @@ import dev.ponder.remote.RemoteHypothesis;
 import dev.ponder.remote.RemoteProcess;
 import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.Search;
-import dev.ponder.samplers.bestofn.Selection;
-import dev.ponder.samplers.smc.Potential;
 import dev.ponder.samplers.smc.Resampling;
-import dev.ponder.verifiers.rules.AnswerVerifier;
+import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.verifiers.Verifier;
 import dev.ponder.verifiers.VerifierInput;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 
 /**
  * The language-model searches of {@link SearchRunner} over a {@link RemoteModel}: every step goes to the engine as
@@ -38,8 +35,6 @@ final class RemoteRunner {
   static final int DEFAULT_MAX_NEW_TOKENS = 128;
   /** One step of the step-level searches: a line, at most this many tokens (as in-process). */
   static final int STEP_TOKENS = 32;
-  private static final AnswerVerifier ANSWERS = AnswerVerifier.builder().pattern("answer: *(\\S+)").reference("")
-      .build();
 
   private RemoteRunner() {
   }
@@ -64,7 +59,7 @@ final class RemoteRunner {
       Verifier prm, SearchListener listener) {
     int maxNew = spec.maxNewTokens() != null ? spec.maxNewTokens() : DEFAULT_MAX_NEW_TOKENS;
     RemoteDecoding whole = RemoteDecoding.whole(maxNew).withTemperature(spec.temperature()).withTopP(spec.topP());
-    boolean stepwise = List.of("step-beam", "dvts", "smc", "mcts").contains(spec.algorithm());
+    boolean stepwise = CountdownAlgorithms.stepsByLine(spec.algorithm());
     RemoteDecoding decoding = spec.algorithm().equals("greedy") ? whole.withTemperature(0)
         : stepwise ? whole.withStep(STEP_TOKENS, "\n") : whole;
     Budget budget = new Budget(spec.policyTokens(), spec.modelCalls(), spec.verifierCalls(), spec.deadline());
@@ -86,33 +81,14 @@ final class RemoteRunner {
         : "remote_engine_error", "the engine behind the remote policy '" + modelId + "' failed: " + message);
   }
 
+  /** The registry's search over any process (the same names and knobs as eval's); sampling draws {@code n}. */
   private static ProcessSearch<RemoteHypothesis, ?> search(SearchSpec spec, Verifier outcome, Verifier prm) {
-    Function<String, String> answerOf = text -> ANSWERS.extract(text).orElse("");
-    switch (spec.algorithm()) {
-      case "greedy":
-        return Search.<RemoteHypothesis>sample().samples(1);
-      case "sample":
-        return Search.<RemoteHypothesis>sample().samples(spec.n());
-      case "bon":
-        return Search.bestOfN(scorer(outcome)).n(spec.n());
-      case "weighted-bon":
-        return Search.bestOfN(scorer(outcome)).n(spec.n()).selection(Selection.weighted()).answers(answerOf);
-      case "majority":
-        return Search.bestOfN((OutcomeScorer<RemoteHypothesis>) (hs, ctx) -> new double[hs.size()]).n(spec.n())
-            .selection(Selection.majority()).answers(answerOf);
-      case "step-beam":
-        return Search.stepBeam(scorer(prm)).n(spec.n()).m(spec.m());
-      case "dvts":
-        return Search.dvts(scorer(prm)).n(spec.n()).m(spec.m());
-      case "smc":
-        return Search.particleFilter(scorer(prm)).particles(spec.n())
-            .potential(Potential.DIFFERENCE, spec.lambda())
-            .resampling(Resampling.valueOf(spec.resampling().toUpperCase(Locale.ROOT)));
-      case "mcts":
-        return Search.mcts(scorer(prm)).simulations(spec.n()).children(spec.m());
-      default:
-        throw new IllegalStateException("no remote search for algorithm " + spec.algorithm());
+    if (spec.algorithm().equals("sample")) {
+      return Search.<RemoteHypothesis>sample().samples(spec.n());
     }
+    CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(spec.n(), spec.m(), spec.lambda(),
+        Resampling.valueOf(spec.resampling().toUpperCase(Locale.ROOT)));
+    return CountdownAlgorithms.overAnyProcess(spec.algorithm(), knobs, () -> scorer(outcome), () -> scorer(prm));
   }
 
   private static Scorer scorer(Verifier v) {

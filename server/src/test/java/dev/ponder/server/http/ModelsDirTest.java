@@ -1,5 +1,6 @@
 package dev.ponder.server.http;
 
+import dev.ponder.engine.testing.BosPostProcessor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -67,18 +68,7 @@ class ModelsDirTest {
     // chat template writes bos_token too.
     var tok = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(gpt2.resolve("tokenizer.json")
         .toFile());
-    var post = tok.putObject("post_processor");
-    post.put("type", "TemplateProcessing");
-    var single = post.putArray("single");
-    single.addObject().putObject("SpecialToken").put("id", "<|endoftext|>").put("type_id", 0);
-    single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-    var pair = post.putArray("pair");
-    pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-    pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-    var bos = post.putObject("special_tokens").putObject("<|endoftext|>");
-    bos.put("id", "<|endoftext|>");
-    bos.putArray("ids").add(0);
-    bos.putArray("tokens").add("<|endoftext|>");
+    BosPostProcessor.addTo(tok);
     Json.MAPPER.writeValue(mine.resolve("tokenizer.json").toFile(), tok);
     Files.writeString(mine.resolve("tokenizer_config.json"), "{\"bos_token\": \"<|endoftext|>\", \"chat_template\":"
         + " \"{{ bos_token }}{% for m in messages %}us: {{ m['content'] }}\\n{% endfor %}a:\"}");
