@@ -82,7 +82,8 @@ final class CountdownSearches implements AutoCloseable {
       throw new IllegalArgumentException("algorithm must be one of " + ALGORITHMS + ", was '" + algorithm + "'");
     }
     Decoding decoding = Decoding.sampling().withMaxNewTokens(policy.defaultMaxNewTokens());
-    CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(n, CHILDREN, LAMBDA, Resampling.SYSTEMATIC);
+    int rows = algorithm.equals("greedy") || algorithm.equals("sample") ? 1 : n; // one text each, whatever the budget
+    CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(rows, CHILDREN, LAMBDA, Resampling.SYSTEMATIC);
     ProcessSearch<LmHypothesis, ?> b = CountdownAlgorithms.builder(algorithm, policy, decoding, knobs,
         () -> orm().asOutcomeScorer(), () -> prm().asProcessScorer());
     b.seed(seed);

@@ -7,7 +7,6 @@ import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.model.ModelOptions;
-import dev.ponder.samplers.Search;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.tasks.countdown.CountdownChecker;
 import dev.ponder.tasks.countdown.CountdownProblem;
@@ -147,14 +146,9 @@ final class SearchCommand implements Callable<Integer> {
       Decoding decoding = new Decoding(temperature, topK, topP, minP,
           maxNewTokens != null ? maxNewTokens : lm.defaultMaxNewTokens(), Decoding.sampling().boundary());
       Budget budget = budgetTokens == null ? Budget.tokens(Long.MAX_VALUE) : Budget.tokens(budgetTokens);
-      SearchResult r;
-      if (algorithm.equals("sample")) {
-        r = Search.sample(lm).samples(samples()).seed(seed).decoding(decoding).budget(budget).run(text);
-      } else {
-        r = CountdownAlgorithms.builder(algorithm, lm, decoding, knobs(),
-            () -> ormModel != null ? ormModel.asOutcomeScorer() : CountdownChecker.create().asOutcomeScorer(),
-            () -> prmModel.asProcessScorer()).budget(budget).seed(seed).run(text);
-      }
+      SearchResult r = CountdownAlgorithms.builder(algorithm, lm, decoding, knobs(),
+          () -> ormModel != null ? ormModel.asOutcomeScorer() : CountdownChecker.create().asOutcomeScorer(),
+          () -> prmModel.asProcessScorer()).budget(budget).seed(seed).run(text);
       print(r, text, !List.of("sample", "greedy").contains(algorithm), out);
       out.printf(Locale.ROOT, "--- %s (model load %.0f ms not included; first calls include JIT warm-up)%n",
           r.stats(), loadMs);
@@ -216,7 +210,8 @@ final class SearchCommand implements Callable<Integer> {
   }
 
   CountdownAlgorithms.Knobs knobs() {
-    return new CountdownAlgorithms.Knobs(n == null ? 8 : n, m, lambda, EvalCommand.parseResampling(resampling));
+    int rows = algorithm.equals("sample") ? samples() : algorithm.equals("greedy") ? 1 : n == null ? 8 : n;
+    return new CountdownAlgorithms.Knobs(rows, m, lambda, EvalCommand.parseResampling(resampling));
   }
 
   boolean usesOrm() {

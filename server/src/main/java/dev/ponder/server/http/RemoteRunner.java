@@ -11,7 +11,6 @@ import dev.ponder.remote.RemoteException;
 import dev.ponder.remote.RemoteHypothesis;
 import dev.ponder.remote.RemoteProcess;
 import dev.ponder.samplers.ProcessSearch;
-import dev.ponder.samplers.Search;
 import dev.ponder.samplers.smc.Resampling;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.verifiers.Verifier;
@@ -81,11 +80,8 @@ final class RemoteRunner {
         : "remote_engine_error", "the engine behind the remote policy '" + modelId + "' failed: " + message);
   }
 
-  /** The registry's search over any process (the same names and knobs as eval's); sampling draws {@code n}. */
+  /** The registry's search over any process (the same names and knobs as eval's). */
   private static ProcessSearch<RemoteHypothesis, ?> search(SearchSpec spec, Verifier outcome, Verifier prm) {
-    if (spec.algorithm().equals("sample")) {
-      return Search.<RemoteHypothesis>sample().samples(spec.n());
-    }
     CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(spec.n(), spec.m(), spec.lambda(),
         Resampling.valueOf(spec.resampling().toUpperCase(Locale.ROOT)));
     return CountdownAlgorithms.overAnyProcess(spec.algorithm(), knobs, () -> scorer(outcome), () -> scorer(prm));

@@ -12,31 +12,25 @@ import dev.ponder.engine.diffusion.GeneratorModel;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
-import dev.ponder.engine.lm.StepBoundary;
 import dev.ponder.samplers.smc.Potential;
 import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.smc.Resampling;
 import dev.ponder.samplers.Search;
 import dev.ponder.samplers.noise.NoiseSearchBuilder;
 import dev.ponder.samplers.noise.NoiseOptimizer;
-import dev.ponder.samplers.bestofn.Selection;
+import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.tasks.countdown.CountdownChecker;
-import dev.ponder.verifiers.rules.AnswerVerifier;
 import dev.ponder.verifiers.onnx.ImageClassifier;
 import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
 import dev.ponder.verifiers.onnx.OnnxProcessReward;
 import dev.ponder.verifiers.onnx.OnnxRewardGradient;
 import dev.ponder.verifiers.Verifier;
-import dev.ponder.verifiers.Verifiers;
 import java.util.Locale;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /** Turns a {@link SearchSpec} into the library's search on the served models and runs it. */
 public final class SearchRunner {
   private static final CountdownChecker CHECKER = CountdownChecker.create();
-  private static final AnswerVerifier ANSWERS = AnswerVerifier.builder().pattern("answer: *(\\S+)").reference("")
-      .build();
 
   private final ModelRegistry models;
 
@@ -140,36 +134,12 @@ public final class SearchRunner {
     }
   }
 
+  /** The registry's search (the same names and knobs as eval's and the CLI's) with the request's decoding. */
   private ProcessSearch<?, ?> lm(LanguageModel policy, SearchSpec spec, Decoding decoding) {
-    Function<String, String> answerOf = text -> ANSWERS.extract(text).orElse("");
-    Decoding perLine = decoding.withBoundary(StepBoundary.stopAt(32, "\n"));
-    switch (spec.algorithm()) {
-      case "greedy":
-        return Search.sample(policy).samples(1).decoding(decoding.withTemperature(0));
-      case "sample":
-        return Search.sample(policy).samples(spec.n()).decoding(decoding);
-      case "bon":
-        return Search.bestOfN(policy, outcomeScorer(spec)).n(spec.n()).decoding(decoding);
-      case "weighted-bon":
-        return Search.bestOfN(policy, outcomeScorer(spec)).n(spec.n()).selection(Selection.weighted())
-            .answers(answerOf).decoding(decoding);
-      case "majority":
-        return Search.bestOfN(policy, Verifiers.ofText("none", t -> 0.0).asOutcomeScorer()).n(spec.n())
-            .selection(Selection.majority()).answers(answerOf).decoding(decoding);
-      case "beam":
-        return Search.tokenBeam(policy).numBeams(spec.n()).maxNewTokens(decoding.maxNewTokens());
-      case "step-beam":
-        return Search.stepBeam(policy, processScorer(spec)).n(spec.n()).m(spec.m()).decoding(perLine);
-      case "dvts":
-        return Search.dvts(policy, processScorer(spec)).n(spec.n()).m(spec.m()).decoding(perLine);
-      case "smc":
-        return Search.particleFilter(policy, processScorer(spec)).particles(spec.n())
-            .potential(Potential.DIFFERENCE, spec.lambda()).resampling(resampling(spec)).decoding(perLine);
-      case "mcts":
-        return Search.mcts(policy, processScorer(spec)).simulations(spec.n()).children(spec.m()).decoding(perLine);
-      default:
-        throw new IllegalStateException("no language-model search for algorithm " + spec.algorithm());
-    }
+    CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(spec.algorithm().equals("greedy") ? 1 : spec.n(),
+        spec.m(), spec.lambda(), resampling(spec));
+    return CountdownAlgorithms.builder(spec.algorithm(), policy, decoding, knobs, () -> outcomeScorer(spec),
+        () -> processScorer(spec));
   }
 
   private ProcessSearch<?, ?> diffusion(DiffusionModel denoiser, SearchSpec spec) {

@@ -24,10 +24,10 @@ import java.util.function.Supplier;
  * reproducible). Step-level algorithms take one line per step (stop at a newline, at most 32 tokens).
  *
  * <ul>
- *   <li>{@code greedy}, {@code sample}: one sample at temperature 0 or as decoded;</li>
+ *   <li>{@code greedy}: one text at temperature 0; {@code sample}: N samples as decoded, ranked by log-probability;</li>
  *   <li>{@code bon}, {@code weighted-bon}: N samples ranked by the outcome scorer (weighted: summed per answer);</li>
  *   <li>{@code majority}: N samples, the most frequent answer (no scorer);</li>
- *   <li>{@code beam}: token-level beam search with N beams;</li>
+ *   <li>{@code beam}: token-level beam search with N beams, up to the decoding's {@code maxNewTokens};</li>
  *   <li>{@code step-beam}, {@code dvts}: N live, M children per expansion, PRM-scored;</li>
  *   <li>{@code mcts}: N simulations, M children per expansion, PRM-valued;</li>
  *   <li>{@code smc}: N particles, difference potentials at lambda, the given resampling scheme.</li>
@@ -95,13 +95,13 @@ public final class CountdownAlgorithms {
     int m = knobs.m();
     return switch (name) {
       case "greedy" -> Search.sample(policy).samples(1).decoding(decoding.withTemperature(0));
-      case "sample" -> Search.sample(policy).samples(1).decoding(decoding);
+      case "sample" -> Search.sample(policy).samples(n).decoding(decoding);
       case "bon" -> Search.bestOfN(policy, outcome.get()).n(n).decoding(decoding);
       case "weighted-bon" -> Search.bestOfN(policy, outcome.get()).n(n).selection(Selection.weighted())
           .answers(answerOf).decoding(decoding);
       case "majority" -> Search.bestOfN(policy, Verifiers.ofText("none", t -> 0.0).asOutcomeScorer()).n(n)
           .selection(Selection.majority()).answers(answerOf).decoding(decoding);
-      case "beam" -> Search.tokenBeam(policy).numBeams(n).maxNewTokens(policy.defaultMaxNewTokens());
+      case "beam" -> Search.tokenBeam(policy).numBeams(n).maxNewTokens(decoding.maxNewTokens());
       case "step-beam" -> Search.stepBeam(policy, prm.get()).n(n).m(m).decoding(perLine);
       case "dvts" -> Search.dvts(policy, prm.get()).n(n).m(m).decoding(perLine);
       case "mcts" -> Search.mcts(policy, prm.get()).simulations(n).children(m).decoding(perLine);
@@ -131,7 +131,8 @@ public final class CountdownAlgorithms {
     int n = knobs.n();
     int m = knobs.m();
     return switch (name) {
-      case "greedy", "sample" -> Search.<S>sample().samples(1);
+      case "greedy" -> Search.<S>sample().samples(1);
+      case "sample" -> Search.<S>sample().samples(n);
       case "bon" -> Search.bestOfN(outcome.get()).n(n);
       case "weighted-bon" -> Search.bestOfN(outcome.get()).n(n).selection(Selection.weighted()).answers(answerOf);
       case "majority" -> Search.bestOfN((OutcomeScorer<S>) (hs, ctx) -> new double[hs.size()]).n(n)

@@ -70,4 +70,18 @@ class CountdownSearchTest {
     assertThatThrownBy(() -> CountdownAlgorithms.builder("bestofn", policy, decoding, knobs, () -> checker, () -> null))
         .hasMessage("algorithm must be one of " + CountdownAlgorithms.NAMES + ", was 'bestofn'");
   }
+
+  @Test
+  void sampleDrawsNAndTokenBeamStopsAtTheDecodingsLength() {
+    // The server and the CLI build every search here, so the request's n and max_new_tokens must reach it.
+    Decoding decoding = Decoding.sampling().withMaxNewTokens(5);
+    CountdownAlgorithms.Knobs knobs = CountdownAlgorithms.Knobs.defaults().withN(3);
+    SearchResult sample = CountdownAlgorithms.builder("sample", policy, decoding, knobs, () -> null, () -> null)
+        .seed(2).run(PROMPT);
+    assertThat(sample.candidates()).hasSize(3).allSatisfy(c -> assertThat(c.tokens()).isLessThanOrEqualTo(5));
+    SearchResult beam = CountdownAlgorithms.builder("beam", policy, decoding, knobs, () -> null, () -> null)
+        .run(PROMPT);
+    assertThat(beam.candidates()).isNotEmpty().allSatisfy(c -> assertThat(c.tokens()).isEqualTo(5));
+    assertThat(beam.stats().generatedTokens()).isGreaterThan(0);
+  }
 }
