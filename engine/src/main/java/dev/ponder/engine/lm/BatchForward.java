@@ -2,6 +2,8 @@ package dev.ponder.engine.lm;
 
 import ai.onnxruntime.OnnxTensor;
 import dev.ponder.engine.SearchCounters;
+import dev.ponder.engine.onnx.DecoderInputs;
+import dev.ponder.engine.onnx.KvCacheLayout;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import java.nio.ByteBuffer;
@@ -150,18 +152,11 @@ final class BatchForward {
     LongBuffer ids = this.ids.atLeast(b * s);
     LongBuffer mask = this.mask.atLeast(b * total);
     LongBuffer positions = this.positions.atLeast(b * s);
+    DecoderInputs layout = new DecoderInputs(ids, mask, positions, p, s, config.padId(), true);
     for (int i = 0; i < b; i++) {
       LmHypothesis h = rows.get(i);
-      int n = h.length - feedFrom[i];
-      int pad = s - n;
-      mask.put(i * total, pastMask, i * p, p);
-      for (int j = 0; j < s; j++) {
-        boolean isReal = j >= pad;
-        int tokenIndex = feedFrom[i] + j - pad;
-        ids.put(i * s + j, isReal ? h.tokens[tokenIndex] : config.padId());
-        mask.put(i * total + p + j, isReal ? 1 : 0);
-        positions.put(i * s + j, isReal ? tokenIndex : 1);
-      }
+      int[] tokens = h.tokens;
+      layout.row(i, pastMask, i * p, feedFrom[i], t -> tokens[t], feedFrom[i], h.length - feedFrom[i]);
     }
 
     if (logitsOut == null || logitsOut.floats.capacity() < b * s * v) {
@@ -233,10 +228,10 @@ final class BatchForward {
       int pastFloats = b * config.kvHeads() * p * config.headDim();
       long[] presentShape = {b, config.kvHeads(), total, config.headDim()};
       for (int l = 0; l < config.layers(); l++) {
-        in.put("past_key_values." + l + ".key", scope.floats(pastView(pastKeys[l], pastFloats), pastShape));
-        in.put("past_key_values." + l + ".value", scope.floats(pastView(pastValues[l], pastFloats), pastShape));
-        out.put("present." + l + ".key", scope.floats(presentKeys[l].floats, presentShape));
-        out.put("present." + l + ".value", scope.floats(presentValues[l].floats, presentShape));
+        in.put(KvCacheLayout.pastName(l, true), scope.floats(pastView(pastKeys[l], pastFloats), pastShape));
+        in.put(KvCacheLayout.pastName(l, false), scope.floats(pastView(pastValues[l], pastFloats), pastShape));
+        out.put(KvCacheLayout.presentName(l, true), scope.floats(presentKeys[l].floats, presentShape));
+        out.put(KvCacheLayout.presentName(l, false), scope.floats(presentValues[l].floats, presentShape));
       }
       out.put("logits", scope.floats(logits, b, s, v));
       scope.run(in, out);

@@ -1,11 +1,11 @@
 package dev.ponder.engine.lm;
 
-import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.model.ModelSource;
+import dev.ponder.engine.onnx.KvCacheLayout;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorSpec;
 import java.io.IOException;
@@ -57,32 +57,11 @@ record LmConfig(int layers, int kvHeads, int headDim, int vocab, int maxPosition
     if (hasPositionIds) {
       contract.input(TensorSpec.int64("position_ids", 2));
     }
-    int layers = countLayers(model);
-    for (int i = 0; i < layers; i++) {
-      for (String kv : List.of("key", "value")) {
-        contract.input(TensorSpec.float32("past_key_values." + i + "." + kv, 4));
-        contract.output(TensorSpec.float32("present." + i + "." + kv, 4));
-      }
-    }
+    KvCacheLayout kv = KvCacheLayout.read(model, config);
+    kv.declare(contract);
     contract.verify(model);
 
     int vocab = vocabulary(model, config, configName);
-    int kvHeads = 0;
-    int headDim = 0;
-    if (layers > 0) {
-      TensorInfo past = model.inputs().get("past_key_values.0.key");
-      int heads = firstInt(config, "num_key_value_heads", "n_head", "num_attention_heads");
-      kvHeads = dimOr(past, 1, heads);
-      int hidden = firstInt(config, "n_embd", "hidden_size");
-      int attnHeads = firstInt(config, "n_head", "num_attention_heads");
-      int fromConfig = config.has("head_dim") ? config.get("head_dim").asInt()
-          : (hidden > 0 && attnHeads > 0 ? hidden / attnHeads : -1);
-      headDim = dimOr(past, 3, fromConfig);
-      if (kvHeads <= 0 || headDim <= 0) {
-        throw new ModelContractException("cannot tell the KV-cache shape of " + model.file() + ": past_key_values.0.key is "
-            + java.util.Arrays.toString(past.getShape()) + " and config.json gives no usable head count or head size");
-      }
-    }
     int maxPositions = positions(model, config, configName);
     String generationName = source.describe("generation_config.json");
     boolean eosInGeneration = generation.has("eos_token_id");
@@ -103,7 +82,8 @@ record LmConfig(int layers, int kvHeads, int headDim, int vocab, int maxPosition
       }
       maxNew = n.asInt();
     }
-    return new LmConfig(layers, kvHeads, headDim, vocab, maxPositions, layers > 0, hasPositionIds, eos, pad, maxNew);
+    return new LmConfig(kv.layers(), kv.kvHeads(), kv.headDim(), vocab, maxPositions, kv.cached(), hasPositionIds, eos,
+        pad, maxNew);
   }
 
   /**
@@ -228,34 +208,6 @@ record LmConfig(int layers, int kvHeads, int headDim, int vocab, int maxPosition
     return OptionalInt.of(n.asInt());
   }
 
-  private static int countLayers(OnnxModel model) {
-    int n = 0;
-    while (model.inputs().containsKey("past_key_values." + n + ".key")) {
-      n++;
-    }
-    for (String name : model.inputs().keySet()) {
-      if (name.startsWith("past_key_values.") && !name.matches("past_key_values\\.\\d+\\.(key|value)")) {
-        throw new ModelContractException("unexpected KV input '" + name + "' in " + model.file()
-            + "; expected past_key_values.{i}.key / past_key_values.{i}.value");
-      }
-    }
-    return n;
-  }
-
-  private static int dimOr(TensorInfo info, int axis, int fallback) {
-    long d = info.getShape()[axis];
-    return d > 0 ? (int) d : fallback;
-  }
-
-  private static int firstInt(JsonNode config, String... keys) {
-    for (String k : keys) {
-      if (config.has(k) && config.get(k).canConvertToInt()) {
-        return config.get(k).asInt();
-      }
-    }
-    return -1;
-  }
-
   /** Token ids (one or a list), each checked against the vocabulary the graph has. */
   private static Set<Integer> ids(JsonNode node, String key, String file, int vocab) {
     Set<Integer> out = new LinkedHashSet<>();
@@ -295,8 +247,8 @@ record LmConfig(int layers, int kvHeads, int headDim, int vocab, int maxPosition
   List<String> pastNames() {
     List<String> names = new ArrayList<>();
     for (int i = 0; i < layers; i++) {
-      names.add("past_key_values." + i + ".key");
-      names.add("past_key_values." + i + ".value");
+      names.add(KvCacheLayout.pastName(i, true));
+      names.add(KvCacheLayout.pastName(i, false));
     }
     return names;
   }

@@ -10,12 +10,12 @@ import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.diffusion.Latent;
 import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import dev.ponder.engine.onnx.TensorSpec;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -61,13 +61,16 @@ public final class ImageClassifier implements AutoCloseable {
   }
 
   public static ImageClassifier load(Path dir, ModelOptions options) {
-    Objects.requireNonNull(dir, "dir");
-    Path file = dir.resolve("model.onnx");
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("image classifier not found: " + file.toAbsolutePath()
-          + " (expected a directory with model.onnx)");
-    }
-    OnnxModel model = OnnxModel.load(file, options);
+    return load(ModelDir.open(dir, "model.onnx"), options);
+  }
+
+  /** Loads {@code model.onnx} from any source (a directory, the classpath, a URL). */
+  public static ImageClassifier load(ModelSource source, ModelOptions options) {
+    return load(ModelDir.open(source), options);
+  }
+
+  private static ImageClassifier load(ModelDir files, ModelOptions options) {
+    OnnxModel model = files.model(Objects.requireNonNull(options, "options"));
     try {
       boolean noiseAware = model.inputs().containsKey("timestep");
       ModelContract contract = ModelContract.of(noiseAware ? "noise-aware image classifier" : "image classifier");

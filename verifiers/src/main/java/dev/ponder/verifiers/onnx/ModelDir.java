@@ -14,17 +14,23 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The one loader of the ONNX verifiers' exports, from any {@link ModelSource} (a directory, the classpath, a URL):
- * {@code model.onnx}, {@code tokenizer.json} and an optional {@code config.json}.
+ * The one loader of the ONNX verifiers' exports, text and image alike, from any {@link ModelSource} (a directory,
+ * the classpath, a URL): {@code model.onnx}, an optional {@code config.json} and, for text models,
+ * {@code tokenizer.json}.
  */
 record ModelDir(ModelSource source, JsonNode config) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static ModelDir open(Path dir) {
+    return open(dir, "model.onnx and tokenizer.json");
+  }
+
+  /** The export in {@code dir}; {@code expected} names its files for the error when the directory is missing. */
+  static ModelDir open(Path dir, String expected) {
     Objects.requireNonNull(dir, "model directory");
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("model directory not found: " + dir.toAbsolutePath() + " (expected a"
-          + " directory with model.onnx and tokenizer.json)");
+          + " directory with " + expected + ")");
     }
     return open(ModelSource.directory(dir));
   }

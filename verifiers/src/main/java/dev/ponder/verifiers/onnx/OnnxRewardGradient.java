@@ -7,12 +7,12 @@ import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import dev.ponder.engine.onnx.TensorSpec;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -45,19 +45,23 @@ public final class OnnxRewardGradient implements AutoCloseable {
    * @throws ModelContractException   when the graph's inputs or outputs break the contract
    */
   public static OnnxRewardGradient load(Path dir, ModelOptions options) {
-    Path file = Objects.requireNonNull(dir, "dir").resolve("model.onnx");
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("reward-gradient graph not found: " + file.toAbsolutePath()
-          + " (expected a directory with model.onnx)");
-    }
-    OnnxModel model = OnnxModel.load(file, options);
+    return load(ModelDir.open(dir, "model.onnx"), options);
+  }
+
+  /** Loads {@code model.onnx} from any source (a directory, the classpath, a URL). */
+  public static OnnxRewardGradient load(ModelSource source, ModelOptions options) {
+    return load(ModelDir.open(source), options);
+  }
+
+  private static OnnxRewardGradient load(ModelDir files, ModelOptions options) {
+    OnnxModel model = files.model(Objects.requireNonNull(options, "options"));
     try {
       ModelContract.of("differentiable reward")
           .input(TensorSpec.float32("noise", 2)).input(TensorSpec.int64("target_class", 1))
           .output(TensorSpec.float32("reward", 1)).output(TensorSpec.float32("grad", 2)).verify(model);
       long[] shape = model.inputs().get("noise").getShape();
       if (shape[1] < 1) {
-        throw new ModelContractException(file + ": input 'noise' must have a fixed dimension, found "
+        throw new ModelContractException(model.file() + ": input 'noise' must have a fixed dimension, found "
             + Arrays.toString(shape));
       }
       return new OnnxRewardGradient(model, Math.toIntExact(shape[1]));

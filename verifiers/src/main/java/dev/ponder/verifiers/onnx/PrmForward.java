@@ -1,7 +1,8 @@
 package dev.ponder.verifiers.onnx;
 
-
 import ai.onnxruntime.OnnxTensor;
+import dev.ponder.engine.onnx.DecoderInputs;
+import dev.ponder.engine.onnx.KvCacheLayout;
 import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.onnx.OnnxModel;
@@ -63,30 +64,11 @@ final class PrmForward {
     this.model = model;
     this.labels = labels;
     this.padId = padId;
-    int n = 0;
-    while (model.inputs().containsKey("past_key_values." + n + ".key")) {
-      n++;
-    }
-    this.layers = n;
-    this.cached = n > 0;
-    if (cached) {
-      long[] shape = model.inputs().get("past_key_values.0.key").getShape();
-      int attnHeads = files.configInt("n_head", "num_attention_heads");
-      int h = shape[1] > 0 ? (int) shape[1] : files.configInt("num_key_value_heads", "n_head", "num_attention_heads");
-      int hidden = files.configInt("n_embd", "hidden_size");
-      int fromConfig = files.configInt("head_dim") > 0 ? files.configInt("head_dim")
-          : hidden > 0 && attnHeads > 0 ? hidden / attnHeads : -1;
-      int d = shape[3] > 0 ? (int) shape[3] : fromConfig;
-      if (h <= 0 || d <= 0) {
-        throw new ModelContractException("cannot tell the KV-cache shape of " + model.file() + ": past_key_values.0.key"
-            + " is " + java.util.Arrays.toString(shape) + " and config.json gives no head count or head size");
-      }
-      this.heads = h;
-      this.headDim = d;
-    } else {
-      this.heads = 0;
-      this.headDim = 0;
-    }
+    KvCacheLayout kv = KvCacheLayout.read(model, files.config());
+    this.cached = kv.cached();
+    this.layers = kv.layers();
+    this.heads = kv.kvHeads();
+    this.headDim = kv.headDim();
   }
 
   /**
@@ -97,15 +79,18 @@ final class PrmForward {
    */
   static Set<String> addCache(ModelContract contract, OnnxModel model, String kind) {
     Set<String> fed = new HashSet<>(Batch.FED);
-    for (int l = 0; model.inputs().containsKey("past_key_values." + l + ".key"); l++) {
-      for (String kv : List.of("key", "value")) {
-        contract.input(TensorSpec.float32("past_key_values." + l + "." + kv, 4));
-        contract.output(TensorSpec.float32("present." + l + "." + kv, 4));
-        fed.add("past_key_values." + l + "." + kv);
+    boolean cached = model.inputs().containsKey(KvCacheLayout.pastName(0, true));
+    for (int l = 0; model.inputs().containsKey(KvCacheLayout.pastName(l, true)); l++) {
+      for (boolean key : List.of(true, false)) {
+        contract.input(TensorSpec.float32(KvCacheLayout.pastName(l, key), 4));
+        contract.output(TensorSpec.float32(KvCacheLayout.presentName(l, key), 4));
+        fed.add(KvCacheLayout.pastName(l, key));
       }
+    }
+    if (cached) {
       contract.input(TensorSpec.int64("position_ids", 2));
     }
-    if (model.inputs().containsKey("past_key_values.0.key") && model.inputs().containsKey("token_type_ids")) {
+    if (cached && model.inputs().containsKey("token_type_ids")) {
       throw new ModelContractException(kind + " model " + model.file() + " has both a KV cache and"
           + " token_type_ids; incremental scoring feeds input_ids, attention_mask, position_ids and the cache only");
     }
@@ -159,18 +144,11 @@ final class PrmForward {
     LongBuffer ids = Batch.longs(bsz * smax);
     LongBuffer mask = Batch.longs(bsz * total);
     LongBuffer pos = Batch.longs(bsz * smax);
+    DecoderInputs layout = new DecoderInputs(ids, mask, pos, pmax, smax, padId, false);
     for (int b = 0; b < bsz; b++) {
       Row r = rows.get(b);
-      int p = r.parent() == null ? 0 : r.parent().length;
-      int s = r.tokens().length;
-      for (int c = 0; c < pmax; c++) {
-        mask.put(b * total + c, c >= pmax - p ? 1 : 0);
-      }
-      for (int t = 0; t < smax; t++) {
-        ids.put(b * smax + t, t < s ? r.tokens()[t] : padId);
-        mask.put(b * total + pmax + t, t < s ? 1 : 0);
-        pos.put(b * smax + t, t < s ? p + t : 0);
-      }
+      long[] tokens = r.tokens();
+      layout.row(b, null, 0, r.parent() == null ? 0 : r.parent().length, t -> tokens[t], 0, tokens.length);
     }
     int plane = heads * pmax * headDim;
     FloatBuffer[] past = new FloatBuffer[layers * 2];
@@ -187,17 +165,17 @@ final class PrmForward {
       in.put("attention_mask", scope.longs(mask, bsz, total));
       in.put("position_ids", scope.longs(pos, bsz, smax));
       for (int l = 0; l < layers; l++) {
-        in.put("past_key_values." + l + ".key", scope.floats(past[2 * l], bsz, heads, pmax, headDim));
-        in.put("past_key_values." + l + ".value", scope.floats(past[2 * l + 1], bsz, heads, pmax, headDim));
+        in.put(KvCacheLayout.pastName(l, true), scope.floats(past[2 * l], bsz, heads, pmax, headDim));
+        in.put(KvCacheLayout.pastName(l, false), scope.floats(past[2 * l + 1], bsz, heads, pmax, headDim));
       }
       TensorScope.Outputs res = scope.run(in, Map.of());
       float[] logits = Batch.read(res.tensor("logits"), "process reward logits", bsz, smax, labels);
       float[][] present = keepState ? new float[layers * 2][] : null;
       for (int l = 0; keepState && l < layers; l++) {
-        present[2 * l] = Batch.read(res.tensor("present." + l + ".key"), "present." + l + ".key", bsz, heads, total,
-            headDim);
-        present[2 * l + 1] = Batch.read(res.tensor("present." + l + ".value"), "present." + l + ".value", bsz, heads,
-            total, headDim);
+        for (int k = 0; k < 2; k++) {
+          String name = KvCacheLayout.presentName(l, k == 0);
+          present[2 * l + k] = Batch.read(res.tensor(name), name, bsz, heads, total, headDim);
+        }
       }
       for (int b = 0; b < bsz; b++) {
         out.add(nodes(rows.get(b), logits, b * smax, present, b, pmax, total));

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.testing.Zoo;
 import java.nio.file.Files;
@@ -14,7 +15,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The ONNX reward models load from any source (here a URL, so from bytes) and score as from their directory. */
+/**
+ * The ONNX verifiers, text and image, load from any source (here a URL, so from bytes) and score as from their
+ * directory.
+ */
 class ModelSourceVerifiersTest {
   private static final String PROMPT = "numbers: 3 7 25 50 target: 85\n";
   private static final List<VerifierInput> TEXTS = List.of(
@@ -43,6 +47,36 @@ class ModelSourceVerifiersTest {
          OnnxProcessReward fromUrl = OnnxProcessReward.load(fromUrl(dir))) {
       assertThat(fromUrl.score(TEXTS, SearchContext.builder().build()))
           .containsExactly(fromDir.score(TEXTS, SearchContext.builder().build()));
+    }
+  }
+
+  @Test
+  void imageVerifiersFromAUrlScoreAsFromTheirDirectories() throws Exception {
+    Path classifierDir = Zoo.model("digits/classifier");
+    Path gradientDir = Zoo.model("digits/reward-grad");
+    float[][] noise = new float[3][];
+    java.util.Random random = new java.util.Random(5);
+    try (ImageClassifier fromDir = ImageClassifier.load(classifierDir);
+         ImageClassifier fromUrl = ImageClassifier.load(fromUrl(classifierDir), ModelOptions.cpu());
+         OnnxRewardGradient gradDir = OnnxRewardGradient.load(gradientDir);
+         OnnxRewardGradient gradUrl = OnnxRewardGradient.load(fromUrl(gradientDir), ModelOptions.cpu())) {
+      for (int i = 0; i < noise.length; i++) {
+        noise[i] = new float[gradDir.dimension()];
+        for (int j = 0; j < noise[i].length; j++) {
+          noise[i][j] = (float) random.nextGaussian();
+        }
+      }
+      float[][] images = new float[3][fromDir.dimension()];
+      for (int i = 0; i < images.length; i++) {
+        for (int j = 0; j < images[i].length; j++) {
+          images[i][j] = (float) random.nextGaussian();
+        }
+      }
+      SearchContext ctx = SearchContext.builder().build();
+      assertThat(fromUrl.logProbabilities(images, null, ctx)).isDeepEqualTo(fromDir.logProbabilities(images, null, ctx));
+      assertThat(gradUrl.dimension()).isEqualTo(gradDir.dimension());
+      assertThat(gradUrl.forClass(7).valueAndGradient(noise, SearchContext.builder().build()).values())
+          .containsExactly(gradDir.forClass(7).valueAndGradient(noise, SearchContext.builder().build()).values());
     }
   }
 
