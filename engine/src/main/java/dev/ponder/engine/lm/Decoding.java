@@ -1,5 +1,6 @@
 package dev.ponder.engine.lm;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -12,8 +13,12 @@ import java.util.Objects;
  * @param minP         drop tokens below minP times the top token's probability, in [0, 1); 0 = off
  * @param maxNewTokens the most tokens a hypothesis may generate; reaching it cuts the hypothesis
  * @param boundary     where a step ends
+ * @param stop         strings that end a hypothesis (finished, as at end of sequence) as soon as a generated token
+ *                     completes one; the text keeps it (and the rest of that token): cut it there if you must.
+ *                     Empty: only end of sequence and the length limit end a hypothesis
  */
-public record Decoding(double temperature, int topK, double topP, double minP, int maxNewTokens, StepBoundary boundary) {
+public record Decoding(double temperature, int topK, double topP, double minP, int maxNewTokens, StepBoundary boundary,
+    List<String> stop) {
 
   public Decoding {
     if (!(temperature >= 0) || Double.isInfinite(temperature)) {
@@ -32,6 +37,17 @@ public record Decoding(double temperature, int topK, double topP, double minP, i
       throw new IllegalArgumentException("maxNewTokens must be >= 1, was " + maxNewTokens);
     }
     Objects.requireNonNull(boundary, "boundary");
+    stop = List.copyOf(Objects.requireNonNull(stop, "stop"));
+    for (String s : stop) {
+      if (s.isEmpty()) {
+        throw new IllegalArgumentException("stop strings must not be empty, found " + stop);
+      }
+    }
+  }
+
+  /** No stop strings. */
+  public Decoding(double temperature, int topK, double topP, double minP, int maxNewTokens, StepBoundary boundary) {
+    this(temperature, topK, topP, minP, maxNewTokens, boundary, List.of());
   }
 
   /** Sampling at temperature 1, no filters, one token per step, at most 64 new tokens. */
@@ -48,26 +64,31 @@ public record Decoding(double temperature, int topK, double topP, double minP, i
   }
 
   public Decoding withTemperature(double value) {
-    return new Decoding(value, topK, topP, minP, maxNewTokens, boundary);
+    return new Decoding(value, topK, topP, minP, maxNewTokens, boundary, stop);
   }
 
   public Decoding withTopK(int value) {
-    return new Decoding(temperature, value, topP, minP, maxNewTokens, boundary);
+    return new Decoding(temperature, value, topP, minP, maxNewTokens, boundary, stop);
   }
 
   public Decoding withTopP(double value) {
-    return new Decoding(temperature, topK, value, minP, maxNewTokens, boundary);
+    return new Decoding(temperature, topK, value, minP, maxNewTokens, boundary, stop);
   }
 
   public Decoding withMinP(double value) {
-    return new Decoding(temperature, topK, topP, value, maxNewTokens, boundary);
+    return new Decoding(temperature, topK, topP, value, maxNewTokens, boundary, stop);
   }
 
   public Decoding withMaxNewTokens(int value) {
-    return new Decoding(temperature, topK, topP, minP, value, boundary);
+    return new Decoding(temperature, topK, topP, minP, value, boundary, stop);
   }
 
   public Decoding withBoundary(StepBoundary value) {
-    return new Decoding(temperature, topK, topP, minP, maxNewTokens, value);
+    return new Decoding(temperature, topK, topP, minP, maxNewTokens, value, stop);
+  }
+
+  /** Ends each hypothesis at the first of these strings it generates (as OpenAI's {@code stop}). */
+  public Decoding withStop(List<String> value) {
+    return new Decoding(temperature, topK, topP, minP, maxNewTokens, boundary, value);
   }
 }

@@ -271,7 +271,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
    * be closed up in place instead of gathered into a new buffer.
    */
   private void markIfTerminal(LmHypothesis h, int token) {
-    if (model.config().eosIds().contains(token)) {
+    if (model.config().eosIds().contains(token) || hitsStop(h)) {
       h.finished = true;
     } else if (h.generatedLength() >= decoding.maxNewTokens() || h.length >= model.config().maxPositions()) {
       h.cut = true;
@@ -279,6 +279,33 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     if (h.isTerminal()) {
       letGoOfKv(h);
     }
+  }
+
+  /**
+   * Whether the latest token completed one of the decoding's stop strings. Only the generated text's tail that a
+   * new match must overlap is decoded (the latest token's text and the longest stop's length before it): an
+   * earlier match would have finished the hypothesis already.
+   */
+  private boolean hitsStop(LmHypothesis h) {
+    List<String> stop = decoding.stop();
+    if (stop.isEmpty()) {
+      return false;
+    }
+    int longest = 0;
+    for (String s : stop) {
+      longest = Math.max(longest, s.length());
+    }
+    int need = longest - 1 + model.tokenText(h.tokens[h.length - 1]).length();
+    StringBuilder tail = new StringBuilder();
+    for (int i = h.length - 1; i >= h.promptLength && tail.length() < need; i--) {
+      tail.insert(0, model.tokenText(h.tokens[i]));
+    }
+    for (String s : stop) {
+      if (tail.indexOf(s) >= 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean endsStep(LmHypothesis h, StringBuilder stepText) {

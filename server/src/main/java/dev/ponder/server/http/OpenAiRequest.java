@@ -94,7 +94,7 @@ public record OpenAiRequest(String model, int n, List<String> stop, boolean stre
       throw new ApiError(e.status(), e.type(), param, e.code(), e.getMessage().replace("'max_new_tokens'",
           "'max_tokens'"));
     }
-    return new OpenAiRequest(model, n, stop, stream, includeUsage, user, spec, seed, searched);
+    return new OpenAiRequest(model, n, stop, stream, includeUsage, user, spec.withStop(stop), seed, searched);
   }
 
   /** The max_tokens value in [1, limit], or 0 when absent. */

@@ -128,7 +128,7 @@ public final class SearchRunner {
     int maxNew = spec.maxNewTokens() != null ? spec.maxNewTokens() : policy.defaultMaxNewTokens();
     try {
       return Decoding.sampling().withTemperature(spec.temperature()).withTopK(spec.topK()).withTopP(spec.topP())
-          .withMinP(spec.minP()).withMaxNewTokens(maxNew);
+          .withMinP(spec.minP()).withMaxNewTokens(maxNew).withStop(spec.stop());
     } catch (IllegalArgumentException e) {
       throw ApiError.invalid(null, e.getMessage());
     }

@@ -12,7 +12,7 @@ import java.util.Set;
  */
 public record SearchSpec(String algorithm, int n, int m, String verifier, long seed, double temperature, int topK,
     double topP, double minP, Integer maxNewTokens, long policyTokens, long modelCalls, long verifierCalls,
-    Duration deadline, double lambda, String resampling, int targetClass, int steps, double eta) {
+    Duration deadline, double lambda, String resampling, int targetClass, int steps, double eta, List<String> stop) {
 
   /** Algorithms over a language-model policy. */
   public static final List<String> LM_ALGORITHMS = List.of("sample", "greedy", "bon", "weighted-bon", "majority",
@@ -115,7 +115,13 @@ public record SearchSpec(String algorithm, int n, int m, String verifier, long s
     }
     return new SearchSpec(algorithm, n, m, verifier, seed, temperature, topK, topP, minP,
         maxNew > 0 ? maxNew : null, policyTokens, modelCalls, verifierCalls, deadline, lambda, resampling,
-        targetClass, steps, eta);
+        targetClass, steps, eta, List.of());
+  }
+
+  /** The same search, ending each text at the first of these strings it generates (OpenAI's {@code stop}). */
+  public SearchSpec withStop(List<String> value) {
+    return new SearchSpec(algorithm, n, m, verifier, seed, temperature, topK, topP, minP, maxNewTokens, policyTokens,
+        modelCalls, verifierCalls, deadline, lambda, resampling, targetClass, steps, eta, List.copyOf(value));
   }
 
   private static long bounded(ObjectNode budget, String field, long max) {

@@ -179,6 +179,13 @@ class ServerHttpTest {
     String text = stopped.get("choices").get(0).get("text").asText();
     assertThat(text).doesNotContain("\n").isNotEmpty();
     assertThat(stopped.get("choices").get(0).get("finish_reason").asText()).isEqualTo("stop");
+    // The stop ends generation, not just the returned text: the same draw without it runs on past the newline.
+    JsonNode whole = TestServer.json(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": "
+        + PROMPT_JSON + ", \"seed\": 7}"));
+    String wholeText = whole.get("choices").get(0).get("text").asText();
+    assertThat(wholeText).startsWith(text + "\n");
+    assertThat(stopped.get("usage").get("completion_tokens").asInt())
+        .isLessThan(whole.get("usage").get("completion_tokens").asInt());
     JsonNode capped = TestServer.json(s.post("/v1/completions", "{\"model\": \"countdown-policy\", \"prompt\": "
         + PROMPT_JSON + ", \"seed\": 7, \"max_tokens\": 5}"));
     assertThat(capped.get("choices").get(0).get("finish_reason").asText()).isEqualTo("length");
