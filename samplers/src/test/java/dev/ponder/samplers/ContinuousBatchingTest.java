@@ -54,6 +54,18 @@ class ContinuousBatchingTest {
 
   private LanguageModel lm;
 
+  // On a loaded machine a thread may be descheduled for longer than the 2 ms a merged call waits for the others,
+  // and then no call would merge; the tests assert that calls merge, so they give them 20 ms.
+  @org.junit.jupiter.api.BeforeAll
+  static void waitLonger() {
+    System.setProperty("ponder.lm.batchWaitMicros", "20000");
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void waitAsConfigured() {
+    System.clearProperty("ponder.lm.batchWaitMicros");
+  }
+
   @AfterEach
   void close() {
     if (lm != null) {
@@ -172,7 +184,12 @@ class ContinuousBatchingTest {
   }
 
   private void checkAgainstSolo(int n, Budget budget, int lanes, boolean cancelled) throws Exception {
-    lm = LanguageModel.load(Zoo.model("tiny-gpt2"));
+    checkAgainstSolo(n, budget, lanes, cancelled, dev.ponder.engine.model.ModelOptions.cpu());
+  }
+
+  private void checkAgainstSolo(int n, Budget budget, int lanes, boolean cancelled,
+      dev.ponder.engine.model.ModelOptions options) throws Exception {
+    lm = LanguageModel.load(Zoo.model("tiny-gpt2"), options);
     List<Run> solo = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       solo.add(run(i, budget, cancelled));
@@ -211,6 +228,13 @@ class ContinuousBatchingTest {
   @Test
   void aCancelledSearchStopsWhereItStopsAloneAndTheOthersFinish() throws Exception {
     checkAgainstSolo(searches().size(), Budget.unlimited(), 1, true);
+  }
+
+  @Test
+  void underATightMemoryLimitMergedCallsAreSplitAndChangeNothing() throws Exception {
+    // 300 KB: each of the first three searches' own calls fit (about 260 KB at their longest), three merged do not.
+    checkAgainstSolo(3, Budget.unlimited(), 1, false,
+        dev.ponder.engine.model.ModelOptions.cpu().withBatchMemoryLimit(300_000));
   }
 
   @Test

@@ -323,7 +323,7 @@ public final class LanguageModel implements AutoCloseable {
       } else if (this.lanes == null || this.lanes.length != lanes) {
         StepScheduler[] made = new StepScheduler[lanes];
         for (int i = 0; i < lanes; i++) {
-          made[i] = new StepScheduler(session, config);
+          made[i] = new StepScheduler(session, config, batchMemoryLimit);
         }
         this.lanes = made;
       }

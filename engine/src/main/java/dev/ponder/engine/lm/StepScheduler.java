@@ -50,6 +50,8 @@ final class StepScheduler {
 
   private final OnnxModel model;
   private final LmConfig config;
+  /** The model's batch memory limit: a merged call larger than it is split. */
+  private final long memoryLimit;
   private final Object lock = new Object();
   private final List<Request> pending = new ArrayList<>();
   private int active;
@@ -75,9 +77,10 @@ final class StepScheduler {
   /** Guarded by running (only the leader makes shared buffers). */
   private long nextId;
 
-  StepScheduler(OnnxModel model, LmConfig config) {
+  StepScheduler(OnnxModel model, LmConfig config, long memoryLimit) {
     this.model = model;
     this.config = config;
+    this.memoryLimit = memoryLimit;
   }
 
   /** Processes attached to this lane (made and not yet closed): the calls a merged call waits for. */
@@ -164,7 +167,12 @@ final class StepScheduler {
     for (Request r : batch) {
       bySegment.computeIfAbsent(r.s, k -> new ArrayList<>()).add(r);
     }
+    List<List<Request>> calls = new ArrayList<>();
     for (List<Request> group : bySegment.values()) {
+      group.sort(java.util.Comparator.comparingLong(StepScheduler::pastOwner).thenComparingInt(StepScheduler::pastRow));
+      calls.addAll(withinMemory(group));
+    }
+    for (List<Request> group : calls) {
       try {
         run(group);
       } catch (RuntimeException | Error e) {
@@ -178,6 +186,33 @@ final class StepScheduler {
         }
       }
     }
+  }
+
+  /**
+   * Splits requests (in the order their rows will be stacked) into consecutive parts whose merged call stays within
+   * the model's batch memory limit, counted as a call's own check counts it (past gathered, present, logits). A
+   * request alone always runs: its process checked it against the same limit.
+   */
+  List<List<Request>> withinMemory(List<Request> group) {
+    List<List<Request>> parts = new ArrayList<>();
+    List<Request> part = new ArrayList<>();
+    int rows = 0;
+    int p = 0;
+    for (Request r : group) {
+      int joinedRows = rows + r.b;
+      int joinedP = Math.max(p, r.p);
+      if (!part.isEmpty() && BatchForward.callBytes(config, joinedRows, joinedP, r.s, true) > memoryLimit) {
+        parts.add(part);
+        part = new ArrayList<>();
+        joinedRows = r.b;
+        joinedP = r.p;
+      }
+      part.add(r);
+      rows = joinedRows;
+      p = joinedP;
+    }
+    parts.add(part);
+    return parts;
   }
 
   /** One ONNX call for requests that feed the same number of new positions. */
