@@ -7,6 +7,7 @@ import dev.ponder.engine.Budget;
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.SearchTrace;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
@@ -105,6 +106,10 @@ final class CountdownEval {
           + algorithm + "'");
     }
     boolean single = algorithm.equals("sample") || algorithm.equals("greedy");
+    if (algorithm.equals("auto") && o.n != null) {
+      throw new UsageException("eval: --n does not apply to --algorithm auto, whose fitted rule chooses N per problem"
+          + " (tasks' auto-rule.txt)");
+    }
     if (single && o.n != null) {
       throw new UsageException("eval: --n does not apply to --algorithm " + algorithm + ", which makes one text per"
           + " problem; bon, weighted-bon and majority draw N");
@@ -184,6 +189,10 @@ final class CountdownEval {
     line.put("model_calls", r.stats().modelCalls());
     line.put("verifier_calls", r.stats().verifierCalls());
     line.put("wall_ms", Math.round(r.stats().wallNanos() / 1e6 * 10) / 10.0);
+    if (r.trace() instanceof SearchTrace.Auto auto) {
+      line.put("auto_chosen", auto.chosen());
+      line.put("auto_reason", auto.reason());
+    }
     return line;
   }
 
