@@ -168,8 +168,10 @@ final class CountdownEval {
       throw OutFile.failed("eval", e.out, x);
     }
     int total = problems.size();
-    out.printf(Locale.ROOT, "eval countdown algorithm=%s n=%d seed=%d problems=%d accuracy=%.4f (%d/%d)"
-            + " policy_tokens/problem=%.1f model_calls/problem=%.1f wall_ms/problem=%.1f%n", algorithm, n, e.seed,
+    // auto's N is chosen per problem by its rule, not the --n knob
+    out.printf(Locale.ROOT, "eval countdown algorithm=%s n=%s seed=%d problems=%d accuracy=%.4f (%d/%d)"
+            + " policy_tokens/problem=%.1f model_calls/problem=%.1f wall_ms/problem=%.1f%n", algorithm,
+        algorithm.equals("auto") ? "rule" : Integer.toString(n), e.seed,
         total, correct / (double) total, correct, total, tokens / (double) total, calls / (double) total,
         wallNanos / 1e6 / total);
     return 0;
