@@ -10,6 +10,7 @@ import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.samplers.auto.AutoRule;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.tasks.countdown.CountdownChecker;
 import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
@@ -73,6 +74,10 @@ final class CountdownEval {
         description = "(countdown) The process reward model (step-beam, dvts, smc, mcts).")
     Path prm;
 
+    @Option(names = "--auto-rule", paramLabel = "FILE", description = "(countdown) The rule auto runs (AutoRule's"
+        + " text form, as bench/countdown/fit_auto.py writes it; default: the one fitted on the validation split).")
+    Path autoRule;
+
     @Mixin
     RemoteOptions remote;
   }
@@ -128,6 +133,12 @@ final class CountdownEval {
     CountdownChecker checker = CountdownChecker.create();
     CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(n, o.m, e.lambda,
         EvalCommand.parseResampling(e.resampling));
+    if (o.autoRule != null) {
+      if (!algorithm.equals("auto")) {
+        throw new UsageException("eval: --auto-rule applies to --algorithm auto, not to " + algorithm);
+      }
+      knobs = knobs.withAutoRule(readRule(o.autoRule));
+    }
     boolean useOrm = CountdownAlgorithms.needsOutcomeScorer(algorithm) && o.verifier.equals("orm");
     long budgetTokens = o.budgetTokens == null ? Long.MAX_VALUE : o.budgetTokens;
 
@@ -138,8 +149,9 @@ final class CountdownEval {
     try (BufferedWriter w = OutFile.open("eval", e.out);
          OnnxOutcomeReward orm = useOrm ? Models.load("eval", "--orm", o.orm,
              () -> OnnxOutcomeReward.builder(o.orm).options(options).build()) : null;
-         OnnxProcessReward prm = CountdownAlgorithms.needsProcessScorer(algorithm) ? Models.load("eval", "--prm",
-             o.prm, () -> OnnxProcessReward.builder(o.prm).options(options).build()) : null;
+         OnnxProcessReward prm = CountdownAlgorithms.needsProcessScorer(algorithm, knobs.autoRule())
+             ? Models.load("eval", "--prm", o.prm, () -> OnnxProcessReward.builder(o.prm).options(options).build())
+             : null;
          Solver solver = remote != null
              ? remote.solver(algorithm, knobs, o.temperature, useOrm ? orm : checker, prm)
              : Solver.local(Models.load("eval", "--policy", o.policy, () -> LanguageModel.load(o.policy, options)),
@@ -201,6 +213,16 @@ final class CountdownEval {
   private static void write(BufferedWriter w, ObjectNode line) throws IOException {
     w.write(JSON.writeValueAsString(line));
     w.newLine();
+  }
+
+  private static AutoRule readRule(Path file) {
+    try {
+      return AutoRule.parse(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (IOException x) {
+      throw new UsageException("eval: cannot read --auto-rule " + file + ": " + Errors.cause(x));
+    } catch (IllegalArgumentException x) {
+      throw new UsageException("eval: --auto-rule " + file + ": " + x.getMessage());
+    }
   }
 
   static String prompt(JsonNode problem) {

@@ -165,6 +165,21 @@ class CliTest {
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
         "--n", "16", "--out", o.toString())).isEqualTo(2);
     assertThat(err()).startsWith("error: eval: --n does not apply to --algorithm auto");
+
+    // a caller's own rule: read from --auto-rule, checked, and only for auto
+    Path rule = Files.writeString(dir.resolve("rule.txt"), "probe 2\notherwise bon 3\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
+        "--auto-rule", rule.toString(), "--policy", policy(), "--orm",
+        Zoo.root().resolve("onnx-models/countdown/orm-cached").toString(), "--out", o.toString())).as(err()).isZero();
+    assertThat(Files.readAllLines(o)).allMatch(l -> l.contains("\"auto_chosen\":\"bon-3\""));
+    Files.writeString(rule, "probe 2\nwhen best < 0.5 stop\notherwise bon 3\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
+        "--auto-rule", rule.toString(), "--out", o.toString())).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: eval: --auto-rule " + rule + ": auto rule line 2: expected a feature"
+        + " (agreement, best_score, mean_score, mean_entropy), found 'best'\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
+        "--auto-rule", rule.toString(), "--out", o.toString())).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: eval: --auto-rule applies to --algorithm auto, not to bon\n");
   }
 
   @Test

@@ -63,10 +63,21 @@ public final class CountdownAlgorithms {
    * @param m          children per expansion (step-beam, dvts, mcts)
    * @param lambda     SMC's inverse temperature
    * @param resampling SMC's resampling scheme
+   * @param autoRule   auto's rule ({@link #autoRule()}, the fitted one, unless a caller tries its own)
    */
-  public record Knobs(int n, int m, double lambda, Resampling resampling) {
+  public record Knobs(int n, int m, double lambda, Resampling resampling, AutoRule autoRule) {
     public Knobs {
       Objects.requireNonNull(resampling, "resampling");
+      Objects.requireNonNull(autoRule, "autoRule");
+    }
+
+    /** With the fitted auto rule. */
+    public Knobs(int n, int m, double lambda, Resampling resampling) {
+      this(n, m, lambda, resampling, AUTO_RULE);
+    }
+
+    public Knobs withAutoRule(AutoRule value) {
+      return new Knobs(n, m, lambda, resampling, value);
     }
 
     /** {@code ponder eval}'s defaults: N = 8, M = 4, lambda 10, systematic resampling. */
@@ -75,7 +86,7 @@ public final class CountdownAlgorithms {
     }
 
     public Knobs withN(int value) {
-      return new Knobs(value, m, lambda, resampling);
+      return new Knobs(value, m, lambda, resampling, autoRule);
     }
   }
 
@@ -84,10 +95,15 @@ public final class CountdownAlgorithms {
     return name.equals("bon") || name.equals("weighted-bon") || name.equals("auto");
   }
 
-  /** Whether the named search is guided by a process reward model ({@code auto}: when its rule can choose one). */
+  /** Whether the named search is guided by a process reward model ({@code auto}: when its fitted rule can choose one). */
   public static boolean needsProcessScorer(String name) {
+    return needsProcessScorer(name, AUTO_RULE);
+  }
+
+  /** Whether the named search needs a process reward model when {@code auto} runs {@code autoRule}. */
+  public static boolean needsProcessScorer(String name, AutoRule autoRule) {
     return List.of("step-beam", "dvts", "smc", "mcts").contains(name)
-        || name.equals("auto") && AUTO_RULE.needsProcessScorer();
+        || name.equals("auto") && autoRule.needsProcessScorer();
   }
 
   /** The rule {@code auto} uses, fitted on the validation split (resource {@code auto-rule.txt}). */
@@ -136,9 +152,9 @@ public final class CountdownAlgorithms {
       case "mcts" -> Search.mcts(policy, prm.get()).simulations(n).children(m).decoding(perLine);
       case "smc" -> Search.particleFilter(policy, prm.get()).particles(n)
           .potential(Potential.DIFFERENCE, knobs.lambda()).resampling(knobs.resampling()).decoding(perLine);
-      case "auto" -> Search.auto(policy, outcome.get()).rule(AUTO_RULE).answers(answerOf)
+      case "auto" -> Search.auto(policy, outcome.get()).rule(knobs.autoRule()).answers(answerOf)
           .guided(c -> overAnyProcess(c.kind().key(), knobs.withN(c.n()), outcome, prm))
-          .decoding(AUTO_RULE.needsProcessScorer() ? perLine : decoding);
+          .decoding(knobs.autoRule().needsProcessScorer() ? perLine : decoding);
       default -> throw new IllegalArgumentException("algorithm must be one of " + NAMES + ", was '" + name + "'");
     };
   }
@@ -174,7 +190,7 @@ public final class CountdownAlgorithms {
       case "mcts" -> Search.mcts(prm.get()).simulations(n).children(m);
       case "smc" -> Search.particleFilter(prm.get()).particles(n).potential(Potential.DIFFERENCE, knobs.lambda())
           .resampling(knobs.resampling());
-      case "auto" -> Search.auto(outcome.get()).rule(AUTO_RULE).answers(answerOf)
+      case "auto" -> Search.auto(outcome.get()).rule(knobs.autoRule()).answers(answerOf)
           .guided(c -> overAnyProcess(c.kind().key(), knobs.withN(c.n()), outcome, prm));
       case "beam" -> throw new IllegalArgumentException("algorithm 'beam' (token-level beam search) needs every"
           + " next-token distribution, which only an in-process language model gives; use step-beam over this process");
