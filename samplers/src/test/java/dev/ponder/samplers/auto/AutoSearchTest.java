@@ -12,9 +12,11 @@ import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;
 import dev.ponder.engine.StopReason;
 import dev.ponder.samplers.Search;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class AutoSearchTest {
@@ -115,6 +117,22 @@ class AutoSearchTest {
     assertThat(trace(cut).chosen()).isEqualTo("stop");
     assertThat(trace(cut).reason()).startsWith("the probe was cut");
     assertThat(cut.stats().policyTokens()).isLessThanOrEqualTo(12); // at most one call past the limit
+  }
+
+  @Test
+  void aDeadlineCutsTheContinuationAndWhatWasDrawnIsScoredAsItStands() {
+    AtomicLong now = new AtomicLong();
+    ScriptedProcess p = ScriptedProcess.digits();
+    p.onAdvance = () -> now.addAndGet(1_000_000); // each step takes 1 ms
+    SearchResult r = Search.auto(DIGIT_SUM).rule(AutoRule.parse("probe 4\notherwise bon 16")).seed(1)
+        .budget(Budget.deadlineOf(Duration.ofMillis(7))).clock(now::get).run(p);
+    assertThat(r.stopReason()).isInstanceOf(StopReason.LimitReached.class);
+    assertThat(((StopReason.LimitReached) r.stopReason()).limit()).isEqualTo(Budget.Limit.WALL_TIME);
+    assertThat(trace(r).chosen()).isEqualTo("bon-16");
+    assertThat(p.advanceCalls).isEqualTo(7); // the probe's 5, then 2 of the continuation
+    assertThat(r.candidates()).hasSize(16).allMatch(c -> !Double.isNaN(c.score()));
+    assertThat(r.candidates().stream().filter(Candidate::finished)).hasSize(4);
+    assertThat(p.out).isZero();
   }
 
   @Test
