@@ -2,9 +2,11 @@ package dev.ponder.samplers.auto;
 
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.samplers.ProcessSearch;
+import dev.ponder.samplers.Search;
 import dev.ponder.samplers.core.ProcessSource;
 import java.util.Objects;
 import java.util.function.Function;
@@ -14,7 +16,7 @@ import java.util.function.Function;
  * prompt's difficulty read from it (answer agreement, best and mean score, mean token entropy where the hypotheses
  * offer it), and an {@link AutoRule} that chooses what to spend next: keep the probe's pick, continue best-of-N up
  * to N (the probe's samples are the first N's first ones, so none is wasted), or run a process-guided search
- * (step beam, SMC) that the caller supplies with {@link #guided}. Within the caller's budget: with a token limit,
+ * (step beam, SMC) guided by the caller's {@link #processScorer} (or any search given to {@link #guided}). Within the caller's budget: with a token limit,
  * N is cut to what the probe's cost per sample says still fits. The result's trace is a
  * {@link dev.ponder.engine.SearchTrace.Auto} naming the choice, the clause that made it and the features.
  *
@@ -61,11 +63,22 @@ public final class AutoSearch<S> extends ProcessSearch<S, AutoSearch<S>> {
     return this;
   }
 
+  /**
+   * The process-guided searches with their defaults, guided by {@code prm}: a {@code step-beam N} choice runs
+   * {@code Search.stepBeam(prm).n(N).m(4)}, an {@code smc N} one {@code Search.particleFilter(prm).particles(N)}.
+   * For other knobs, use {@link #guided}.
+   */
+  public AutoSearch<S> processScorer(ProcessScorer<S> prm) {
+    Objects.requireNonNull(prm, "prm");
+    return guided(c -> c.kind() == AutoRule.Kind.SMC ? Search.particleFilter(prm).particles(c.n())
+        : Search.stepBeam(prm).n(c.n()).m(Math.min(4, c.n())));
+  }
+
   @Override
   protected SearchResult search(GenerativeProcess<S> process, SearchContext ctx) {
     if (rule.needsProcessScorer() && guided == null) {
       throw new IllegalArgumentException("the auto rule can choose a process-guided search (" + rule.toText()
-          .replace('\n', ';') + ") but none was given; call guided(choice -> Search.particleFilter(prm)...)");
+          .replace('\n', ';') + ") but none was given; call processScorer(prm) or guided(choice -> ...)");
     }
     return new AutoRun<>(process, scorer, rule, answerOf, choice -> {
       ProcessSearch<S, ?> inner = guided.apply(choice);

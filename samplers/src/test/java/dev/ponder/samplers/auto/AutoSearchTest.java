@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;
@@ -176,6 +177,23 @@ class AutoSearchTest {
 
     assertThatThrownBy(() -> Search.auto(DIGIT_SUM).rule(AutoRule.parse("probe 2\notherwise smc 3"))
         .run(ScriptedProcess.digits())).hasMessageContaining("none was given");
+  }
+
+  @Test
+  void aProcessScorerGuidesTheParticleFilterOrStepBeamItChooses() {
+    // the process score of a partial walk: its digit sum so far, over 45
+    ProcessScorer<ScriptedProcess.H> prm = (hs, ctx) -> DIGIT_SUM.score(hs, ctx);
+    ScriptedProcess p = ScriptedProcess.digits();
+    SearchResult smc = Search.auto(DIGIT_SUM).rule(AutoRule.parse("probe 2\notherwise smc 4")).processScorer(prm)
+        .seed(2).run(p);
+    assertThat(trace(smc).chosen()).isEqualTo("smc-4");
+    assertThat(smc.candidates()).hasSize(4 + 2);
+    assertThat(p.out).isZero();
+    assertThat(trace(smc).inner()).isInstanceOf(SearchTrace.Particles.class);
+    SearchResult beam = Search.auto(DIGIT_SUM).rule(AutoRule.parse("probe 2\notherwise step-beam 4"))
+        .processScorer(prm).seed(2).run(ScriptedProcess.digits());
+    assertThat(trace(beam).chosen()).isEqualTo("step-beam-4");
+    assertThat(trace(beam).inner()).isInstanceOf(SearchTrace.Tree.class);
   }
 
   @Test

@@ -19,6 +19,7 @@ final class ScriptedProcess implements GenerativeProcess<ScriptedProcess.H> {
     final long lineage;
     final String target;
     final StringBuilder text = new StringBuilder();
+    int forks;
     boolean released;
 
     H(long lineage, String target) {
@@ -74,9 +75,15 @@ final class ScriptedProcess implements GenerativeProcess<ScriptedProcess.H> {
     return live;
   }
 
+  /** A child goes on as its own lineage's script from where the parent is. */
   @Override
   public H fork(H parent, SearchContext ctx) {
-    throw new UnsupportedOperationException("not needed here");
+    long l = RandomStreams.childLineage(parent.lineage, ++parent.forks);
+    String own = script.apply(ctx.random(), l);
+    H child = new H(l, parent.text + own.substring(Math.min(own.length(), parent.text.length())));
+    child.text.append(parent.text);
+    out++;
+    return child;
   }
 
   @Override
