@@ -7,9 +7,9 @@
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 const PARTICLES = new Set(["smc", "fk"]);
-const NEEDS = { bon: "orm", "weighted-bon": "orm", "step-beam": "prm", dvts: "prm", smc: "prm", mcts: "prm",
+const NEEDS = { bon: "orm", "weighted-bon": "orm", auto: "orm", "step-beam": "prm", dvts: "prm", smc: "prm", mcts: "prm",
   fk: "classifier", "zero-order": "classifier", reno: "reward-gradient" };
-const LM_ALGORITHMS = ["sample", "greedy", "bon", "weighted-bon", "majority", "beam", "step-beam", "dvts", "smc", "mcts"];
+const LM_ALGORITHMS = ["sample", "greedy", "bon", "weighted-bon", "majority", "beam", "step-beam", "dvts", "smc", "mcts", "auto"];
 const DIFFUSION_ALGORITHMS = ["fk", "diffusion-sample"];
 const NOISE_ALGORITHMS = ["reno", "zero-order"];
 const DIGITS = new Set([...DIFFUSION_ALGORITHMS, ...NOISE_ALGORITHMS]);

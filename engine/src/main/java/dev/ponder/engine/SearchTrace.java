@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * How a search went, for people and pages to see (the demo server streams and draws it): the search tree of step
  * beam, DVTS, MCTS and token-level beam search (a node a token); the particle genealogy of SMC and Feynman-Kac steering; the iterates of a noise search.
- * Sampling and best-of-N have no structure beyond their candidates: {@link None}.
+ * Sampling and best-of-N have no structure beyond their candidates: {@link None}. A search that chose its
+ * algorithm from a first round ({@code Search.auto}) says what it chose and why: {@link Auto}.
  */
 public sealed interface SearchTrace {
 
@@ -104,6 +105,28 @@ public sealed interface SearchTrace {
         rewards = List.copyOf(rewards);
         bestRewards = List.copyOf(bestRewards);
       }
+    }
+  }
+
+  /**
+   * What a compute-optimal search chose after its probe round, and why, over the trace of what it then ran.
+   *
+   * @param chosen       the choice, as the rule names it ({@code "stop"}, {@code "bon-16"}, {@code "smc-16"})
+   * @param reason       the rule's clause that fired, with the feature's value ({@code "best_score 0.71 >= 0.6"})
+   * @param probeSamples the samples of the probe round
+   * @param agreement    the share of probe samples giving the most common answer, in (0, 1]
+   * @param bestScore    the probe's best outcome score
+   * @param meanScore    the probe's mean outcome score
+   * @param meanEntropy  the probe's mean per-token entropy (nats); NaN when the hypotheses do not offer it
+   * @param inner        the trace of the search run after the probe ({@link None} when the probe's pick stands or
+   *                     best-of-N continued)
+   */
+  record Auto(String chosen, String reason, int probeSamples, double agreement, double bestScore, double meanScore,
+      double meanEntropy, SearchTrace inner) implements SearchTrace {
+    public Auto {
+      Objects.requireNonNull(chosen, "chosen");
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(inner, "inner");
     }
   }
 }

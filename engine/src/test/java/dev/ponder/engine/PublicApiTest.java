@@ -22,6 +22,7 @@ class PublicApiTest {
         "SearchContext.Builder", "SearchCounters", "SearchEvent", "SearchEvent.BadScore", "SearchEvent.Done",
         "SearchEvent.Expand", "SearchEvent.Finish", "SearchEvent.Preview", "SearchEvent.Prune", "SearchEvent.Resample",
         "SearchEvent.Score", "SearchEvent.Step", "SearchListener", "SearchResult", "SearchStats", "SearchTrace",
+        "SearchTrace.Auto",
         "SearchTrace.Iterates", "SearchTrace.Iterates.Iterate", "SearchTrace.None", "SearchTrace.Particles",
         "SearchTrace.Particles.Generation", "SearchTrace.Tree", "SearchTrace.Tree.Node", "StopReason",
         "StopReason.Cancelled", "StopReason.Cancelled.By", "StopReason.Completed", "StopReason.LimitReached")));

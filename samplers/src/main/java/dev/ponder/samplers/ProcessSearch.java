@@ -5,6 +5,7 @@ import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.diffusion.DiffusionSampling;
 import dev.ponder.engine.lm.Decoding;
+import dev.ponder.samplers.auto.AutoSearch;
 import dev.ponder.samplers.beam.StepBeamSearch;
 import dev.ponder.samplers.beam.TokenBeamSearch;
 import dev.ponder.samplers.bestofn.BestOfNSearch;
@@ -30,7 +31,8 @@ import java.util.concurrent.ForkJoinPool;
  * @param <S> the process's hypothesis type
  */
 public abstract sealed class ProcessSearch<S, B extends ProcessSearch<S, B>> extends SearchBuilder<B>
-    permits SampleSearch, BestOfNSearch, StepBeamSearch, TokenBeamSearch, ParticleFilterSearch, MctsSearch {
+    permits SampleSearch, BestOfNSearch, StepBeamSearch, TokenBeamSearch, ParticleFilterSearch, MctsSearch,
+    AutoSearch {
   private final ProcessSource<S> source;
 
   /** {@code source}: how the convenience entry points open the process; {@code null} for a generic search. */
@@ -112,6 +114,16 @@ public abstract sealed class ProcessSearch<S, B extends ProcessSearch<S, B>> ext
 
   /** The algorithm over an open process; releases every hypothesis it made. */
   protected abstract SearchResult search(GenerativeProcess<S> process, SearchContext ctx);
+
+  /**
+   * Runs {@code search} over a process and context that another search already holds: a search that hands the
+   * rest of its work to another ({@code Search.auto}). The inner search's events and final {@code Done} are on
+   * that context; its budget, seed and listener settings are not used.
+   */
+  protected static <T> SearchResult searchWithin(ProcessSearch<T, ?> search, GenerativeProcess<T> process,
+      SearchContext ctx) {
+    return search.search(process, ctx);
+  }
 
   @SuppressWarnings("unchecked")
   private static <S> GenerativeProcess<S> cast(GenerativeProcess<? extends S> process) {

@@ -13,6 +13,7 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.StepBoundary;
+import dev.ponder.samplers.auto.AutoSearch;
 import dev.ponder.samplers.beam.StepBeamSearch;
 import dev.ponder.samplers.beam.TokenBeamSearch;
 import dev.ponder.samplers.bestofn.BestOfNSearch;
@@ -75,6 +76,15 @@ public final class Search {
     return new MctsSearch<>(null, prm);
   }
 
+  /**
+   * Compute-optimal search over any process: a probe round scored by {@code scorer}, then what its
+   * {@link dev.ponder.samplers.auto.AutoRule} chooses for this prompt (stop, more best-of-N, a process-guided
+   * search); the choice and why are in the result's trace.
+   */
+  public static <S> AutoSearch<S> auto(OutcomeScorer<S> scorer) {
+    return new AutoSearch<>(null, scorer);
+  }
+
   // ---- over a language model --------------------------------------------------------------------------------
 
   /** {@code n} independent samples from the policy, ranked by log-probability; no scorer. */
@@ -90,6 +100,14 @@ public final class Search {
   /** Best-of-N: N samples scored by an outcome scorer (ORM, rule checker), one picked by a {@link Selection}. */
   public static BestOfNSearch<LmHypothesis> bestOfN(LanguageModel policy, OutcomeScorer<LmHypothesis> scorer) {
     return new BestOfNSearch<>(lm(policy), scorer, 4);
+  }
+
+  /**
+   * Compute-optimal search over the policy (see {@link #auto(OutcomeScorer)}). Its decoding is whole samples; give
+   * one with a line boundary ({@code decoding(...)}) when the rule may choose a step-level search.
+   */
+  public static AutoSearch<LmHypothesis> auto(LanguageModel policy, OutcomeScorer<LmHypothesis> scorer) {
+    return new AutoSearch<>(lm(policy), scorer);
   }
 
   /** Step-level beam search over lines: keep the best N/M partial solutions by PRM score, expand each M times. */

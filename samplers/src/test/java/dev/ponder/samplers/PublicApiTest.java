@@ -3,6 +3,7 @@ package dev.ponder.samplers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.engine.testing.PublicTypes;
+import dev.ponder.samplers.auto.AutoSearch;
 import dev.ponder.samplers.beam.StepBeamSearch;
 import dev.ponder.samplers.bestofn.BestOfNSearch;
 import dev.ponder.samplers.core.RoundDriver;
@@ -47,6 +48,8 @@ class PublicApiTest {
         "NoiseSearchBuilder", "NoiseSearchBuilder.Ascent", "NoiseSearchBuilder.Result",
         "RenoSearch", "SpsaSearch", "ZeroOrderSearch",
         "NoiseOptimizer", "NoiseOptimizer.Adam", "NoiseOptimizer.SgdNesterov", "NoiseOptimizer.State")));
+    assertThat(PublicTypes.of(AutoSearch.class)).containsExactlyElementsOf(new TreeSet<>(List.of(
+        "AutoSearch", "AutoRule", "AutoRule.Choice", "AutoRule.Clause", "AutoRule.Feature", "AutoRule.Kind")));
   }
 
   @Test
@@ -59,7 +62,8 @@ class PublicApiTest {
     }
     Set<String> exported = module.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
     assertThat(exported).containsExactlyInAnyOrder("dev.ponder.samplers", "dev.ponder.samplers.bestofn",
-        "dev.ponder.samplers.beam", "dev.ponder.samplers.smc", "dev.ponder.samplers.mcts", "dev.ponder.samplers.noise");
+        "dev.ponder.samplers.beam", "dev.ponder.samplers.smc", "dev.ponder.samplers.mcts", "dev.ponder.samplers.noise",
+        "dev.ponder.samplers.auto");
     assertThat(exported).doesNotContain(RoundDriver.class.getPackageName());
   }
 }

@@ -7,8 +7,10 @@ import dev.ponder.engine.Budget;
 import dev.ponder.engine.Candidate;
 import dev.ponder.engine.RandomStreams;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.engine.SearchTrace;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.samplers.auto.AutoRule;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.tasks.countdown.CountdownChecker;
 import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
@@ -72,6 +74,10 @@ final class CountdownEval {
         description = "(countdown) The process reward model (step-beam, dvts, smc, mcts).")
     Path prm;
 
+    @Option(names = "--auto-rule", paramLabel = "FILE", description = "(countdown) The rule auto runs (AutoRule's"
+        + " text form, as bench/countdown/fit_auto.py writes it; default: the one fitted on the validation split).")
+    Path autoRule;
+
     @Mixin
     RemoteOptions remote;
   }
@@ -105,6 +111,10 @@ final class CountdownEval {
           + algorithm + "'");
     }
     boolean single = algorithm.equals("sample") || algorithm.equals("greedy");
+    if (algorithm.equals("auto") && o.n != null) {
+      throw new UsageException("eval: --n does not apply to --algorithm auto, whose fitted rule chooses N per problem"
+          + " (tasks' auto-rule.txt)");
+    }
     if (single && o.n != null) {
       throw new UsageException("eval: --n does not apply to --algorithm " + algorithm + ", which makes one text per"
           + " problem; bon, weighted-bon and majority draw N");
@@ -123,6 +133,12 @@ final class CountdownEval {
     CountdownChecker checker = CountdownChecker.create();
     CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(n, o.m, e.lambda,
         EvalCommand.parseResampling(e.resampling));
+    if (o.autoRule != null) {
+      if (!algorithm.equals("auto")) {
+        throw new UsageException("eval: --auto-rule applies to --algorithm auto, not to " + algorithm);
+      }
+      knobs = knobs.withAutoRule(readRule(o.autoRule));
+    }
     boolean useOrm = CountdownAlgorithms.needsOutcomeScorer(algorithm) && o.verifier.equals("orm");
     long budgetTokens = o.budgetTokens == null ? Long.MAX_VALUE : o.budgetTokens;
 
@@ -133,8 +149,9 @@ final class CountdownEval {
     try (BufferedWriter w = OutFile.open("eval", e.out);
          OnnxOutcomeReward orm = useOrm ? Models.load("eval", "--orm", o.orm,
              () -> OnnxOutcomeReward.builder(o.orm).options(options).build()) : null;
-         OnnxProcessReward prm = CountdownAlgorithms.needsProcessScorer(algorithm) ? Models.load("eval", "--prm",
-             o.prm, () -> OnnxProcessReward.builder(o.prm).options(options).build()) : null;
+         OnnxProcessReward prm = CountdownAlgorithms.needsProcessScorer(algorithm, knobs.autoRule())
+             ? Models.load("eval", "--prm", o.prm, () -> OnnxProcessReward.builder(o.prm).options(options).build())
+             : null;
          Solver solver = remote != null
              ? remote.solver(algorithm, knobs, o.temperature, useOrm ? orm : checker, prm)
              : Solver.local(Models.load("eval", "--policy", o.policy, () -> LanguageModel.load(o.policy, options)),
@@ -163,8 +180,10 @@ final class CountdownEval {
       throw OutFile.failed("eval", e.out, x);
     }
     int total = problems.size();
-    out.printf(Locale.ROOT, "eval countdown algorithm=%s n=%d seed=%d problems=%d accuracy=%.4f (%d/%d)"
-            + " policy_tokens/problem=%.1f model_calls/problem=%.1f wall_ms/problem=%.1f%n", algorithm, n, e.seed,
+    // auto's N is chosen per problem by its rule, not the --n knob
+    out.printf(Locale.ROOT, "eval countdown algorithm=%s n=%s seed=%d problems=%d accuracy=%.4f (%d/%d)"
+            + " policy_tokens/problem=%.1f model_calls/problem=%.1f wall_ms/problem=%.1f%n", algorithm,
+        algorithm.equals("auto") ? "rule" : Integer.toString(n), e.seed,
         total, correct / (double) total, correct, total, tokens / (double) total, calls / (double) total,
         wallNanos / 1e6 / total);
     return 0;
@@ -184,12 +203,26 @@ final class CountdownEval {
     line.put("model_calls", r.stats().modelCalls());
     line.put("verifier_calls", r.stats().verifierCalls());
     line.put("wall_ms", Math.round(r.stats().wallNanos() / 1e6 * 10) / 10.0);
+    if (r.trace() instanceof SearchTrace.Auto auto) {
+      line.put("auto_chosen", auto.chosen());
+      line.put("auto_reason", auto.reason());
+    }
     return line;
   }
 
   private static void write(BufferedWriter w, ObjectNode line) throws IOException {
     w.write(JSON.writeValueAsString(line));
     w.newLine();
+  }
+
+  private static AutoRule readRule(Path file) {
+    try {
+      return AutoRule.parse(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (IOException x) {
+      throw new UsageException("eval: cannot read --auto-rule " + file + ": " + Errors.cause(x));
+    } catch (IllegalArgumentException x) {
+      throw new UsageException("eval: --auto-rule " + file + ": " + x.getMessage());
+    }
   }
 
   static String prompt(JsonNode problem) {

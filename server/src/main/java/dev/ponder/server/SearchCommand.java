@@ -193,7 +193,7 @@ final class SearchCommand implements Callable<Integer> {
           + algorithm);
     }
     if (verifierGiven && !CountdownAlgorithms.needsOutcomeScorer(algorithm)) {
-      throw new UsageException(command + ": --verifier applies to bon and weighted-bon, not to --algorithm "
+      throw new UsageException(command + ": --verifier applies to bon, weighted-bon and auto, not to --algorithm "
           + algorithm + (CountdownAlgorithms.needsProcessScorer(algorithm) ? ", which the PRM under --prm guides"
           : ""));
     }

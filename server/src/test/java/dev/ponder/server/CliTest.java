@@ -136,7 +136,7 @@ class CliTest {
     Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "smc",
         "--verifier", "checker", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
-    assertThat(err()).isEqualTo("error: eval: --verifier applies to bon and weighted-bon, not to --algorithm smc,"
+    assertThat(err()).isEqualTo("error: eval: --verifier applies to bon, weighted-bon and auto, not to --algorithm smc,"
         + " which the PRM under --prm guides\n");
     assertThat(run("search", "--model", policy(), "--prompt", "x", "--algorithm", "bon", "--m", "2")).isEqualTo(2);
     assertThat(err()).isEqualTo("error: search: --m applies to step-beam, dvts and mcts, not to --algorithm bon\n");
@@ -148,6 +148,38 @@ class CliTest {
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "sample",
         "--policy", policy(), "--seed", "1", "--out", dir.resolve("o.jsonl").toString())).as(err()).isZero();
     assertThat(out()).startsWith("eval countdown algorithm=sample n=1 seed=1 problems=1 accuracy=");
+  }
+
+  @Test
+  void autoSaysWhatItChosePerProblemAndRefusesN(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20],"
+        + " \"target\": 32}\n{\"id\": \"b\", \"numbers\": [3, 7, 25, 50], \"target\": 85}\n");
+    Path o = dir.resolve("o.jsonl");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
+        "--policy", policy(), "--orm", Zoo.root().resolve("onnx-models/countdown/orm-cached").toString(), "--seed", "1",
+        "--out", o.toString())).as(err()).isZero();
+    assertThat(out()).startsWith("eval countdown algorithm=auto n=rule seed=1 problems=2 accuracy=");
+    List<String> lines = Files.readAllLines(o);
+    assertThat(lines).hasSize(2).allMatch(l -> l.matches(".*\"auto_chosen\":\"(stop|bon-\\d+)\".*"))
+        .allMatch(l -> l.contains("\"auto_reason\":\"best_score ") || l.contains("\"auto_reason\":\"no clause"));
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
+        "--n", "16", "--out", o.toString())).isEqualTo(2);
+    assertThat(err()).startsWith("error: eval: --n does not apply to --algorithm auto");
+
+    // a caller's own rule: read from --auto-rule, checked, and only for auto
+    Path rule = Files.writeString(dir.resolve("rule.txt"), "probe 2\notherwise bon 3\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
+        "--auto-rule", rule.toString(), "--policy", policy(), "--orm",
+        Zoo.root().resolve("onnx-models/countdown/orm-cached").toString(), "--out", o.toString())).as(err()).isZero();
+    assertThat(Files.readAllLines(o)).allMatch(l -> l.contains("\"auto_chosen\":\"bon-3\""));
+    Files.writeString(rule, "probe 2\nwhen best < 0.5 stop\notherwise bon 3\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
+        "--auto-rule", rule.toString(), "--out", o.toString())).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: eval: --auto-rule " + rule + ": auto rule line 2: expected a feature"
+        + " (agreement, best_score, mean_score, mean_entropy), found 'best'\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
+        "--auto-rule", rule.toString(), "--out", o.toString())).isEqualTo(2);
+    assertThat(err()).isEqualTo("error: eval: --auto-rule applies to --algorithm auto, not to bon\n");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.ponder.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -16,7 +17,7 @@ public record SearchSpec(String algorithm, int n, int m, String verifier, long s
 
   /** Algorithms over a language-model policy. */
   public static final List<String> LM_ALGORITHMS = List.of("sample", "greedy", "bon", "weighted-bon", "majority",
-      "beam", "step-beam", "dvts", "smc", "mcts");
+      "beam", "step-beam", "dvts", "smc", "mcts", "auto");
   /** Algorithms over the digits diffusion model. */
   public static final List<String> DIFFUSION_ALGORITHMS = List.of("fk", "diffusion-sample");
   /** Noise optimization over the digits one-step generator: ReNO (reward gradients) and zero-order search. */
@@ -30,12 +31,12 @@ public record SearchSpec(String algorithm, int n, int m, String verifier, long s
       "deadline_ms");
 
   public boolean needsOutcomeVerifier() {
-    return algorithm.equals("bon") || algorithm.equals("weighted-bon");
+    return algorithm.equals("bon") || algorithm.equals("weighted-bon") || algorithm.equals("auto");
   }
 
   public boolean needsProcessVerifier() {
     return algorithm.equals("step-beam") || algorithm.equals("dvts") || algorithm.equals("smc")
-        || algorithm.equals("mcts");
+        || algorithm.equals("mcts") || CountdownAlgorithms.needsProcessScorer(algorithm); // auto: if its rule can
   }
 
   /** The kind of model the request's {@code model} must name. */

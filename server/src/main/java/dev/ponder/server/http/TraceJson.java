@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * A search's {@link SearchTrace} as JSON: {@code {"type": "none"}}, {@code {"type": "tree", "nodes": [...]}},
- * {@code {"type": "particles", "generations": [...]}} or {@code {"type": "iterates", "iterates": [...]}}. Lineage
+ * {@code {"type": "particles", "generations": [...]}}, {@code {"type": "iterates", "iterates": [...]}} or
+ * {@code {"type": "auto", "chosen", "reason", features..., "inner": {...}}}. Lineage
  * ids are strings (64-bit); NaN is null.
  */
 public final class TraceJson {
@@ -56,6 +57,16 @@ public final class TraceJson {
         numbers(j.putArray("rewards"), i.rewards());
         numbers(j.putArray("best_rewards"), i.bestRewards());
       }
+    } else if (trace instanceof SearchTrace.Auto a) {
+      o.put("type", "auto");
+      o.put("chosen", a.chosen());
+      o.put("reason", a.reason());
+      o.put("probe_samples", a.probeSamples());
+      ResultJson.number(o, "agreement", a.agreement());
+      ResultJson.number(o, "best_score", a.bestScore());
+      ResultJson.number(o, "mean_score", a.meanScore());
+      ResultJson.number(o, "mean_entropy", a.meanEntropy());
+      o.set("inner", of(a.inner()));
     } else {
       o.put("type", "none");
     }

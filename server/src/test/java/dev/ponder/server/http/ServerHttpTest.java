@@ -214,6 +214,20 @@ class ServerHttpTest {
   }
 
   @Test
+  void autoSaysWhatItChoseAndWhyInItsTrace() throws Exception {
+    JsonNode auto = TestServer.json(s.post("/v1/search", "{\"model\": \"countdown-policy\", \"prompt\": "
+        + PROMPT_JSON + ", \"algorithm\": \"auto\", \"verifier\": \"countdown-orm-cached\", \"seed\": 7}"));
+    JsonNode trace = auto.get("trace");
+    assertThat(trace.get("type").asText()).isEqualTo("auto");
+    assertThat(trace.get("chosen").asText()).matches("stop|bon-\\d+");
+    assertThat(trace.get("reason").asText()).isNotBlank();
+    assertThat(trace.get("probe_samples").asInt()).isEqualTo(8);
+    assertThat(trace.get("best_score").asDouble()).isBetween(0.0, 1.0);
+    assertThat(trace.get("inner").get("type").asText()).isEqualTo("none");
+    assertThat(auto.get("candidates").size()).isEqualTo(trace.get("chosen").asText().equals("stop") ? 8 : 16);
+  }
+
+  @Test
   void streamSendsEveryEventThenTheSameResult() throws Exception {
     String req = "{\"model\": \"countdown-policy\", \"prompt\": " + PROMPT_JSON + ", \"algorithm\": \"smc\", \"n\": 4,"
         + " \"verifier\": \"countdown-prm-cached\", \"seed\": 5";

@@ -10,9 +10,14 @@ import dev.ponder.samplers.smc.Potential;
 import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.smc.Resampling;
 import dev.ponder.samplers.Search;
+import dev.ponder.samplers.auto.AutoRule;
 import dev.ponder.samplers.bestofn.Selection;
 import dev.ponder.verifiers.rules.AnswerVerifier;
 import dev.ponder.verifiers.Verifiers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -30,13 +35,19 @@ import java.util.function.Supplier;
  *   <li>{@code beam}: token-level beam search with N beams, up to the decoding's {@code maxNewTokens};</li>
  *   <li>{@code step-beam}, {@code dvts}: N live, M children per expansion, PRM-scored;</li>
  *   <li>{@code mcts}: N simulations, M children per expansion, PRM-valued;</li>
- *   <li>{@code smc}: N particles, difference potentials at lambda, the given resampling scheme.</li>
+ *   <li>{@code smc}: N particles, difference potentials at lambda, the given resampling scheme;</li>
+ *   <li>{@code auto}: {@code Search.auto} with {@link #autoRule()}, fitted on the validation split: a probe
+ *       scored by the outcome scorer, then stop or continue best-of-N (N from the rule, not the knobs; a
+ *       process-guided choice, if the rule has one, runs as {@code step-beam} / {@code smc} here).</li>
  * </ul>
  */
 public final class CountdownAlgorithms {
   /** Every name {@link #builder} accepts, in a stable order. */
   public static final List<String> NAMES = List.of("greedy", "sample", "bon", "weighted-bon", "majority", "beam",
-      "step-beam", "dvts", "smc", "mcts");
+      "step-beam", "dvts", "smc", "mcts", "auto");
+
+  /** Search.auto's rule for Countdown: bench/countdown/fit_auto.py's output on the validation split. */
+  private static final AutoRule AUTO_RULE = loadAutoRule();
 
   /** Extracts the final answer of a Countdown solution ({@code answer: 85}). */
   private static final AnswerVerifier ANSWERS = AnswerVerifier.builder().pattern("answer: *(\\S+)").reference("")
@@ -52,10 +63,21 @@ public final class CountdownAlgorithms {
    * @param m          children per expansion (step-beam, dvts, mcts)
    * @param lambda     SMC's inverse temperature
    * @param resampling SMC's resampling scheme
+   * @param autoRule   auto's rule ({@link #autoRule()}, the fitted one, unless a caller tries its own)
    */
-  public record Knobs(int n, int m, double lambda, Resampling resampling) {
+  public record Knobs(int n, int m, double lambda, Resampling resampling, AutoRule autoRule) {
     public Knobs {
       Objects.requireNonNull(resampling, "resampling");
+      Objects.requireNonNull(autoRule, "autoRule");
+    }
+
+    /** With the fitted auto rule. */
+    public Knobs(int n, int m, double lambda, Resampling resampling) {
+      this(n, m, lambda, resampling, AUTO_RULE);
+    }
+
+    public Knobs withAutoRule(AutoRule value) {
+      return new Knobs(n, m, lambda, resampling, value);
     }
 
     /** {@code ponder eval}'s defaults: N = 8, M = 4, lambda 10, systematic resampling. */
@@ -64,18 +86,41 @@ public final class CountdownAlgorithms {
     }
 
     public Knobs withN(int value) {
-      return new Knobs(value, m, lambda, resampling);
+      return new Knobs(value, m, lambda, resampling, autoRule);
     }
   }
 
   /** Whether the named search ranks with an outcome scorer. */
   public static boolean needsOutcomeScorer(String name) {
-    return name.equals("bon") || name.equals("weighted-bon");
+    return name.equals("bon") || name.equals("weighted-bon") || name.equals("auto");
   }
 
-  /** Whether the named search is guided by a process reward model. */
+  /** Whether the named search is guided by a process reward model ({@code auto}: when its fitted rule can choose one). */
   public static boolean needsProcessScorer(String name) {
-    return List.of("step-beam", "dvts", "smc", "mcts").contains(name);
+    return needsProcessScorer(name, AUTO_RULE);
+  }
+
+  /** Whether the named search needs a process reward model when {@code auto} runs {@code autoRule}. */
+  public static boolean needsProcessScorer(String name, AutoRule autoRule) {
+    return List.of("step-beam", "dvts", "smc", "mcts").contains(name)
+        || name.equals("auto") && autoRule.needsProcessScorer();
+  }
+
+  /** The rule {@code auto} uses, fitted on the validation split (resource {@code auto-rule.txt}). */
+  public static AutoRule autoRule() {
+    return AUTO_RULE;
+  }
+
+  private static AutoRule loadAutoRule() {
+    try (InputStream in = CountdownAlgorithms.class.getResourceAsStream("auto-rule.txt")) {
+      if (in == null) {
+        throw new IllegalStateException("the Countdown auto rule (resource dev/ponder/tasks/countdown/auto-rule.txt)"
+            + " is missing from the tasks jar");
+      }
+      return AutoRule.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException x) {
+      throw new UncheckedIOException(x);
+    }
   }
 
   /**
@@ -107,13 +152,16 @@ public final class CountdownAlgorithms {
       case "mcts" -> Search.mcts(policy, prm.get()).simulations(n).children(m).decoding(perLine);
       case "smc" -> Search.particleFilter(policy, prm.get()).particles(n)
           .potential(Potential.DIFFERENCE, knobs.lambda()).resampling(knobs.resampling()).decoding(perLine);
+      case "auto" -> Search.auto(policy, outcome.get()).rule(knobs.autoRule()).answers(answerOf)
+          .guided(c -> overAnyProcess(c.kind().key(), knobs.withN(c.n()), outcome, prm))
+          .decoding(knobs.autoRule().needsProcessScorer() ? perLine : decoding);
       default -> throw new IllegalArgumentException("algorithm must be one of " + NAMES + ", was '" + name + "'");
     };
   }
 
   /** Whether the named search takes one line per step (the step-level searches). */
   public static boolean stepsByLine(String name) {
-    return needsProcessScorer(name);
+    return needsProcessScorer(name); // auto: only when its rule can choose a step-level search
   }
 
   /**
@@ -142,6 +190,8 @@ public final class CountdownAlgorithms {
       case "mcts" -> Search.mcts(prm.get()).simulations(n).children(m);
       case "smc" -> Search.particleFilter(prm.get()).particles(n).potential(Potential.DIFFERENCE, knobs.lambda())
           .resampling(knobs.resampling());
+      case "auto" -> Search.auto(outcome.get()).rule(knobs.autoRule()).answers(answerOf)
+          .guided(c -> overAnyProcess(c.kind().key(), knobs.withN(c.n()), outcome, prm));
       case "beam" -> throw new IllegalArgumentException("algorithm 'beam' (token-level beam search) needs every"
           + " next-token distribution, which only an in-process language model gives; use step-beam over this process");
       default -> throw new IllegalArgumentException("algorithm must be one of " + NAMES + ", was '" + name + "'");

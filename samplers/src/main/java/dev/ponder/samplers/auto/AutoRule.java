@@ -1,0 +1,259 @@
+package dev.ponder.samplers.auto;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The data behind {@code Search.auto}: how many samples to probe with, then a decision list over the probe's
+ * features whose first matching clause says what to do next. A caller fits it to a task (the Countdown one is
+ * fitted by bench/countdown/fit_auto.py on the validation split) and reads or writes it as text:
+ *
+ * <pre>
+ * probe 4
+ * when best_score &lt; 0.02 stop
+ * when agreement &gt;= 0.75 stop
+ * when best_score &lt; 0.3 bon 16
+ * otherwise bon 8
+ * </pre>
+ *
+ * <p>A feature that is NaN (entropy over a process that has none) matches no clause.
+ *
+ * @param probe     samples in the probe round
+ * @param clauses   tried in order; the first that matches decides
+ * @param otherwise the choice when none matches
+ */
+public record AutoRule(int probe, List<Clause> clauses, Choice otherwise) {
+
+  public AutoRule {
+    if (probe < 1) {
+      throw new IllegalArgumentException("probe must be >= 1 sample, was " + probe);
+    }
+    clauses = List.copyOf(clauses);
+    Objects.requireNonNull(otherwise, "otherwise");
+  }
+
+  /** What the probe measures. */
+  public enum Feature {
+    /** The share of probe samples that give the most common answer (by the search's answer extractor). */
+    AGREEMENT,
+    /** The probe's best outcome score. */
+    BEST_SCORE,
+    /** The probe's mean outcome score. */
+    MEAN_SCORE,
+    /** The probe's mean per-token entropy, where the hypotheses offer it (language models). */
+    MEAN_ENTROPY;
+
+    /** The name in the text form: {@code best_score}. */
+    public String key() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** What to do after the probe. */
+  public enum Kind {
+    /** Keep the probe's pick. */
+    STOP("stop"),
+    /** Best-of-N continued from the probe: the probe's samples are the first of the N. */
+    BON("bon"),
+    /** Step-level beam search with the process scorer (N live, 4 children per expansion). */
+    STEP_BEAM("step-beam"),
+    /** Particle filtering with the process scorer (N particles). */
+    SMC("smc");
+
+    private final String key;
+
+    Kind(String key) {
+      this.key = key;
+    }
+
+    public String key() {
+      return key;
+    }
+  }
+
+  /** One choice: a kind and its size (samples, live hypotheses or particles; unused for {@link Kind#STOP}). */
+  public record Choice(Kind kind, int n) {
+    public Choice {
+      Objects.requireNonNull(kind, "kind");
+      if (kind != Kind.STOP && n < 1) {
+        throw new IllegalArgumentException(kind.key() + " needs n >= 1, was " + n);
+      }
+    }
+
+    public static Choice stop() {
+      return new Choice(Kind.STOP, 0);
+    }
+
+    public static Choice of(Kind kind, int n) {
+      return new Choice(kind, n);
+    }
+
+    /** {@code stop}, {@code bon-16}. */
+    public String name() {
+      return kind == Kind.STOP ? "stop" : kind.key() + "-" + n;
+    }
+
+    /** The text form: {@code stop}, {@code bon 16}. */
+    String text() {
+      return kind == Kind.STOP ? "stop" : kind.key() + " " + n;
+    }
+  }
+
+  /**
+   * {@code feature < threshold} (below) or {@code feature >= threshold} (not below) leads to {@code choice}.
+   */
+  public record Clause(Feature feature, boolean below, double threshold, Choice choice) {
+    public Clause {
+      Objects.requireNonNull(feature, "feature");
+      Objects.requireNonNull(choice, "choice");
+      if (Double.isNaN(threshold)) {
+        throw new IllegalArgumentException("a clause's threshold must be a number, was NaN");
+      }
+    }
+
+    public boolean matches(double value) {
+      return !Double.isNaN(value) && (below ? value < threshold : value >= threshold);
+    }
+
+    String text() {
+      return feature.key() + (below ? " < " : " >= ") + threshold;
+    }
+  }
+
+  /** A rule with no clauses: probe, then always {@code otherwise}. */
+  public static AutoRule always(int probe, Choice otherwise) {
+    return new AutoRule(probe, List.of(), otherwise);
+  }
+
+  /** The clause that decides for these feature values, or {@code null} for {@link #otherwise}. */
+  public Clause decide(java.util.function.ToDoubleFunction<Feature> features) {
+    for (Clause c : clauses) {
+      if (c.matches(features.applyAsDouble(c.feature()))) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** Whether some choice needs a process scorer. */
+  public boolean needsProcessScorer() {
+    return needs(otherwise) || clauses.stream().anyMatch(c -> needs(c.choice()));
+  }
+
+  private static boolean needs(Choice c) {
+    return c.kind() == Kind.STEP_BEAM || c.kind() == Kind.SMC;
+  }
+
+  /** The text form (see the class comment); {@link #parse} reads it back. */
+  public String toText() {
+    StringBuilder sb = new StringBuilder("probe ").append(probe).append('\n');
+    for (Clause c : clauses) {
+      sb.append("when ").append(c.text()).append(' ').append(c.choice().text()).append('\n');
+    }
+    return sb.append("otherwise ").append(otherwise.text()).append('\n').toString();
+  }
+
+  /**
+   * Reads the text form: {@code probe K}, then any {@code when FEATURE (<|>=) NUMBER CHOICE} lines, then one
+   * {@code otherwise CHOICE}; a CHOICE is {@code stop} or {@code bon|step-beam|smc N}. Blank lines and lines
+   * starting with {@code #} are skipped.
+   *
+   * @throws IllegalArgumentException naming the line, what was expected and what was found
+   */
+  public static AutoRule parse(String text) {
+    Integer probe = null;
+    List<Clause> clauses = new ArrayList<>();
+    Choice otherwise = null;
+    int lineNo = 0;
+    for (String raw : text.split("\n", -1)) {
+      lineNo++;
+      String line = raw.strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      String[] w = line.split("\\s+");
+      String at = "auto rule line " + lineNo + ": ";
+      if (otherwise != null) {
+        throw new IllegalArgumentException(at + "expected nothing after 'otherwise', found '" + line + "'");
+      }
+      switch (w[0]) {
+        case "probe" -> {
+          if (probe != null || w.length != 2) {
+            throw new IllegalArgumentException(at + "expected one 'probe K' line first, found '" + line + "'");
+          }
+          probe = parseInt(at, w[1]);
+        }
+        case "when" -> {
+          if (probe == null) {
+            throw new IllegalArgumentException(at + "expected 'probe K' before any clause, found '" + line + "'");
+          }
+          if (w.length < 5 || !(w[2].equals("<") || w[2].equals(">="))) {
+            throw new IllegalArgumentException(at + "expected 'when FEATURE < NUMBER CHOICE' or"
+                + " 'when FEATURE >= NUMBER CHOICE', found '" + line + "'");
+          }
+          double threshold;
+          try {
+            threshold = Double.parseDouble(w[3]);
+          } catch (NumberFormatException x) {
+            throw new IllegalArgumentException(at + "expected a number, found '" + w[3] + "'");
+          }
+          clauses.add(new Clause(feature(at, w[1]), w[2].equals("<"), threshold, choice(at, w, 4)));
+        }
+        case "otherwise" -> {
+          if (probe == null) {
+            throw new IllegalArgumentException(at + "expected 'probe K' before 'otherwise', found '" + line + "'");
+          }
+          otherwise = choice(at, w, 1);
+        }
+        default -> throw new IllegalArgumentException(at + "expected 'probe', 'when' or 'otherwise', found '"
+            + line + "'");
+      }
+    }
+    if (probe == null || otherwise == null) {
+      throw new IllegalArgumentException("auto rule: expected a 'probe K' line and an 'otherwise CHOICE' line, found "
+          + (probe == null ? "no probe line" : "no otherwise line"));
+    }
+    return new AutoRule(probe, clauses, otherwise);
+  }
+
+  private static Feature feature(String at, String key) {
+    for (Feature f : Feature.values()) {
+      if (f.key().equals(key)) {
+        return f;
+      }
+    }
+    throw new IllegalArgumentException(at + "expected a feature (agreement, best_score, mean_score, mean_entropy),"
+        + " found '" + key + "'");
+  }
+
+  private static Choice choice(String at, String[] w, int from) {
+    String kind = w[from];
+    if (kind.equals("stop")) {
+      if (w.length != from + 1) {
+        throw new IllegalArgumentException(at + "expected nothing after 'stop', found '" + w[from + 1] + "'");
+      }
+      return Choice.stop();
+    }
+    for (Kind k : Kind.values()) {
+      if (k != Kind.STOP && k.key().equals(kind)) {
+        if (w.length != from + 2) {
+          throw new IllegalArgumentException(at + "expected '" + kind + " N', found " + (w.length - from - 1)
+              + " words after '" + kind + "'");
+        }
+        return new Choice(k, parseInt(at, w[from + 1]));
+      }
+    }
+    throw new IllegalArgumentException(at + "expected a choice (stop, bon N, step-beam N, smc N), found '" + kind
+        + "'");
+  }
+
+  private static int parseInt(String at, String s) {
+    try {
+      return Integer.parseInt(s);
+    } catch (NumberFormatException x) {
+      throw new IllegalArgumentException(at + "expected a whole number, found '" + s + "'");
+    }
+  }
+}
