@@ -66,6 +66,7 @@ def run_builder(precision, out):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     import onnx
     m = onnx.load(os.path.join(out, "model.onnx"))  # weights inline: one file per model (they are tiny)
+    m.producer_version = m.producer_version.split("+")[0]  # the builder appends the git commit of the working dir
     onnx.save(m, os.path.join(out, "model.onnx"), save_as_external_data=False)
     # keep what a loader needs; the builder's own copies of the tokenizer are replaced by the repo's one
     for f in os.listdir(out):
