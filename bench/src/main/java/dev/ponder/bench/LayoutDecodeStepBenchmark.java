@@ -23,7 +23,8 @@ import org.openjdk.jmh.runner.IterationType;
  * ({@code GroupQueryAttention}, KV written in place) against the optimum export (past -> present concat, the
  * whole KV copied every step). Both sides are {@link ContinuingDecodeStep}s over the same past (P = 46 tokens,
  * growing by up to {@code block} within a block), one intra-op thread. Logged at the end as
- * {@code [layout] ... engine median = genai, optimum median; engine/optimum ratio}.
+ * {@code [layout] ... engine median = genai, optimum median; engine/optimum ratio}. With {@code -p baseline=raw}
+ * the genai side takes turns with {@link RawGqaDecodeStep} instead: the engine's overhead over ONNX Runtime.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -44,6 +45,10 @@ public class LayoutDecodeStepBenchmark {
   @Param("16")
   public int block;
 
+  /** What the genai side takes turns with: {@code optimum} (the engine on the optimum export) or {@code raw}. */
+  @Param("optimum")
+  public String baseline;
+
   private DecodeStep inPlace;
   private DecodeStep concat;
   private DecodeStep current;
@@ -56,10 +61,14 @@ public class LayoutDecodeStepBenchmark {
     DecodeInputs a = DecodeInputs.create(genai, batch);
     DecodeInputs b = DecodeInputs.create(optimum, batch);
     inPlace = new ContinuingDecodeStep(a.modelDir, batch, a.past, a.nextToken, block);
-    concat = new ContinuingDecodeStep(b.modelDir, batch, b.past, b.nextToken, block);
+    concat = switch (baseline) {
+      case "optimum" -> new ContinuingDecodeStep(b.modelDir, batch, b.past, b.nextToken, block);
+      case "raw" -> new RawGqaDecodeStep(a, block);
+      default -> throw new IllegalArgumentException("baseline must be optimum or raw, was '" + baseline + "'");
+    };
     samples = new InterleavedSamples(block, 1 << 16);
     System.out.printf("%n[layout] batch %d, past P = %d tokens, blocks of %d steps: %s against %s%n", batch,
-        a.pastLength(), block, a.modelDir, b.modelDir);
+        a.pastLength(), block, a.modelDir, baseline.equals("raw") ? "raw OrtSession.run on it" : b.modelDir);
   }
 
   @Setup(Level.Iteration)
@@ -90,7 +99,7 @@ public class LayoutDecodeStepBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     System.out.printf("%n[layout] batch=%d (engine = genai in-place): %s%n[layout] %s%n[layout] %s%n", batch,
-        samples.summary("optimum"), inPlace.summary(), concat.summary());
+        samples.summary(baseline), inPlace.summary(), concat.summary());
     inPlace.close();
     concat.close();
   }
