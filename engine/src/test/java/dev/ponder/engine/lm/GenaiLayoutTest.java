@@ -196,6 +196,42 @@ class GenaiLayoutTest {
         .hasMessageContaining("'past_key_values.%d.key'");
   }
 
+  /**
+   * The builder's graph with a config.json beside it instead of its genai_config.json (as one copied by hand):
+   * still recognized as GroupQueryAttention (rotary inside, no position_ids), so batched rows of different lengths
+   * still decode as transformers does.
+   */
+  @Test
+  void builderGraphWithAConfigJsonInsteadOfGenaiConfigStillGetsTheCompactLayout() throws IOException {
+    Path genai = Zoo.model("llama-tiny/genai-fp32");
+    Path optimum = Zoo.model("llama-tiny/optimum");
+    ModelSource source = ModelSource.of("genai graph + config.json", name -> switch (name) {
+      case "genai_config.json" -> null;
+      case "config.json", "generation_config.json" -> Files.newInputStream(optimum.resolve(name));
+      default -> Files.exists(genai.resolve(name)) ? Files.newInputStream(genai.resolve(name)) : null;
+    });
+    JsonNode golden = golden();
+    List<int[]> prompts = new ArrayList<>();
+    for (JsonNode r : golden.get("results")) {
+      prompts.add(ints(r.get("prompt_ids")));
+    }
+    try (LanguageModel lm = LanguageModel.load(source, dev.ponder.engine.model.ModelOptions.cpu());
+         LmProcess process = lm.process(prompts.get(0), Decoding.greedy().withMaxNewTokens(8))) {
+      assertThat(lm.maskSumAttention()).isTrue();
+      SearchContext ctx = SearchContext.builder().build();
+      List<LmHypothesis> rows = process.startEach(prompts, ctx);
+      List<LmHypothesis> all = List.copyOf(rows);
+      while (!rows.isEmpty()) {
+        rows = process.advance(rows, ctx).stream().filter(h -> !h.isTerminal()).toList();
+      }
+      for (int i = 0; i < all.size(); i++) { // the golden continuation's first 8 tokens, or all of it up to its EOS
+        int[] want = ints(golden.get("results").get(i).get("greedy_ids"));
+        assertThat(all.get(i).generatedTokens()).as("row %d", i)
+            .containsExactly(Arrays.copyOf(want, Math.min(8, want.length)));
+      }
+    }
+  }
+
   static int[] greedy(LanguageModel lm, int[] prompt, int maxNew) {
     try (LmProcess process = lm.process(prompt, Decoding.greedy().withMaxNewTokens(maxNew))) {
       SearchContext ctx = SearchContext.builder().build();
