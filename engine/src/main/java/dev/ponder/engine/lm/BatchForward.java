@@ -418,6 +418,9 @@ final class BatchForward {
   }
 
   void close() {
+    if (gqa != null) {
+      gqa.close();
+    }
     pool.release(logitsOut);
     logitsOut = null;
     ids.release();

@@ -8,6 +8,7 @@ import dev.ponder.engine.onnx.TensorScope;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,9 @@ final class GqaForward {
   private long gatheredRows;
   private long movedRows;
   private long reusedCalls;
+  /** The int64 inputs' and the logits' buffers, kept across calls (grown when a call needs more). */
+  private FloatPool.Lease longs;
+  private FloatPool.Lease logitsOut;
 
   GqaForward(OnnxModel model, LmConfig config, FloatPool pool, long memoryLimit) {
     this.model = model;
@@ -131,9 +135,10 @@ final class GqaForward {
     counters.addModelCalls(s > 1 && b > 1 && maxPast > 0 ? s : 1);
     counters.addPolicyTokens(real);
     counters.addPaddingTokens((long) b * s - real);
-    long[] mask = new long[b * capacity];
+    // in place, the previous block's mask (closed up with its rows, freed with it) only gains the new tokens
+    long[] mask = source != null ? source.mask : new long[b * capacity];
     for (int i = 0; i < b; i++) {
-      java.util.Arrays.fill(mask, i * capacity, i * capacity + past[i] + count[i], 1L);
+      Arrays.fill(mask, i * capacity + (source != null ? past[i] : 0), i * capacity + past[i] + count[i], 1L);
     }
     return new KvBlock(b, capacity, keys, values, mask, nextLogits, BatchForward.blockBytes(config, b, capacity));
   }
@@ -151,8 +156,13 @@ final class GqaForward {
     for (int i = 0; i < b; i++) {
       total = Math.max(total, slot(past[i], count[i], from) + width);
     }
-    FloatPool.Lease longs = pool.acquire(2 * (b * width * 2 + b * total));
-    FloatPool.Lease logitsLease = pool.acquire(b * width * v);
+    longs = atLeast(longs, 2 * (b * width * 2 + b * total));
+    // at most one new token per row and one call: the call's logits are the rows' next-token logits, written by
+    // ONNX Runtime where they belong (a row that feeds nothing gets its own back afterwards, in run)
+    boolean direct = width == 1 && Arrays.stream(count).allMatch(c -> c <= 1);
+    if (!direct) {
+      logitsOut = atLeast(logitsOut, b * width * v);
+    }
     try (TensorScope scope = model.scope()) {
       LongBuffer all = longs.backing.duplicate().order(ByteOrder.nativeOrder()).asLongBuffer();
       LongBuffer ids = slice(all, 0, b * width);
@@ -170,7 +180,7 @@ final class GqaForward {
           mask.put(i * total + c, c < start + width ? 1 : 0); // GQA reads only the sum: row length start + width
         }
       }
-      FloatBuffer logits = logitsLease.floats.duplicate().clear().limit(b * width * v).slice();
+      FloatBuffer logits = (direct ? nextLogits : logitsOut).floats.duplicate().clear().limit(b * width * v).slice();
       Map<String, OnnxTensor> in = new HashMap<>();
       Map<String, OnnxTensor> out = new HashMap<>();
       in.put("input_ids", scope.longs(ids, b, width));
@@ -190,16 +200,29 @@ final class GqaForward {
       }
       out.put("logits", scope.floats(logits, b, width, v));
       scope.run(in, out);
-      for (int i = 0; i < b; i++) {
+      for (int i = 0; !direct && i < b; i++) {
         int last = count[i] - 1 - from; // the column of the row's last real token, if this call fed it
         if (count[i] > 0 && last >= 0 && last < width) {
           nextLogits.floats.put(i * v, logits, (i * width + last) * v, v);
         }
       }
-    } finally {
-      pool.release(longs);
-      pool.release(logitsLease);
     }
+  }
+
+  /** {@code lease} when it holds {@code floats}, else a larger one in its place. */
+  private FloatPool.Lease atLeast(FloatPool.Lease lease, int floats) {
+    if (lease != null && lease.floats.capacity() >= floats) {
+      return lease;
+    }
+    pool.release(lease);
+    return pool.acquire(Math.max(64, floats * 2));
+  }
+
+  void close() {
+    pool.release(longs);
+    pool.release(logitsOut);
+    longs = null;
+    logitsOut = null;
   }
 
   /** The KV position of a row's {@code from}-th new token; past its last one, the slot right after its real end. */
