@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -56,9 +57,9 @@ class GenaiLayoutTest {
     }
   }
 
-  @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"llama-tiny/genai-fp32", "llama-tiny/optimum"})
-  void greedyEqualsTransformersBatchedAcrossPromptLengths(String dir) throws IOException {
+  @ParameterizedTest(name = "{0}, at most {1} rows a call")
+  @CsvSource({"llama-tiny/genai-fp32, 64", "llama-tiny/optimum, 64", "llama-tiny/genai-fp32, 4"})
+  void greedyEqualsTransformersBatchedAcrossPromptLengths(String dir, int maxRows) throws IOException {
     JsonNode golden = golden();
     List<int[]> prompts = new ArrayList<>();
     for (JsonNode r : golden.get("results")) {
@@ -68,6 +69,7 @@ class GenaiLayoutTest {
     int max = golden.get("max_new_tokens").asInt();
     try (LanguageModel lm = LanguageModel.load(Zoo.model(dir));
          LmProcess process = lm.process(prompts.get(0), Decoding.greedy().withMaxNewTokens(max))) {
+      process.maxBatchRows(maxRows); // 4: six rows in two calls a step, each a slice of the previous block
       SearchContext ctx = SearchContext.builder().build();
       List<LmHypothesis> rows = process.startEach(prompts, ctx);
       List<LmHypothesis> all = List.copyOf(rows);
@@ -258,6 +260,21 @@ class GenaiLayoutTest {
         assertThat(all.get(i).generatedTokens()).as("row %d", i)
             .containsExactly(Arrays.copyOf(want, Math.min(8, want.length)));
       }
+    }
+  }
+
+  /** genai_config.json's context_length bounds a row: it is cut at 128 positions, and no call goes past them. */
+  @Test
+  void aRowIsCutAtTheContextLength() {
+    try (LanguageModel lm = LanguageModel.load(Zoo.model("llama-tiny/genai-fp32"));
+         LmProcess process = lm.process(new int[126], Decoding.greedy().withMaxNewTokens(8))) {
+      SearchContext ctx = SearchContext.builder().build();
+      List<LmHypothesis> rows = process.start(1, ctx);
+      rows = process.extend(rows, new int[] {5}, ctx); // fed at position 126
+      assertThat(rows.get(0).isTerminal()).isFalse();
+      rows = process.extend(rows, new int[] {5}, ctx); // the 128th token: nothing more fits
+      assertThat(rows.get(0).isCut()).isTrue();
+      assertThat(rows.get(0).allTokens()).hasSize(128);
     }
   }
 
