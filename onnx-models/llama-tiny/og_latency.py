@@ -21,6 +21,7 @@ WORK = os.path.join(os.path.dirname(HERE), "work", "llama-tiny", "genai-fp32-1th
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    sample = len(sys.argv) > 2 and sys.argv[2] == "sample"  # temperature 1 over the whole vocabulary
     shutil.rmtree(WORK, ignore_errors=True)
     shutil.copytree(os.path.join(HERE, "genai-fp32"), WORK)
     cfg_path = os.path.join(WORK, "genai_config.json")
@@ -32,10 +33,17 @@ def main():
     prompt, expected = r["prompt_ids"], r["greedy_ids"]
     model = og.Model(WORK)
     for batch in (1, 16):
+        seed = [0]
+
         def generate():
             params = og.GeneratorParams(model)
-            params.set_search_options(do_sample=False, max_length=len(prompt) + golden["max_new_tokens"],
-                                      batch_size=batch)
+            opts = dict(max_length=len(prompt) + golden["max_new_tokens"], batch_size=batch)
+            if sample:
+                seed[0] += 1
+                opts.update(do_sample=True, top_k=30, top_p=1.0, temperature=1.0, random_seed=seed[0])
+            else:
+                opts.update(do_sample=False)
+            params.set_search_options(**opts)
             g = og.Generator(model, params)
             g.append_tokens(np.array([prompt] * batch, dtype=np.int32))
             while not g.is_done():
@@ -45,17 +53,22 @@ def main():
             g = generate()
         for b in range(batch):
             got = [int(t) for t in g.get_sequence(b)][len(prompt):]
-            assert got == expected, (got, expected)
+            assert sample or got == expected, (got, expected)
         times, cpu = [], []
+        tokens = 0
         for _ in range(runs):
             c0 = time.thread_time()
             t0 = time.perf_counter()
-            generate()
+            g = generate()
             times.append(time.perf_counter() - t0)
             cpu.append(time.thread_time() - c0)
+            for b in range(batch):  # up to and including the EOS (id 0; rows that ended are padded with it), as Ponder counts
+                seq = [int(t) for t in g.get_sequence(b)][len(prompt):]
+                tokens += seq.index(0) + 1 if 0 in seq else min(len(seq) + 1, golden["max_new_tokens"])
         times.sort()
         cpu.sort()
-        print(f"[genai-greedy] og.Generator {os.path.basename(WORK)} batch {batch}: {len(expected)} tokens per row, "
+        print(f"[genai-{'sample' if sample else 'greedy'}] og.Generator {os.path.basename(WORK)} batch {batch}: "
+              f"{tokens / runs / batch:.2f} tokens per row (mean), "
               f"median {times[runs // 2] * 1e3:.3f} ms per generation (p10 {times[runs // 10] * 1e3:.3f}, "
               f"p90 {times[runs * 9 // 10] * 1e3:.3f}), thread CPU median {cpu[runs // 2] * 1e3:.3f} ms, over {runs} runs; onnxruntime-genai {og.__version__}")
 

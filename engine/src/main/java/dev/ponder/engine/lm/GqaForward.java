@@ -87,7 +87,8 @@ final class GqaForward {
     int v = config.vocab();
     KvBlock source = reusable(rows, needed);
     int capacity = source != null ? source.length : capacity(needed);
-    long adds = BatchForward.kvBytes(config, b, capacity) + (long) b * (s + 1) * v * Float.BYTES;
+    // in place, the KV is the previous block's (already held); otherwise a new buffer of capacity positions
+    long adds = (source != null ? 0 : BatchForward.kvBytes(config, b, capacity)) + (long) b * (s + 1) * v * Float.BYTES;
     if (heldBytes + adds > memoryLimit) {
       throw new IllegalStateException("a model call for " + b + " rows at " + capacity + " KV positions needs " + adds
           + " bytes of direct memory on top of the " + heldBytes + " this process holds: more than this model's batch"
