@@ -42,6 +42,8 @@ final class BatchForward {
   private final long memoryLimit;
   /** Null when this process runs its own calls; else the model's scheduler, which merges them with others'. */
   private final StepScheduler scheduler;
+  /** Set for a GroupQueryAttention export: its calls take GqaForward's compact, in-place layout instead. */
+  private GqaForward gqa;
 
   BatchForward(OnnxModel model, LmConfig config, FloatPool pool, long memoryLimit, StepScheduler scheduler) {
     this.model = model;
@@ -102,6 +104,9 @@ final class BatchForward {
    * next-token logits (a row that fed nothing keeps the logits it had).
    */
   KvBlock run(List<LmHypothesis> rows, SearchCounters counters, long heldBytes) {
+    if (gqa != null) {
+      return gqa.run(rows, counters, heldBytes);
+    }
     int b = rows.size();
     int[] feedFrom = new int[b];
     int s = 0;
@@ -202,6 +207,11 @@ final class BatchForward {
     }
     return new KvBlock(b, config.hasCache() ? total : 0, presentKeys, presentValues, newMask, nextLogits,
         blockBytes(config, b, config.hasCache() ? total : 0));
+  }
+
+  /** Makes every call of this process a {@link GqaForward} call (for a GroupQueryAttention export). */
+  void inPlaceGqa() {
+    gqa = new GqaForward(model, config, pool, memoryLimit);
   }
 
   /** Runs this process's call on its own (no scheduler): the present outputs go into pooled buffers. */
@@ -394,20 +404,23 @@ final class BatchForward {
 
   /** Rows copied into a new layout because the batch changed (fork, prune, reorder). */
   long gatheredRows() {
-    return gatheredRows;
+    return gqa != null ? gqa.gatheredRows() : gatheredRows;
   }
 
   /** Rows moved down in place inside a block because rows before them left the batch. */
   long movedRows() {
-    return movedRows;
+    return gqa != null ? gqa.movedRows() : movedRows;
   }
 
   /** Calls whose past was the previous call's present buffers, as they were or closed up in place. */
   long reusedCalls() {
-    return reusedCalls;
+    return gqa != null ? gqa.reusedCalls() : reusedCalls;
   }
 
   void close() {
+    if (gqa != null) {
+      gqa.close();
+    }
     pool.release(logitsOut);
     logitsOut = null;
     ids.release();

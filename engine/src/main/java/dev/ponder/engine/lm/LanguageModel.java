@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,9 +74,12 @@ public final class LanguageModel implements AutoCloseable {
   private final long batchMemoryLimit;
   /** Continuous batching: one scheduler per lane (null when off); a lane runs one merged call at a time. */
   private volatile StepScheduler[] lanes;
+  /** GroupQueryAttention export (onnxruntime-genai): its calls use {@link GqaForward}'s compact, in-place layout. */
+  private final boolean maskSumAttention;
 
   private LanguageModel(ModelSource source, OnnxModel session, LmTokenizer tokenizer, LmConfig config,
-      ModelOptions options) {
+      ModelOptions options, boolean maskSumAttention) {
+    this.maskSumAttention = maskSumAttention;
     this.source = source;
     this.session = session;
     this.tokenizer = tokenizer;
@@ -118,15 +122,17 @@ public final class LanguageModel implements AutoCloseable {
   public static LanguageModel load(ModelSource source, ModelOptions options) {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(options, "options");
-    OnnxModel session = OnnxModel.load(source, "model.onnx", options);
+    Optional<GenaiConfig> genai = GenaiConfig.read(source);
+    OnnxModel session = OnnxModel.load(source, genai.map(GenaiConfig::file).orElse("model.onnx"), options);
     LmTokenizer tokenizer = null;
     try {
-      LmConfig config = LmConfig.read(session, source);
+      LmConfig config = LmConfig.read(session, source, genai);
+      boolean maskSum = GenaiConfig.maskSumAttention(session, genai);
       tokenizer = LmTokenizer.load(source, "tokenizer.json", options.addSpecialTokens());
       if (!config.hasCache()) {
         LOG.warn("{} has no past_key_values inputs: every step recomputes the whole sequence", source);
       }
-      return new LanguageModel(source, session, tokenizer, config, options);
+      return new LanguageModel(source, session, tokenizer, config, options, maskSum);
     } catch (RuntimeException e) {
       session.close();
       if (tokenizer != null) {
@@ -372,6 +378,10 @@ public final class LanguageModel implements AutoCloseable {
   }
 
   /** The lane a new process joins (the one with the fewest processes), attached; null when batching is off. */
+  boolean maskSumAttention() {
+    return maskSumAttention;
+  }
+
   StepScheduler scheduler() {
     StepScheduler[] ls = lanes;
     if (ls == null) {

@@ -45,9 +45,15 @@ record LmConfig(int layers, int kvHeads, int headDim, int vocab, int maxPosition
    * @throws IllegalArgumentException when config.json is missing or unreadable
    */
   static LmConfig read(OnnxModel model, ModelSource source) {
-    JsonNode config = readJson(source, "config.json", true);
+    return read(model, source, Optional.empty());
+  }
+
+  /** As {@link #read(OnnxModel, ModelSource)}; an onnxruntime-genai export without config.json is read from its genai_config.json. */
+  static LmConfig read(OnnxModel model, ModelSource source, Optional<GenaiConfig> genai) {
+    boolean fromGenai = genai.isPresent() && source.readIfPresent("config.json").isEmpty();
+    JsonNode config = fromGenai ? genai.get().hfConfig() : readJson(source, "config.json", true);
     JsonNode generation = readJson(source, "generation_config.json", false);
-    String configName = source.describe("config.json");
+    String configName = source.describe(fromGenai ? GenaiConfig.NAME : "config.json");
 
     ModelContract contract = ModelContract.of("decoder language")
         .input(TensorSpec.int64("input_ids", 2))

@@ -42,8 +42,12 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     this.prompt = prompt;
     this.decoding = decoding;
     this.pool = new FloatPool(model.shelf());
-    this.lane = model.scheduler();
+    // a GroupQueryAttention export makes its own in-place calls (GqaForward): the merged calls are not built for it yet
+    this.lane = model.maskSumAttention() ? null : model.scheduler();
     this.forward = new BatchForward(model.session(), model.config(), pool, model.batchMemoryLimit(), lane);
+    if (model.maskSumAttention()) {
+      forward.inPlaceGqa();
+    }
     this.sampler = new TokenSampler(model.config().vocab());
   }
 

@@ -30,7 +30,8 @@ class ZooSmokeTest {
     Path zoo = Zoo.root().resolve("onnx-models");
     try (Stream<Path> files = Files.walk(zoo)) {
       List<Path> found = files.filter(p -> p.getFileName().toString().endsWith(".onnx"))
-          .filter(p -> !zoo.relativize(p).startsWith(".venv") && !zoo.relativize(p).startsWith("work"))
+          .filter(p -> !zoo.relativize(p).getName(0).toString().startsWith(".venv") // .venv, .venv-genai
+              && !zoo.relativize(p).startsWith("work"))
           .sorted().toList();
       assertThat(found).as("models in the zoo").hasSizeGreaterThanOrEqualTo(10);
       return found.stream();
@@ -39,11 +40,12 @@ class ZooSmokeTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
-  void loadsAndRunsOnce(Path file) {
+  void loadsAndRunsOnce(Path file) throws IOException {
     try (OnnxModel model = OnnxModel.load(file, ModelOptions.cpu().withThreads(1, 1))) {
       try (TensorScope scope = model.scope()) {
         Map<String, OnnxTensor> inputs = new HashMap<>();
-        model.inputs().forEach((name, info) -> inputs.put(name, dummy(scope, name, info)));
+        long headSize = genaiHeadSize(file);
+        model.inputs().forEach((name, info) -> inputs.put(name, dummy(scope, name, info, headSize)));
         TensorScope.Outputs out = scope.run(inputs, Map.of());
         for (String name : model.outputs().keySet()) {
           OnnxTensor t = out.tensor(name);
@@ -59,12 +61,29 @@ class ZooSmokeTest {
     }
   }
 
-  /** Zeros of the declared type; symbolic dimensions: 0 for a past length, 1 for the sequence, 2 for the batch. */
-  private static OnnxTensor dummy(TensorScope scope, String name, TensorInfo info) {
+  /**
+   * The head size an onnxruntime-genai export leaves symbolic in its KV inputs ('kv_cache_dim'), from the
+   * genai_config.json beside it; -1 for other models.
+   */
+  private static long genaiHeadSize(Path file) throws IOException {
+    Path config = file.resolveSibling("genai_config.json");
+    if (!Files.exists(config)) {
+      return -1;
+    }
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile()).path("model").path("decoder")
+        .path("head_size").asLong(-1);
+  }
+
+  /**
+   * Zeros of the declared type; symbolic dimensions: 0 for a past length, 1 for the sequence, 2 for the batch, the
+   * genai head size for a KV input's last axis.
+   */
+  private static OnnxTensor dummy(TensorScope scope, String name, TensorInfo info, long headSize) {
     long[] shape = info.getShape().clone();
     for (int axis = 0; axis < shape.length; axis++) {
       if (shape[axis] < 0) {
-        shape[axis] = axis == 0 ? 2 : (name.startsWith("past_key_values") && axis == 2 ? 0 : 1);
+        boolean kv = name.startsWith("past_key_values");
+        shape[axis] = axis == 0 ? 2 : kv && axis == 2 ? 0 : kv && axis == 3 && headSize > 0 ? headSize : 1;
       }
     }
     long count = 1;

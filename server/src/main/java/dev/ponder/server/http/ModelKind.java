@@ -36,9 +36,16 @@ public enum ModelKind {
     return label;
   }
 
-  /** Reads {@code dir/config.json}; fails naming the file and what it found when the kind cannot be told. */
+  /**
+   * Reads {@code dir/config.json}; fails naming the file and what it found when the kind cannot be told. A folder
+   * with onnxruntime-genai's {@code genai_config.json} and no config.json is a policy (the model builder writes
+   * decoder language models).
+   */
   public static ModelKind of(Path dir) {
     Path config = dir.resolve("config.json");
+    if (!Files.exists(config) && Files.isRegularFile(dir.resolve("genai_config.json"))) {
+      return POLICY;
+    }
     JsonNode node;
     try {
       node = Json.MAPPER.readTree(Files.readString(config));

@@ -87,7 +87,10 @@ public final class ModelRegistry implements AutoCloseable {
     return new ModelRegistry(loaded);
   }
 
-  /** The model directories directly under {@code root} (each with a config.json and a model.onnx), by name. */
+  /**
+   * The model directories directly under {@code root} (each with a model.onnx and a config.json, or an
+   * onnxruntime-genai genai_config.json), by name.
+   */
   public static Map<String, Path> scan(Path root) {
     if (!Files.isDirectory(root)) {
       throw new IllegalArgumentException("--models: expected a directory of model directories, found no directory "
@@ -96,7 +99,9 @@ public final class ModelRegistry implements AutoCloseable {
     Map<String, Path> out = new TreeMap<>();
     try (Stream<Path> list = Files.list(root)) {
       for (Path p : list.toList()) {
-        if (Files.isRegularFile(p.resolve("config.json")) && Files.isRegularFile(p.resolve("model.onnx"))) {
+        boolean described = Files.isRegularFile(p.resolve("config.json"))
+            || Files.isRegularFile(p.resolve("genai_config.json"));
+        if (described && Files.isRegularFile(p.resolve("model.onnx"))) {
           out.put(p.getFileName().toString(), p);
         }
       }
@@ -105,7 +110,8 @@ public final class ModelRegistry implements AutoCloseable {
     }
     if (out.isEmpty()) {
       throw new IllegalArgumentException("--models: " + root.toAbsolutePath() + " has no model directory (a folder"
-          + " with config.json and model.onnx, e.g. an optimum export)");
+          + " with model.onnx and config.json, e.g. an optimum export, or genai_config.json, an onnxruntime-genai"
+          + " export)");
     }
     return out;
   }

@@ -88,6 +88,37 @@ class ModelsDirTest {
     }
   }
 
+  /**
+   * An onnxruntime-genai export (genai_config.json, no config.json) is a policy too: served by its folder name, and
+   * a greedy completion (temperature 0) is llama-tiny's golden greedy continuation.
+   */
+  @Test
+  void anOnnxruntimeGenaiExportIsServedAsAPolicy(@TempDir Path root) throws Exception {
+    Path mine = Files.createDirectories(root.resolve("llama-genai"));
+    Path genai = Zoo.root().resolve("onnx-models/llama-tiny/genai-fp32");
+    for (String f : List.of("genai_config.json", "model.onnx", "tokenizer.json")) {
+      Files.copy(genai.resolve(f), mine.resolve(f));
+    }
+    JsonNode golden = Json.MAPPER.readTree(Zoo.root().resolve("onnx-models/llama-tiny/golden.json").toFile())
+        .get("results").get(0);
+    assertThat(ModelRegistry.scan(root)).containsOnlyKeys("llama-genai");
+    assertThat(ModelKind.of(mine)).isEqualTo(ModelKind.POLICY);
+    try (PonderServer server = PonderServer.start("127.0.0.1", 0, ApiKey.none(), Limits.defaults(),
+        ModelRegistry.load(ModelRegistry.scan(root), ModelOptions.cpu().withThreads(1, 1)))) {
+      HttpClient http = HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + server.port();
+      JsonNode plain = post(http, base + "/v1/completions", "{\"model\": \"llama-genai\", \"prompt\": "
+          + Json.MAPPER.writeValueAsString(golden.get("prompt").asText()) + ", \"temperature\": 0, \"max_tokens\": 24}");
+      StringBuilder want = new StringBuilder();
+      try (var tok = dev.ponder.engine.lm.LmTokenizer.load(genai.resolve("tokenizer.json"))) {
+        int[] ids = java.util.stream.StreamSupport.stream(golden.get("greedy_ids").spliterator(), false)
+            .mapToInt(JsonNode::asInt).filter(t -> t != 0).toArray();
+        want.append(tok.decode(ids, true));
+      }
+      assertThat(plain.get("choices").get(0).get("text").asText()).isEqualTo(want.toString());
+    }
+  }
+
   @Test
   void aFolderWithoutModelsIsRefusedByName(@TempDir Path root) {
     assertThatThrownBy(() -> ModelRegistry.scan(root)).isInstanceOf(IllegalArgumentException.class)
