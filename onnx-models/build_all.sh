@@ -35,4 +35,10 @@ cd ..
 if [ -f digits/build.sh ]; then
   step digits bash digits/build.sh
 fi
+# llama-tiny needs its own venv (onnxruntime-genai's builder wants transformers 5): requirements-genai.txt
+if [ -x .venv-genai/bin/python ]; then
+  step llama-tiny .venv-genai/bin/python llama-tiny/build.py
+else
+  echo ">> llama-tiny skipped: no .venv-genai (see requirements-genai.txt)"
+fi
 echo "all models built; times in $LOG"
