@@ -18,7 +18,8 @@ import java.util.Set;
  * {@code OrtSession.run} alone on a GroupQueryAttention export, doing the model work of {@link ContinuingDecodeStep}
  * there: {@code batch} rows of one token each over a past that grows from P + 1 to P + cycle - 1 positions, past
  * and present bound to one buffer of 64 positions (written in place), every tensor made once (one mask tensor per
- * past length). The rows' KV holds the prefill of the same past, so the attention reads real keys.
+ * past length). The rows' KV holds the prefill of the same past, so the attention reads real keys. Layers, KV
+ * heads and head size come from genai_config.json; the vocabulary is the character tokenizer's 30.
  */
 final class RawGqaDecodeStep implements DecodeStep {
   private static final int CAPACITY = 64;
@@ -40,15 +41,21 @@ final class RawGqaDecodeStep implements DecodeStep {
       session = env.createSession(in.modelDir.resolve("model.onnx").toString(), so);
       int b = in.batch;
       int p = in.past.length;
+      com.fasterxml.jackson.databind.JsonNode decoder = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(in.modelDir.resolve("genai_config.json").toFile()).path("model").path("decoder");
+      int layers = decoder.path("num_hidden_layers").asInt();
+      int kvHeads = decoder.path("num_key_value_heads").asInt();
+      int headDim = decoder.path("head_size").asInt();
+      int vocab = 30;
       first = p + 1;
       if (first + cycle > CAPACITY) {
         throw new IllegalArgumentException("past " + p + " + cycle " + cycle + " passes the buffer's " + CAPACITY);
       }
-      long[] shape = {b, 2, CAPACITY, 16};
+      long[] shape = {b, kvHeads, CAPACITY, headDim};
       for (String kv : List.of("key", "value")) {
-        for (int l = 0; l < 2; l++) {
-          FloatBuffer buf = ByteBuffer.allocateDirect(b * 2 * CAPACITY * 16 * 4).order(ByteOrder.nativeOrder())
-              .asFloatBuffer();
+        for (int l = 0; l < layers; l++) {
+          FloatBuffer buf = ByteBuffer.allocateDirect(b * kvHeads * CAPACITY * headDim * 4)
+              .order(ByteOrder.nativeOrder()).asFloatBuffer();
           inputs.put("past_key_values." + l + "." + kv, tensor(buf, shape));
           outputs.put("present." + l + "." + kv, tensor(buf.duplicate(), shape));
         }
@@ -64,19 +71,19 @@ final class RawGqaDecodeStep implements DecodeStep {
       prefill.put("input_ids", tensor(ids, new long[] {b, p}));
       prefill.put("attention_mask", tensor(ones(b * p), new long[] {b, p}));
       Map<String, OnnxTensor> prefillOut = new HashMap<>(outputs);
-      prefillOut.put("logits", tensor(floats(b * p * 30), new long[] {b, p, 30}));
+      prefillOut.put("logits", tensor(floats(b * p * vocab), new long[] {b, p, vocab}));
       session.run(prefill, Set.of(), prefillOut).close();
       LongBuffer next = longs(b);
       for (int i = 0; i < b; i++) {
         next.put(i, in.nextToken);
       }
       inputs.put("input_ids", tensor(next, new long[] {b, 1}));
-      outputs.put("logits", tensor(floats(b * 30), new long[] {b, 1, 30}));
+      outputs.put("logits", tensor(floats(b * vocab), new long[] {b, 1, vocab}));
       masks = new OnnxTensor[cycle];
       for (int k = 0; k < cycle; k++) {
         masks[k] = tensor(ones(b * (first + k)), new long[] {b, first + k});
       }
-    } catch (OrtException e) {
+    } catch (OrtException | java.io.IOException e) {
       throw new IllegalStateException(e);
     }
   }
