@@ -27,8 +27,11 @@ import common
 import task
 from zoo import gpt2_onnx as gx
 
-SRC = os.path.join(common.HERE, "orm")
-OUT = os.path.join(common.HERE, "orm-cached")
+import sys
+
+# `python export_orm_cached.py [SRC OUT]`: defaults to the committed orm -> orm-cached
+SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(common.HERE, "orm")
+OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(common.HERE, "orm-cached")
 TOL = 1e-4
 
 
@@ -121,7 +124,7 @@ def main():
         for r, i in enumerate(rows):
             worst = max(worst, abs(float(logits[r, len(texts[r]) - 1, 0]) - float(ref[i])))
     assert worst < TOL, f"cached ORM scores differ from the plain export's by {worst}"
-    print(f"orm-cached OK: rebuilt model vs ONNX {worst_rebuild:.2e}, cached vs plain scores {worst:.2e} "
+    print(f"{os.path.basename(OUT)} OK: rebuilt model vs ONNX {worst_rebuild:.2e}, cached vs plain scores {worst:.2e} "
           f"({len(pairs)} texts)")
 
 

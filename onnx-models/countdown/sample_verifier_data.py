@@ -1,0 +1,96 @@
+"""Data for the v2 verifiers, drawn with Ponder itself (bench's dev.ponder.bench.RolloutLabels; build first with
+`mvn -q -DskipTests package`). Writes to work/countdown/v2/:
+
+  train_problems.jsonl  N_TRAIN problems of the seeded stream 303 (disjoint from test/validation, make_data.py)
+  train_samples.jsonl   SAMPLES policy samples (temperature 1) per train problem: text, checker verdict, and the
+                        committed ORM's score (to mine hard negatives)
+  val_samples.jsonl     8 samples per validation problem (all 500), the held-out set of the ORM
+  prm_train.jsonl       step prefixes of the first PRM_SAMPLES samples of the first PRM_TRAIN train problems
+  prm_heldout.jsonl     the same for the first PRM_HELD validation problems
+    Each prefix: valid ones (no rule failed yet) get K policy rollouts from prompt + prefix (wins / rollouts =
+    MC value); invalid ones have value exactly 0 (the checker rejects every continuation), rollouts = 0.
+    "advantage" = value - value of the previous prefix of the same sample (process advantage, PAV).
+
+Usage: python sample_verifier_data.py [--jar bench/target/benchmarks.jar]
+"""
+import argparse
+import os
+import subprocess
+import time
+
+import common
+import make_data
+import verifier_data as vd
+
+N_TRAIN, SAMPLES = 2500, 32
+PRM_TRAIN, PRM_HELD, PRM_SAMPLES = 1200, 200, 4
+K_TRAIN, K_HELD = 8, 16
+SEED_TRAIN, SEED_VAL, SEED_ROLL_TRAIN, SEED_ROLL_HELD = 303, 404, 505, 606
+
+
+def java(jar, *args):
+    cmd = ["java", "-cp", jar, "dev.ponder.bench.RolloutLabels", *map(str, args)]
+    print(" ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
+
+
+def prefixes_of(samples, n_problems):
+    rows, seen = [], set()
+    for s in samples:
+        if s["problem"] >= n_problems or s["sample"] >= PRM_SAMPLES:
+            continue
+        prev = None
+        for pre in vd.step_prefixes(s["text"]):
+            key = (s["problem"], pre)
+            if key not in seen:
+                seen.add(key)
+                rows.append({"problem": s["problem"], "id": s["id"], "numbers": s["numbers"], "target": s["target"],
+                             "prefix": pre, "parent": prev,
+                             "valid": vd.prefix_valid(s["numbers"], s["target"], pre)})
+            prev = pre
+    return rows
+
+
+def label(jar, rows, k, seed, name):
+    todo = [r for r in rows if r["valid"]]
+    inp, out = os.path.join(vd.V2_WORK, name + "_todo.jsonl"), os.path.join(vd.V2_WORK, name + "_rolled.jsonl")
+    vd.write_jsonl(inp, todo)
+    java(jar, "rollouts", os.path.join(common.HERE, "policy"), inp, k, seed, out)
+    rolled = {(r["problem"], r["prefix"]): r for r in vd.read_jsonl(out)}
+    for r in rows:
+        got = rolled.get((r["problem"], r["prefix"]))
+        r["wins"], r["rollouts"] = (got["wins"], got["rollouts"]) if got else (0, 0)
+        r["value"] = r["wins"] / r["rollouts"] if r["rollouts"] else 0.0
+    value = {(r["problem"], r["prefix"]): r["value"] for r in rows}
+    for r in rows:
+        r["advantage"] = None if r["parent"] is None else r["value"] - value[(r["problem"], r["parent"])]
+    vd.write_jsonl(os.path.join(vd.V2_WORK, name + ".jsonl"), rows)
+    print(f"{name}: {len(rows)} prefixes, {len(todo)} rolled out x{k}, mean value "
+          f"{sum(r['value'] for r in rows) / len(rows):.3f}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jar", default=os.path.join(common.ROOT, "..", "bench", "target", "benchmarks.jar"))
+    a = ap.parse_args()
+    t0 = time.time()
+    os.makedirs(vd.V2_WORK, exist_ok=True)
+    W = lambda n: os.path.join(vd.V2_WORK, n)  # noqa: E731
+    stream = make_data.train_problems(SEED_TRAIN)
+    vd.write_jsonl(W("train_problems.jsonl"), [
+        {"id": f"train{SEED_TRAIN}-{i:04d}", "numbers": n, "target": t}
+        for i, (n, t, _) in zip(range(N_TRAIN), stream)])
+    policy, orm = os.path.join(common.HERE, "policy"), os.path.join(common.HERE, "orm-cached")
+    java(a.jar, "samples", policy, orm, os.path.join(common.HERE, "validation.jsonl"), 8, SEED_VAL,
+         W("val_samples.jsonl"))
+    java(a.jar, "samples", policy, orm, W("train_problems.jsonl"), SAMPLES, SEED_TRAIN, W("train_samples.jsonl"))
+    print(f"samples done ({time.time() - t0:.0f}s)", flush=True)
+    label(a.jar, prefixes_of(vd.read_jsonl(W("val_samples.jsonl")), PRM_HELD), K_HELD, SEED_ROLL_HELD,
+          "prm_heldout")
+    label(a.jar, prefixes_of(vd.read_jsonl(W("train_samples.jsonl")), PRM_TRAIN), K_TRAIN, SEED_ROLL_TRAIN,
+          "prm_train")
+    print(f"done in {time.time() - t0:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
