@@ -31,6 +31,10 @@ step countdown-orm-cached "$PY" export_orm_cached.py
 step countdown-policy-int8 "$PY" quantize_int8.py
 step countdown-prm        "$PY" train_prm.py
 step countdown-beam       "$PY" beam_golden.py
+# v2 verifiers: data drawn with Ponder (needs bench/target/benchmarks.jar: mvn -q -DskipTests package)
+step countdown-verifier-data "$PY" sample_verifier_data.py
+step countdown-orm-v2     "$PY" train_orm_v2.py
+step countdown-prm-v2     "$PY" train_prm_v2.py
 cd ..
 if [ -f digits/build.sh ]; then
   step digits bash digits/build.sh

@@ -14,7 +14,7 @@ Held out: val_samples.jsonl (8 samples of each of the 500 validation problems); 
 the same texts. Exports countdown/orm-v2 (plain) and countdown/orm-v2-cached (KV-cache layout, via
 export_orm_cached.py) and records metrics under "orm_v2" in metrics.json.
 
-Usage: python train_orm_v2.py [--steps 4000] [--eval-every 250] [--patience 4]
+Usage: python train_orm_v2.py [--steps 1100] [--eval-every 200] [--patience 3]
 """
 import argparse
 import copy
@@ -91,9 +91,9 @@ def example(rng, s_text, numbers, target, correct):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=4000)
-    ap.add_argument("--eval-every", type=int, default=250)
-    ap.add_argument("--patience", type=int, default=4)
+    ap.add_argument("--steps", type=int, default=1100)
+    ap.add_argument("--eval-every", type=int, default=200)
+    ap.add_argument("--patience", type=int, default=3)
     a = ap.parse_args()
     torch.set_num_threads(1)
     rng = vd.set_seed(SEED)

@@ -13,7 +13,7 @@ Held out: prm_heldout.jsonl (validation problems), each prefix scored as its own
 scored on the same prefixes. Exports countdown/prm-v2 and countdown/prm-v2-cached (the layouts of prm/ and
 prm-cached/) and records metrics under "prm_v2" in metrics.json.
 
-Usage: python train_prm_v2.py [--steps 3000] [--eval-every 250] [--patience 4]
+Usage: python train_prm_v2.py [--steps 900] [--eval-every 150] [--patience 3]
 """
 import argparse
 import copy
@@ -100,9 +100,9 @@ def metrics(rows, p):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=3000)
-    ap.add_argument("--eval-every", type=int, default=250)
-    ap.add_argument("--patience", type=int, default=4)
+    ap.add_argument("--steps", type=int, default=900)
+    ap.add_argument("--eval-every", type=int, default=150)
+    ap.add_argument("--patience", type=int, default=3)
     a = ap.parse_args()
     torch.set_num_threads(1)
     rng = vd.set_seed(SEED)
