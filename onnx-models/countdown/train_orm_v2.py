@@ -37,7 +37,7 @@ from zoo import chartok, gpt2_onnx as gx
 SEED = 21
 OUT = os.path.join(common.HERE, "orm-v2")
 OUT_CACHED = os.path.join(common.HERE, "orm-v2-cached")
-BATCH, LR, WARMUP = 64, 5e-4, 100
+BATCH, WARMUP = 64, 100
 N_NAT, N_POS, N_HARD, N_CORR = 32, 10, 10, 12
 HARD_FRACTION, AUX_WEIGHT, DEV_PROBLEMS = 0.1, 0.3, 150
 
@@ -94,7 +94,17 @@ def main():
     ap.add_argument("--steps", type=int, default=1100)
     ap.add_argument("--eval-every", type=int, default=200)
     ap.add_argument("--patience", type=int, default=3)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--mix", default=f"{N_NAT},{N_POS},{N_HARD},{N_CORR}",
+                    help="per batch: natural, positive, hard-negative, corrupted examples")
+    ap.add_argument("--synthetic", type=float, default=0.4, help="share of positives that are synthetic solutions")
+    ap.add_argument("--aux", type=float, default=AUX_WEIGHT)
+    ap.add_argument("--init", choices=["orm", "policy"], default="orm",
+                    help="start from the committed ORM (default) or from the policy's trunk")
     a = ap.parse_args()
+    n_nat, n_pos, n_hard, n_corr = (int(x) for x in a.mix.split(","))
+    if n_nat + n_pos + n_hard + n_corr != BATCH:
+        raise ValueError(f"--mix must add up to the batch {BATCH}, found {a.mix}")
     torch.set_num_threads(1)
     rng = vd.set_seed(SEED)
     t0 = time.time()
@@ -113,17 +123,20 @@ def main():
           f"({len(pos) / len(train):.3f}); hard negatives {len(hard)} (committed ORM >= {hard[-1]['orm']:.3f}); "
           f"dev {len(dev)} samples ({sum(s['correct'] for s in dev)} correct)", flush=True)
 
-    cfg, trunk = vd.policy_transformer()
-    cfg.num_labels, cfg.pad_token_id, cfg.problem_type = 1, common.PAD_ID, "regression"
-    model = GPT2ForSequenceClassification(cfg)
-    model.transformer.load_state_dict(trunk.state_dict())
-    torch.nn.init.normal_(model.score.weight, std=0.02)
-    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
+    if a.init == "orm":
+        cfg, model = vd.committed_model(os.path.join(common.HERE, "orm"), GPT2ForSequenceClassification)
+    else:
+        cfg, trunk = vd.policy_transformer()
+        cfg.num_labels, cfg.pad_token_id, cfg.problem_type = 1, common.PAD_ID, "regression"
+        model = GPT2ForSequenceClassification(cfg)
+        model.transformer.load_state_dict(trunk.state_dict())
+        torch.nn.init.normal_(model.score.weight, std=0.02)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     dev_texts = [text_of(s) for s in dev]
     dev_y = np.array([s["correct"] for s in dev])
 
     def positive():
-        if pos and rng.random() < 0.6:
+        if pos and rng.random() >= a.synthetic:
             s = rng.choice(pos)
             return s["text"], s["numbers"], s["target"]
         while True:
@@ -134,12 +147,12 @@ def main():
 
     def batch():
         ex = []
-        for s in rng.sample(train, N_NAT):
+        for s in rng.sample(train, n_nat):
             ex.append(example(rng, s["text"], s["numbers"], s["target"], s["correct"]))
-        for _ in range(N_POS):
+        for _ in range(n_pos):
             t, n, g = positive()
             ex.append(example(rng, t, n, g, True))
-        for s in rng.sample(hard, N_HARD):
+        for s in rng.sample(hard, n_hard):
             ex.append(example(rng, s["text"], s["numbers"], s["target"], False))
         while len(ex) < BATCH:
             t, n, g = positive()
@@ -148,20 +161,23 @@ def main():
                 ex.append(example(rng, c, n, g, False))
         return ex
 
-    best = (-1.0, 0, None)
-    history, run, bad = [], 0.0, 0
+    model.eval()
+    auc0 = float(roc_auc_score(dev_y, predict(model, dev_texts)))
+    print(f"  dev AUROC {auc0:.4f} at step 0 (init {a.init})", flush=True)
+    best = (auc0, 0, copy.deepcopy(model.state_dict()))
+    history, run, bad = [{"step": 0, "dev_auroc": auc0, "seconds": round(time.time() - t0)}], 0.0, 0
     model.train()
     for step in range(a.steps):
         ex = batch()
         for g in opt.param_groups:
-            g["lr"] = LR * min(1.0, (step + 1) / WARMUP) * 0.5 * (1 + np.cos(np.pi * step / a.steps))
+            g["lr"] = a.lr * min(1.0, (step + 1) / WARMUP) * 0.5 * (1 + np.cos(np.pi * step / a.steps))
         last, all_logits = forward(model, [e[0] for e in ex])
         y = torch.tensor([e[1] for e in ex])
         loss = torch.nn.functional.binary_cross_entropy_with_logits(last, y)
         rows = [(b, i, v) for b, e in enumerate(ex) for i, v in e[2]]
-        if rows and AUX_WEIGHT > 0:
+        if rows and a.aux > 0:
             b, i, v = (torch.tensor(c) for c in zip(*rows))
-            loss = loss + AUX_WEIGHT * torch.nn.functional.binary_cross_entropy_with_logits(
+            loss = loss + a.aux * torch.nn.functional.binary_cross_entropy_with_logits(
                 all_logits[b, i], v.float())
         opt.zero_grad()
         loss.backward()
@@ -193,15 +209,16 @@ def main():
     p_new = predict(model, texts)
     p_old = onnx_scores(os.path.join(common.HERE, "orm", "model.onnx"), texts)
     res = {"train_samples": len(train), "train_problems": len(problems), "train_positive_rate": len(pos) / len(train),
-           "hard_negatives": len(hard), "batch_mix": {"natural": N_NAT, "positive": N_POS, "hard": N_HARD,
-                                                      "corrupted": N_CORR}, "aux_weight": AUX_WEIGHT,
+           "hard_negatives": len(hard), "batch_mix": {"natural": n_nat, "positive": n_pos, "hard": n_hard,
+                                                      "corrupted": n_corr}, "synthetic_share": a.synthetic,
+           "aux_weight": a.aux,
            "heldout_samples": len(held), "heldout_positive_rate": float(y.mean()),
            "heldout_auroc": float(roc_auc_score(y, p_new)),
            "heldout_auroc_committed_orm_same_texts": float(roc_auc_score(y, p_old)),
            "heldout_best_of_8": best_of(held, p_new, 8), "heldout_best_of_8_committed_orm": best_of(held, p_old, 8),
            "heldout_oracle_pass@8": best_of(held, y.astype(float), 8),
            "best_step": best[1], "best_dev_auroc": best[0], "dev_history": history,
-           "train_seconds": round(train_s)}
+           "train_seconds": round(train_s), "init": a.init, "lr": a.lr}
     print({k: v for k, v in res.items() if k != "dev_history"}, flush=True)
 
     model.save_pretrained(os.path.join(vd.V2_WORK, "orm_v2_hf"))

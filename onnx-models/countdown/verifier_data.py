@@ -142,3 +142,35 @@ def right_pad(seqs):
 def set_seed(seed):
     torch.manual_seed(seed)
     return random.Random(seed)
+
+
+def committed_model(src_dir, cls):
+    """A committed reward model (orm/ or prm/) rebuilt as `cls` from its ONNX initializers: `g.t.X` is
+    transformer.X, the one other [n_embd, num_labels] MatMul weight is the head transposed (as
+    export_orm_cached.py), `classifier.bias` the token head's bias. For fine-tuning it instead of the policy."""
+    import onnx
+    from onnx import numpy_helper
+    from transformers import GPT2Config
+    cfg = GPT2Config.from_pretrained(src_dir)
+    model = cls(cfg)
+    init = {t.name: numpy_helper.to_array(t) for t in onnx.load(os.path.join(src_dir, "model.onnx")).graph.initializer}
+    head = "score" if hasattr(model, "score") else "classifier"
+    state = {}
+    for key, param in model.named_parameters():
+        if key == head + ".weight":
+            cands = [n for n, a in init.items() if not n.startswith("g.t.") and a.shape == (cfg.n_embd, cfg.num_labels)]
+            if len(cands) != 1:
+                raise ValueError(f"{src_dir}: expected one [n_embd, num_labels] head initializer, found {cands}")
+            state[key] = torch.from_numpy(init[cands[0]].T.copy())
+        elif key == head + ".bias":
+            state[key] = torch.from_numpy(init[head + ".bias"].copy())
+        else:
+            name = "g.t." + key[len("transformer."):]
+            if name not in init or tuple(init[name].shape) != tuple(param.shape):
+                raise KeyError(f"{src_dir}: no initializer {name} of shape {tuple(param.shape)} for {key}")
+            state[key] = torch.from_numpy(init[name].copy())
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith((".attn.bias", ".attn.masked_bias"))]
+    if missing or unexpected:
+        raise ValueError(f"{src_dir}: missing {missing}, unexpected {unexpected}")
+    return cfg, model
