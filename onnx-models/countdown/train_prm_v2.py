@@ -8,12 +8,12 @@ sees only the text up to it, and one forward pass trains every labelled step of 
 samples of each train problem; a newline is labelled when its prefix is in prm_train.jsonl (rolled out) or is
 invalid (value 0), so the extra samples add exact zeros for wrong arithmetic. Near-miss corruptions of
 synthetic valid solutions add more exact zeros (arithmetic drill). Loss: BCE against the soft label.
-Early stopping on dev prefixes (the last DEV_PROBLEMS problems of prm_train.jsonl), never the validation split.
+Early stopping on dev prefixes (the last --dev-problems problems of prm_train.jsonl), never the validation split.
 Held out: prm_heldout.jsonl (validation problems), each prefix scored as its own sequence; the committed PRM is
 scored on the same prefixes. Exports countdown/prm-v2 and countdown/prm-v2-cached (the layouts of prm/ and
 prm-cached/) and records metrics under "prm_v2" in metrics.json.
 
-Usage: python train_prm_v2.py [--steps 900] [--eval-every 150] [--patience 3]
+Usage: python train_prm_v2.py [--steps 600] [--eval-every 100] [--patience 4] [--init prm] [--lr 1e-4] [--rolled-weight 4]
 """
 import argparse
 import copy
@@ -34,12 +34,13 @@ from zoo import chartok, gpt2_onnx as gx
 SEED = 23
 OUT = os.path.join(common.HERE, "prm-v2")
 OUT_CACHED = os.path.join(common.HERE, "prm-v2-cached")
-BATCH, LR, WARMUP = 64, 5e-4, 100
-N_CORR, DEV_PROBLEMS = 8, 100
+BATCH, WARMUP = 64, 100
+N_CORR = 8
 
 
 def labelled_sequence(numbers, target, text, values, problem):
-    """(token ids, [(token index, label)]): labels at the prompt's newline and at each step-ending newline."""
+    """(token ids, [(token index, label, rolled out?)]): labels at the prompt's newline and each step-ending
+    newline; rolled out = an MC value, else an exact 0 for a prefix that broke a rule."""
     prompt = task.prompt_text(numbers, target)
     ids = common.encode(prompt + text)
     off = len(common.encode(prompt))
@@ -47,10 +48,10 @@ def labelled_sequence(numbers, target, text, values, problem):
     for pre in vd.step_prefixes(text):
         idx = off + len(common.encode(pre)) - 1
         v = values.get((problem, pre))
-        if v is None and not vd.prefix_valid(numbers, target, pre):
-            v = 0.0
         if v is not None:
-            out.append((idx, v))
+            out.append((idx, v, True))
+        elif not vd.prefix_valid(numbers, target, pre):
+            out.append((idx, 0.0, False))
     return ids, out
 
 
@@ -100,19 +101,25 @@ def metrics(rows, p):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=900)
-    ap.add_argument("--eval-every", type=int, default=150)
-    ap.add_argument("--patience", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--eval-every", type=int, default=100)
+    ap.add_argument("--patience", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--rolled-weight", type=float, default=4.0,
+                    help="loss weight of MC-valued newlines against exact zeros (which are ~90%% of labels)")
+    ap.add_argument("--dev-problems", type=int, default=200)
+    ap.add_argument("--init", choices=["prm", "policy"], default="prm",
+                    help="start from the committed PRM (default) or from the policy's trunk")
     a = ap.parse_args()
     torch.set_num_threads(1)
     rng = vd.set_seed(SEED)
     t0 = time.time()
     prm_rows = vd.read_jsonl(os.path.join(vd.V2_WORK, "prm_train.jsonl"))
     n_prob = max(r["problem"] for r in prm_rows) + 1
-    dev_rows = [r for r in prm_rows if r["problem"] >= n_prob - DEV_PROBLEMS]
+    dev_rows = [r for r in prm_rows if r["problem"] >= n_prob - a.dev_problems]
     values = {(r["problem"], r["prefix"]): r["value"] for r in prm_rows if r["rollouts"] > 0}
     samples = [s for s in vd.read_jsonl(os.path.join(vd.V2_WORK, "train_samples.jsonl"))
-               if s["problem"] < n_prob - DEV_PROBLEMS]
+               if s["problem"] < n_prob - a.dev_problems]
     seqs = []
     for s in samples:
         ids, labels = labelled_sequence(s["numbers"], s["target"], s["text"], values, s["problem"])
@@ -121,14 +128,17 @@ def main():
     problems = sorted({(tuple(s["numbers"]), s["target"]) for s in samples})
     n_lab = sum(len(l) for _, l in seqs)
     print(f"train: {len(seqs)} sequences from {len(samples)} samples, {n_lab} labelled newlines "
-          f"({sum(v > 0 for _, l in seqs for _, v in l)} with value > 0); dev prefixes {len(dev_rows)} "
+          f"({sum(v > 0 for _, l in seqs for _, v, _ in l)} with value > 0); dev prefixes {len(dev_rows)} "
           f"({sum(r['value'] >= 0.5 for r in dev_rows)} with value >= 0.5)", flush=True)
 
-    cfg, trunk = vd.policy_transformer()
-    cfg.num_labels, cfg.pad_token_id = 1, common.PAD_ID
-    model = GPT2ForTokenClassification(cfg)
-    model.transformer.load_state_dict(trunk.state_dict())
-    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
+    if a.init == "prm":
+        cfg, model = vd.committed_model(os.path.join(common.HERE, "prm"), GPT2ForTokenClassification)
+    else:
+        cfg, trunk = vd.policy_transformer()
+        cfg.num_labels, cfg.pad_token_id = 1, common.PAD_ID
+        model = GPT2ForTokenClassification(cfg)
+        model.transformer.load_state_dict(trunk.state_dict())
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
 
     def corrupted():
         while True:
@@ -138,17 +148,22 @@ def main():
             if c is not None:
                 return labelled_sequence(list(numbers), target, c, {}, None)
 
-    best, history, run, bad = (-1.0, 0, None), [], 0.0, 0
+    model.eval()
+    m0 = metrics(dev_rows, predict_prefixes(model, dev_rows))
+    print(f"  dev AUROC(>=0.5) {m0['step_auroc_vs_mc_value_ge_0.5']:.4f} at step 0 (init {a.init})", flush=True)
+    best = (m0["step_auroc_vs_mc_value_ge_0.5"], 0, copy.deepcopy(model.state_dict()))
+    history, run, bad = [{"step": 0, **m0, "seconds": round(time.time() - t0)}], 0.0, 0
     model.train()
     for step in range(a.steps):
         batch = rng.sample(seqs, BATCH - N_CORR)
         batch += [b for b in (corrupted() for _ in range(N_CORR)) if b[1]]
         for g in opt.param_groups:
-            g["lr"] = LR * min(1.0, (step + 1) / WARMUP) * 0.5 * (1 + np.cos(np.pi * step / a.steps))
+            g["lr"] = a.lr * min(1.0, (step + 1) / WARMUP) * 0.5 * (1 + np.cos(np.pi * step / a.steps))
         logits = forward(model, [b[0] for b in batch])
-        rows = [(i, j, v) for i, b in enumerate(batch) for j, v in b[1]]
-        bi, pi, y = (torch.tensor(c) for c in zip(*rows))
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits[bi, pi], y.float())
+        rows = [(i, j, v, a.rolled_weight if r else 1.0) for i, b in enumerate(batch) for j, v, r in b[1]]
+        bi, pi, y, w = (torch.tensor(c) for c in zip(*rows))
+        loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits[bi, pi], y.float(), reduction="none")
+                * w.float()).sum() / w.float().sum()
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -183,7 +198,8 @@ def main():
            "heldout_prefixes": len(held), "heldout_valid_prefixes": sum(r["valid"] for r in held),
            "heldout_mean_mc_value": float(np.mean([r["value"] for r in held])),
            "heldout": metrics(held, p_new), "heldout_committed_prm_same_prefixes": metrics(held, p_old),
-           "best_step": best[1], "best_dev_auroc": best[0], "dev_history": history, "train_seconds": round(train_s)}
+           "best_step": best[1], "best_dev_auroc": best[0], "dev_history": history, "train_seconds": round(train_s), "init": a.init, "lr": a.lr, "rolled_weight": a.rolled_weight,
+           "dev_problems": a.dev_problems}
     print({k: v for k, v in res.items() if k != "dev_history"}, flush=True)
 
     model.save_pretrained(os.path.join(vd.V2_WORK, "prm_v2_hf"))
