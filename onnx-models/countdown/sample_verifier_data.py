@@ -7,6 +7,8 @@
   val_samples.jsonl     8 samples per validation problem (all 500), the held-out set of the ORM
   prm_train.jsonl       step prefixes of the first PRM_SAMPLES samples of the first PRM_TRAIN train problems
   prm_heldout.jsonl     the same for the first PRM_HELD validation problems
+  prm_train_extra.jsonl new prefixes of samples 4..11 of the first EXTRA_PROBLEMS train problems (PRM v2's
+                        train part; its dev problems EXTRA_PROBLEMS..PRM_TRAIN-1 keep the first 4 samples only)
     Each prefix: valid ones (no rule failed yet) get K policy rollouts from prompt + prefix (wins / rollouts =
     MC value); invalid ones have value exactly 0 (the checker rejects every continuation), rollouts = 0.
     "advantage" = value - value of the previous prefix of the same sample (process advantage, PAV).
@@ -25,6 +27,7 @@ import verifier_data as vd
 N_TRAIN, SAMPLES = 1300, 32  # 2500 planned; cut to 1300 to fit the CPU time (samples are per-problem seeded)
 PRM_TRAIN, PRM_HELD, PRM_SAMPLES = 1200, 200, 4
 K_TRAIN, K_HELD = 8, 16
+EXTRA_PROBLEMS, EXTRA_SAMPLES = 1000, 12
 SEED_TRAIN, SEED_VAL, SEED_ROLL_TRAIN, SEED_ROLL_HELD = 303, 404, 505, 606
 
 
@@ -34,10 +37,11 @@ def java(jar, *args):
     subprocess.run(cmd, check=True)
 
 
-def prefixes_of(samples, n_problems):
-    rows, seen = [], set()
+def prefixes_of(samples, n_problems, first_sample=0, last_sample=PRM_SAMPLES, skip=()):
+    """Unique step prefixes (per problem) of samples first_sample..last_sample-1, leaving out keys in skip."""
+    rows, seen = [], set(skip)
     for s in samples:
-        if s["problem"] >= n_problems or s["sample"] >= PRM_SAMPLES:
+        if s["problem"] >= n_problems or not first_sample <= s["sample"] < last_sample:
             continue
         prev = None
         for pre in vd.step_prefixes(s["text"]):
@@ -63,7 +67,8 @@ def label(jar, rows, k, seed, name):
         r["value"] = r["wins"] / r["rollouts"] if r["rollouts"] else 0.0
     value = {(r["problem"], r["prefix"]): r["value"] for r in rows}
     for r in rows:
-        r["advantage"] = None if r["parent"] is None else r["value"] - value[(r["problem"], r["parent"])]
+        parent = None if r["parent"] is None else value.get((r["problem"], r["parent"]))
+        r["advantage"] = None if parent is None else r["value"] - parent  # parent in another file: None
     vd.write_jsonl(os.path.join(vd.V2_WORK, name + ".jsonl"), rows)
     print(f"{name}: {len(rows)} prefixes, {len(todo)} rolled out x{k}, mean value "
           f"{sum(r['value'] for r in rows) / len(rows):.3f}", flush=True)
@@ -89,6 +94,9 @@ def main():
           "prm_heldout")
     label(a.jar, prefixes_of(vd.read_jsonl(W("train_samples.jsonl")), PRM_TRAIN), K_TRAIN, SEED_ROLL_TRAIN,
           "prm_train")
+    rolled = {(r["problem"], r["prefix"]) for r in vd.read_jsonl(W("prm_train.jsonl"))}
+    label(a.jar, prefixes_of(vd.read_jsonl(W("train_samples.jsonl")), EXTRA_PROBLEMS, PRM_SAMPLES, EXTRA_SAMPLES,
+                             rolled), K_TRAIN, SEED_ROLL_TRAIN + 1, "prm_train_extra")
     print(f"done in {time.time() - t0:.0f}s")
 
 

@@ -5,7 +5,7 @@ A step prefix's label is its MC value: the fraction of K policy rollouts from it
 prefix whose steps already broke a rule has value exactly 0 (no rollout needed). Training reads whole sample
 texts: the model is causal, so the logit at each step-ending "\\n" (and the prompt's "\\n", the empty solution)
 sees only the text up to it, and one forward pass trains every labelled step of a sample. Sequences are all 32
-samples of each train problem; a newline is labelled when its prefix is in prm_train.jsonl (rolled out) or is
+samples of each train problem (with --extra, prm_train_extra.jsonl adds rolled-out prefixes of samples 4-11); a newline is labelled when its prefix is in prm_train.jsonl (rolled out) or is
 invalid (value 0), so the extra samples add exact zeros for wrong arithmetic. Near-miss corruptions of
 synthetic valid solutions add more exact zeros (arithmetic drill). Loss: BCE against the soft label.
 Early stopping on dev prefixes (the last --dev-problems problems of prm_train.jsonl), never the validation split.
@@ -108,6 +108,7 @@ def main():
     ap.add_argument("--rolled-weight", type=float, default=4.0,
                     help="loss weight of MC-valued newlines against exact zeros (which are ~90%% of labels)")
     ap.add_argument("--dev-problems", type=int, default=200)
+    ap.add_argument("--extra", type=int, default=1, help="1: also use prm_train_extra.jsonl when present")
     ap.add_argument("--init", choices=["prm", "policy"], default="prm",
                     help="start from the committed PRM (default) or from the policy's trunk")
     a = ap.parse_args()
@@ -117,7 +118,10 @@ def main():
     prm_rows = vd.read_jsonl(os.path.join(vd.V2_WORK, "prm_train.jsonl"))
     n_prob = max(r["problem"] for r in prm_rows) + 1
     dev_rows = [r for r in prm_rows if r["problem"] >= n_prob - a.dev_problems]
-    values = {(r["problem"], r["prefix"]): r["value"] for r in prm_rows if r["rollouts"] > 0}
+    extra_path = os.path.join(vd.V2_WORK, "prm_train_extra.jsonl")  # more rolled-out prefixes, train part only
+    extra = vd.read_jsonl(extra_path) if a.extra and os.path.exists(extra_path) else []
+    assert all(r["problem"] < n_prob - a.dev_problems for r in extra), "extra prefixes must not touch dev problems"
+    values = {(r["problem"], r["prefix"]): r["value"] for r in prm_rows + extra if r["rollouts"] > 0}
     samples = [s for s in vd.read_jsonl(os.path.join(vd.V2_WORK, "train_samples.jsonl"))
                if s["problem"] < n_prob - a.dev_problems]
     seqs = []
@@ -199,7 +203,7 @@ def main():
            "heldout_mean_mc_value": float(np.mean([r["value"] for r in held])),
            "heldout": metrics(held, p_new), "heldout_committed_prm_same_prefixes": metrics(held, p_old),
            "best_step": best[1], "best_dev_auroc": best[0], "dev_history": history, "train_seconds": round(train_s), "init": a.init, "lr": a.lr, "rolled_weight": a.rolled_weight,
-           "dev_problems": a.dev_problems}
+           "dev_problems": a.dev_problems, "extra_prefix_files": int(bool(extra))}
     print({k: v for k, v in res.items() if k != "dev_history"}, flush=True)
 
     model.save_pretrained(os.path.join(vd.V2_WORK, "prm_v2_hf"))
