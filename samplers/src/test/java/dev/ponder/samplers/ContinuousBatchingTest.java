@@ -96,6 +96,15 @@ class ContinuousBatchingTest {
 
   /** Search i; {@code cancelled}: when odd-numbered, it cancels itself on its third step event. */
   private Run run(int i, Budget budget, boolean cancelled) {
+    return run(i, budget, cancelled, null);
+  }
+
+  /**
+   * {@code opened}: when given, waited on once the process is open, so that every search is attached to the
+   * scheduler before any makes its first call (a search started late on a loaded machine would otherwise find
+   * the others finished, and nothing would merge).
+   */
+  private Run run(int i, Budget budget, boolean cancelled, CyclicBarrier opened) {
     List<SearchEvent> events = new ArrayList<>();
     SearchContext[] ctx = new SearchContext[1];
     ProcessSearch<LmHypothesis, ?> search = searches().get(i).get().seed(100 + i).budget(budget).listener(e -> {
@@ -109,6 +118,13 @@ class ContinuousBatchingTest {
         ? lmSource.decoding : TOKENS;
     SearchResult r;
     try (LmProcess process = lm.process(PROMPTS[i % PROMPTS.length], decoding)) {
+      if (opened != null) {
+        try {
+          opened.await();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
       r = search.search(process, ctx[0]);
     }
     events.removeIf(e -> e instanceof SearchEvent.Done); // carries the wall time
@@ -127,8 +143,7 @@ class ContinuousBatchingTest {
       for (int i = 0; i < n; i++) {
         int k = i;
         futures.add(pool.submit(() -> {
-          start.await();
-          return run(k, budget, cancelled);
+          return run(k, budget, cancelled, start);
         }));
       }
       List<Run> out = new ArrayList<>();
