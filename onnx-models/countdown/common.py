@@ -79,7 +79,8 @@ def sample(model, prompts, n_per_prompt=1, greedy=False, temperature=1.0, max_ne
     logits = out.logits[:, -1, :]
     cache = out.past_key_values
     last_pos = pos[:, -1:]
-    max_new_tokens = min(max_new_tokens, model.config.n_positions - int(pos.max()) - 1)  # stay within wpe
+    n_pos = getattr(model.config, "n_positions", None) or model.config.max_position_embeddings
+    max_new_tokens = min(max_new_tokens, n_pos - int(pos.max()) - 1)  # stay within wpe
     gen = [[] for _ in range(B)]
     done = torch.zeros(B, dtype=torch.bool)
     for _ in range(max_new_tokens):

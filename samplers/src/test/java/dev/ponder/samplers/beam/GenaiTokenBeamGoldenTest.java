@@ -25,13 +25,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Token beam search equals transformers' {@code generate(num_beams=4, ...)} on llama-tiny (issue 19: the
  * onnxruntime-genai layout), through the builder's GroupQueryAttention export and the optimum export of the same
  * weights: same hypotheses, token for token and in order, scores within 1e-4. llama-tiny/golden.json is made by
- * onnx-models/llama-tiny/build.py. A difference is skipped (and says so) only at a near-tie below 1e-5, as in
- * {@link TokenBeamGoldenTest}.
+ * onnx-models/llama-tiny/build.py. The same on the trained Llama Countdown policy (countdown/policy-llama, whole
+ * solutions up to 72 tokens; golden.json by countdown/export_llama_policy.py). A difference is skipped (and says
+ * so) only at a near-tie below 1e-5, as in {@link TokenBeamGoldenTest}.
  */
 class GenaiTokenBeamGoldenTest {
   private static final double NEAR_TIE = 1e-5;
 
-  record Case(String model, String id, int[] prompt, List<int[]> ids, List<Boolean> ended, List<Double> scores) {
+  record Case(String golden, String model, String id, int[] prompt, List<int[]> ids, List<Boolean> ended,
+              List<Double> scores) {
     @Override
     public String toString() {
       return model + " " + id;
@@ -39,14 +41,21 @@ class GenaiTokenBeamGoldenTest {
   }
 
   static Stream<Case> cases() {
+    List<Case> out = new ArrayList<>();
+    for (String dir : List.of("llama-tiny", "countdown/policy-llama")) {
+      cases(dir, out);
+    }
+    return out.stream();
+  }
+
+  private static void cases(String dir, List<Case> out) {
     JsonNode golden;
     try {
-      golden = new ObjectMapper().readTree(Zoo.model("llama-tiny/golden.json").toFile());
+      golden = new ObjectMapper().readTree(Zoo.model(dir + "/golden.json").toFile());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    List<Case> out = new ArrayList<>();
-    for (String model : List.of("llama-tiny/genai-fp32", "llama-tiny/optimum")) {
+    for (String model : List.of(dir + "/genai-fp32", dir + "/optimum")) {
       for (JsonNode r : golden.get("results")) {
         List<int[]> ids = new ArrayList<>();
         List<Boolean> ended = new ArrayList<>();
@@ -56,10 +65,10 @@ class GenaiTokenBeamGoldenTest {
           ended.add(h.get("ended_with_eos").asBoolean());
           scores.add(h.get("sequence_score").asDouble());
         }
-        out.add(new Case(model, r.get("id").asText(), ints(r.get("prompt_ids")), ids, ended, scores));
+        out.add(new Case(dir + "/golden.json", model, r.get("id").asText(), ints(r.get("prompt_ids")), ids, ended,
+            scores));
       }
     }
-    return out.stream();
   }
 
   private static int[] ints(JsonNode a) {
@@ -73,7 +82,7 @@ class GenaiTokenBeamGoldenTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void reproducesTransformersBeamSearch(Case c) throws IOException {
-    JsonNode golden = new ObjectMapper().readTree(Zoo.model("llama-tiny/golden.json").toFile());
+    JsonNode golden = new ObjectMapper().readTree(Zoo.model(c.golden()).toFile());
     JsonNode beam = golden.get("beam");
     assertThat(beam.get("early_stopping").asBoolean()).isTrue();
     TokenBeam.Config config = new TokenBeam.Config(beam.get("num_beams").asInt(), beam.get("length_penalty").asDouble(),
