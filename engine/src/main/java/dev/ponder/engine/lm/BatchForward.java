@@ -277,7 +277,7 @@ final class BatchForward {
    * The block these hypotheses are some of the rows of, in increasing row order, one hypothesis per row, when no
    * other hypothesis points at it: then its rows can be moved in place. Null otherwise.
    */
-  private static KvBlock soleOwnerInOrder(List<LmHypothesis> rows) {
+  static KvBlock soleOwnerInOrder(List<LmHypothesis> rows) {
     KvBlock block = rows.get(0).block;
     if (block == null || block.refs() != rows.size()) {
       return null;

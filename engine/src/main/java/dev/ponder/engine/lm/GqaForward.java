@@ -245,19 +245,8 @@ final class GqaForward {
    * row each, nothing else points at it, and it has room for {@code needed} positions. Null otherwise.
    */
   private static KvBlock reusable(List<LmHypothesis> rows, int needed) {
-    KvBlock block = rows.get(0).block;
-    if (block == null || block.refs() != rows.size() || block.length < needed || block.keys.length == 0
-        || block.keys[0] == null) {
-      return null;
-    }
-    int previous = -1;
-    for (LmHypothesis h : rows) {
-      if (h.block != block || h.row <= previous) {
-        return null;
-      }
-      previous = h.row;
-    }
-    return block;
+    KvBlock block = BatchForward.soleOwnerInOrder(rows);
+    return block == null || block.length < needed || block.keys.length == 0 || block.keys[0] == null ? null : block;
   }
 
   /** Moves row {@code rows.get(i).row} of the block down to row i (its cached positions, mask and logits). */

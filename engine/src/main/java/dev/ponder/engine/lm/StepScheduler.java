@@ -169,6 +169,8 @@ final class StepScheduler {
     }
     List<List<Request>> calls = new ArrayList<>();
     for (List<Request> group : bySegment.values()) {
+      // Row order does not change any row's result; the order of the previous merged call lets its outputs be the
+      // past as they are (or closed up in place), whatever order the searches handed their calls in this time.
       group.sort(java.util.Comparator.comparingLong(StepScheduler::pastOwner).thenComparingInt(StepScheduler::pastRow));
       calls.addAll(withinMemory(group));
     }
@@ -217,11 +219,8 @@ final class StepScheduler {
 
   /** One ONNX call for requests that feed the same number of new positions. */
   private void run(List<Request> arrived) {
-    // Row order does not change any row's result; the order of the previous merged call lets its outputs be the
-    // past as they are (or closed up in place), whatever order the searches handed their calls in this time.
     long t0 = System.nanoTime();
-    List<Request> group = new ArrayList<>(arrived);
-    group.sort(java.util.Comparator.comparingLong(StepScheduler::pastOwner).thenComparingInt(StepScheduler::pastRow));
+    List<Request> group = arrived; // already in the previous merged call's row order (execute sorts it)
     int heads = config.kvHeads();
     int d = config.headDim();
     int layers = config.layers();
