@@ -1,8 +1,8 @@
 package dev.ponder.bench;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.SearchStats;
+import dev.ponder.engine.SearchResult.SearchStats;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;

@@ -2,7 +2,7 @@ package dev.ponder.bench;
 
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.StopReason;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;

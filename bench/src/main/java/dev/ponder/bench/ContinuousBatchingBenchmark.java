@@ -1,7 +1,7 @@
 package dev.ponder.bench;
 
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.SearchStats;
+import dev.ponder.engine.SearchResult.SearchStats;
 import dev.ponder.engine.lm.LanguageModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -6,7 +6,7 @@ import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.ProcessSearch;
-import dev.ponder.samplers.smc.Resampling;
+import dev.ponder.samplers.smc.ParticleFilterSearch.Resampling;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
 import dev.ponder.verifiers.onnx.OnnxProcessReward;

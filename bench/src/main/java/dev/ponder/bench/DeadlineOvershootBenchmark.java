@@ -2,7 +2,7 @@ package dev.ponder.bench;
 
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.StopReason;
 import dev.ponder.samplers.Search;
 import dev.ponder.verifiers.Verifiers;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.ponder.bench;
 
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.SearchCounters;
+import dev.ponder.engine.SearchContext.SearchCounters;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
@@ -131,9 +131,9 @@ final class EngineDecodeStep implements DecodeStep {
     }
     children.clear();
     steps++;
-    if (process.diagnostics().liveBlocks() != liveBlocks || lm.session().ledger().stillOpen() != 0) {
+    if (process.diagnostics().liveBlocks() != liveBlocks || lm.openNativeValues() != 0) {
       throw new IllegalStateException("the step leaked: live KV blocks " + process.diagnostics().liveBlocks() + " (expected "
-          + liveBlocks + "), native values still open " + lm.session().ledger().stillOpen());
+          + liveBlocks + "), native values still open " + lm.openNativeValues());
     }
   }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ponder.engine.model.ModelOptions;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;

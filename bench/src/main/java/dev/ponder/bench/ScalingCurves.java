@@ -2,8 +2,8 @@ package dev.ponder.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ponder.engine.Candidate;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.tasks.countdown.CountdownChecker;
 import java.io.IOException;

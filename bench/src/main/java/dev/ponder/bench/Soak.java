@@ -3,8 +3,8 @@ package dev.ponder.bench;
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.SearchStats;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.SearchStats;
+import dev.ponder.engine.SearchResult.StopReason;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -120,7 +120,7 @@ public final class Soak implements AutoCloseable {
       workers.awaitTermination(1, TimeUnit.MINUTES);
       async.awaitTermination(1, TimeUnit.MINUTES);
     }
-    long open = countdown.policy.session().ledger().stillOpen() + digits.denoiser.session().ledger().stillOpen();
+    long open = countdown.policy.openNativeValues() + digits.denoiser.openNativeValues();
     int warm = Math.max(0, rssKb.size() / 5 - 1);
     double growth = rssKb.isEmpty() ? 0 : (double) rssKb.get(rssKb.size() - 1) / rssKb.get(warm) - 1;
     boolean ok = mismatches.get() == 0 && failures.get() == 0 && open == 0 && growth <= rssTolerance;

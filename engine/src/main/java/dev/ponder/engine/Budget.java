@@ -1,5 +1,8 @@
 package dev.ponder.engine;
 
+import dev.ponder.engine.SearchContext.SearchCounters;
+import dev.ponder.engine.SearchResult.Outcome;
+import dev.ponder.engine.SearchResult.StopReason;
 import java.time.Duration;
 import java.util.Objects;
 

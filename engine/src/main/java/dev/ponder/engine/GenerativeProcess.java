@@ -1,5 +1,6 @@
 package dev.ponder.engine;
 
+import dev.ponder.engine.SearchResult.Candidate;
 import java.util.List;
 
 /**

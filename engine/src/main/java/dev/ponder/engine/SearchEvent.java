@@ -1,5 +1,9 @@
 package dev.ponder.engine;
 
+import dev.ponder.engine.SearchContext.RandomStreams;
+import dev.ponder.engine.SearchResult.Outcome;
+import dev.ponder.engine.SearchResult.SearchStats;
+import dev.ponder.engine.SearchResult.StopReason;
 import java.util.List;
 
 /**
@@ -43,6 +47,18 @@ public sealed interface SearchEvent {
   record Done(StopReason stopReason, SearchStats stats) implements SearchEvent {
     public Outcome outcome() {
       return stopReason.outcome();
+    }
+  }
+
+  /** Receives a search's events on the searching thread, in order. Must not block for long. */
+  @FunctionalInterface
+  public interface SearchListener {
+
+    void onEvent(SearchEvent event);
+
+    /** A listener that ignores everything: the default, so hot paths never check for null. */
+    static SearchListener none() {
+      return NoListener.INSTANCE;
     }
   }
 }

@@ -3,6 +3,9 @@ package dev.ponder.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ponder.engine.SearchContext.RandomStreams;
+import dev.ponder.engine.SearchResult.Outcome;
+import dev.ponder.engine.SearchResult.StopReason;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;

@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.Candidate;
-import dev.ponder.engine.StopReason;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.SearchResult.StopReason;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import java.time.Duration;
 import java.util.ArrayList;

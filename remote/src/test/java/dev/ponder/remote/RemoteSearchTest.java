@@ -9,7 +9,7 @@ import dev.ponder.engine.Budget;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.StopReason;
 import dev.ponder.samplers.Search;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockWebServer;

@@ -1,29 +1,29 @@
 package dev.ponder.samplers;
 
-import dev.ponder.engine.DifferentiableReward;
+import dev.ponder.engine.NoiseReward.DifferentiableReward;
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.NoiseReward;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.diffusion.DiffusionModel;
-import dev.ponder.engine.diffusion.DiffusionSampling;
+import dev.ponder.engine.diffusion.DiffusionModel.DiffusionSampling;
 import dev.ponder.engine.diffusion.Latent;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
-import dev.ponder.engine.lm.StepBoundary;
+import dev.ponder.engine.lm.Decoding.StepBoundary;
 import dev.ponder.samplers.auto.AutoSearch;
 import dev.ponder.samplers.beam.StepBeamSearch;
 import dev.ponder.samplers.beam.TokenBeamSearch;
 import dev.ponder.samplers.bestofn.BestOfNSearch;
-import dev.ponder.samplers.bestofn.SampleSearch;
-import dev.ponder.samplers.bestofn.Selection;
+import dev.ponder.samplers.bestofn.BestOfNSearch.SampleSearch;
+import dev.ponder.samplers.bestofn.BestOfNSearch.Selection;
 import dev.ponder.samplers.core.ProcessSource;
 import dev.ponder.samplers.mcts.MctsSearch;
-import dev.ponder.samplers.noise.RenoSearch;
-import dev.ponder.samplers.noise.SpsaSearch;
-import dev.ponder.samplers.noise.ZeroOrderSearch;
+import dev.ponder.samplers.noise.NoiseSearchBuilder.RenoSearch;
+import dev.ponder.samplers.noise.NoiseSearchBuilder.SpsaSearch;
+import dev.ponder.samplers.noise.NoiseSearchBuilder.ZeroOrderSearch;
 import dev.ponder.samplers.smc.ParticleFilterSearch;
 import java.util.Objects;
 

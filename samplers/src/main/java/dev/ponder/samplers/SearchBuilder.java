@@ -3,7 +3,7 @@ package dev.ponder.samplers;
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
-import dev.ponder.engine.SearchListener;
+import dev.ponder.engine.SearchEvent.SearchListener;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.samplers.noise.NoiseSearchBuilder;
 import java.util.Objects;

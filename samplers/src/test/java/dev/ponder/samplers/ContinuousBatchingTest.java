@@ -5,20 +5,20 @@ import static org.assertj.core.api.Assertions.offset;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.SearchStats;
+import dev.ponder.engine.SearchResult.SearchStats;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.LmProcess;
-import dev.ponder.engine.lm.StepBoundary;
+import dev.ponder.engine.lm.Decoding.StepBoundary;
 import dev.ponder.engine.testing.Zoo;
-import dev.ponder.samplers.smc.Potential;
+import dev.ponder.samplers.smc.ParticleFilterSearch.Potential;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -210,7 +210,7 @@ class ContinuousBatchingTest {
       solo.add(run(i, budget, cancelled));
       assertThat(solo.get(i).result().candidates()).as("search " + i).isNotEmpty();
       if (cancelled) {
-        assertThat(solo.get(i).result().outcome()).as("search " + i).isEqualTo(i % 2 == 1 ? dev.ponder.engine.Outcome.CANCELLED : dev.ponder.engine.Outcome.COMPLETED);
+        assertThat(solo.get(i).result().outcome()).as("search " + i).isEqualTo(i % 2 == 1 ? dev.ponder.engine.SearchResult.Outcome.CANCELLED : dev.ponder.engine.SearchResult.Outcome.COMPLETED);
       }
     }
     assertThat(lm.sharedCalls().calls()).as("no scheduler yet").isZero();

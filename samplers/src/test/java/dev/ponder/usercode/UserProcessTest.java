@@ -3,15 +3,15 @@ package dev.ponder.usercode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
-import dev.ponder.samplers.smc.Potential;
+import dev.ponder.engine.SearchResult.StopReason;
+import dev.ponder.samplers.smc.ParticleFilterSearch.Potential;
 import dev.ponder.samplers.Search;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -105,7 +105,7 @@ class UserProcessTest {
       }
     }
     DigitWalk process = new DigitWalk(1);
-    SearchResult r = Search.bestOfN(DIGIT_SUM).n(200).selection(dev.ponder.samplers.bestofn.Selection.majority())
+    SearchResult r = Search.bestOfN(DIGIT_SUM).n(200).selection(dev.ponder.samplers.bestofn.BestOfNSearch.Selection.majority())
         .answers(t -> Integer.parseInt(t) < 8 ? "small" : "big").stopWhenSettled(0.95).waves(10).seed(2)
         .run(process);
     assertThat(r.candidates()).hasSize(10 * expectedWaves);

@@ -9,13 +9,13 @@ import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.diffusion.DiffusionModel;
 import dev.ponder.engine.diffusion.DiffusionProcess;
-import dev.ponder.engine.diffusion.DiffusionSampling;
+import dev.ponder.engine.diffusion.DiffusionModel.DiffusionSampling;
 import dev.ponder.engine.diffusion.GeneratorModel;
 import dev.ponder.engine.diffusion.Latent;
 import dev.ponder.engine.model.ModelOptions;
-import dev.ponder.samplers.smc.Potential;
-import dev.ponder.samplers.smc.ResampleSchedule;
-import dev.ponder.samplers.smc.Resampling;
+import dev.ponder.samplers.smc.ParticleFilterSearch.Potential;
+import dev.ponder.samplers.smc.ParticleFilterSearch.ResampleSchedule;
+import dev.ponder.samplers.smc.ParticleFilterSearch.Resampling;
 import dev.ponder.samplers.Search;
 import dev.ponder.verifiers.onnx.ImageClassifier;
 import dev.ponder.verifiers.onnx.OnnxRewardGradient;
@@ -261,7 +261,7 @@ final class DigitsEval {
       case "noisy":
         return noisy.onNoisySample(s.target());
       case "x0-samples":
-        return classifier.onPredictionSamples(s.target(), s.x0Draws(), s.x0Spread(), denoiser.schedule()::alphaCumprod);
+        return classifier.onPredictionSamples(s.target(), s.x0Draws(), s.x0Spread(), denoiser::alphaCumprod);
       default:
         return classifier.onPrediction(s.target());
     }

@@ -1,6 +1,6 @@
 package dev.ponder.server;
 
-import dev.ponder.samplers.smc.Resampling;
+import dev.ponder.samplers.smc.ParticleFilterSearch.Resampling;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;

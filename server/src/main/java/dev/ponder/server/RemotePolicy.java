@@ -12,7 +12,7 @@ import dev.ponder.remote.RemoteProcess;
 import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.verifiers.Verifier;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import java.util.List;
 
 /**

@@ -1,8 +1,8 @@
 package dev.ponder.server;
 
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.Candidate;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.SearchResult.Outcome;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;

@@ -1,5 +1,6 @@
 package dev.ponder.verifiers;
 
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -134,6 +135,39 @@ public final class BadScorePolicy {
       if (!Double.isFinite(value)) {
         throw new IllegalArgumentException(name + " must be a finite replacement score, was " + value);
       }
+      return value;
+    }
+  }
+
+  /** A verifier produced a {@code NaN} or infinite score and no {@link BadScorePolicy} maps it. */
+  public static final class BadScoreException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String verifier;
+    private final transient VerifierInput input;
+    private final double value;
+
+    public BadScoreException(String verifier, VerifierInput input, double value) {
+      super("verifier '" + verifier + "' scored " + value + " for " + input.describe() + "; scores must be finite."
+          + " Fix the verifier, or map such scores explicitly with Verifiers.withBadScorePolicy(verifier,"
+          + " BadScorePolicy.mapping()...)");
+      this.verifier = verifier;
+      this.input = input;
+      this.value = value;
+    }
+
+    /** The name of the verifier that produced the score. */
+    public String verifier() {
+      return verifier;
+    }
+
+    /** The input it was scoring. */
+    public VerifierInput input() {
+      return input;
+    }
+
+    /** The score: {@code NaN} or an infinity. */
+    public double value() {
       return value;
     }
   }

@@ -1,8 +1,9 @@
 package dev.ponder.verifiers;
 
-import dev.ponder.verifiers.internal.Scores;
-
 import dev.ponder.engine.SearchContext;
+import dev.ponder.verifiers.Verifier.Normalization;
+import dev.ponder.verifiers.Verifier.VerifierInput;
+import dev.ponder.verifiers.internal.Scores;
 import java.util.List;
 import java.util.stream.Collectors;
 

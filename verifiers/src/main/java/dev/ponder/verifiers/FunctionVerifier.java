@@ -1,6 +1,7 @@
 package dev.ponder.verifiers;
 
 import dev.ponder.engine.SearchContext;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 

@@ -1,9 +1,9 @@
 package dev.ponder.verifiers;
 
-import dev.ponder.verifiers.internal.Scores;
-
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.verifiers.Verifier.VerifierInput;
+import dev.ponder.verifiers.internal.Scores;
 import java.util.List;
 
 /** Applies a {@link BadScorePolicy} to a verifier's scores; keeps the verifier's name. */

@@ -1,11 +1,14 @@
 package dev.ponder.verifiers;
 
-import dev.ponder.verifiers.internal.Scores;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.SearchContext;
+import dev.ponder.verifiers.BadScorePolicy.BadScoreException;
+import dev.ponder.verifiers.Verifier.Normalization;
+import dev.ponder.verifiers.Verifier.VerifierInput;
+import dev.ponder.verifiers.Verifiers.VerifierCache;
+import dev.ponder.verifiers.internal.Scores;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,13 @@
 package dev.ponder.verifiers;
 
-import dev.ponder.verifiers.internal.Scores;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.verifiers.BadScorePolicy.BadScoreException;
+import dev.ponder.verifiers.Verifier.VerifierInput;
+import dev.ponder.verifiers.internal.Scores;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,11 +1,12 @@
 package dev.ponder.verifiers;
 
-import dev.ponder.verifiers.rules.AnswerVerifier;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.SearchContext;
+import dev.ponder.verifiers.Verifier.Normalization;
+import dev.ponder.verifiers.Verifier.VerifierInput;
+import dev.ponder.verifiers.rules.AnswerVerifier;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.SearchContext;
+import dev.ponder.verifiers.BadScorePolicy.BadScoreException;
+import dev.ponder.verifiers.Verifier.Normalization;
+import dev.ponder.verifiers.Verifier.VerifierInput;
+import dev.ponder.verifiers.Verifiers.VerifierCache;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

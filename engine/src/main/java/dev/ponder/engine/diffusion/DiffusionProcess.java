@@ -1,9 +1,10 @@
 package dev.ponder.engine.diffusion;
 
 import dev.ponder.engine.NoiseGenerator;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.diffusion.DiffusionModel.DiffusionSampling;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;

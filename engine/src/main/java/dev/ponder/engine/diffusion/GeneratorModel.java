@@ -97,9 +97,17 @@ public final class GeneratorModel implements AutoCloseable, NoiseGenerator {
     return source;
   }
 
-  @SuppressWarnings("exports") // the ONNX layer is exported to the verifiers only (and read by the bench)
-  public OnnxModel session() {
+  /** The ONNX session (for this package's tests: the native-value ledger and the execution provider). */
+  OnnxModel session() {
     return session;
+  }
+
+  /**
+   * Native ONNX Runtime values this model has created and not yet closed: zero between calls when nothing leaks
+   * (the soak test and the decode benchmarks check it).
+   */
+  public long openNativeValues() {
+    return session.ledger().stillOpen();
   }
 
   /** One sample per noise row, in one batched call; adds 1 model call and one policy token per row. */

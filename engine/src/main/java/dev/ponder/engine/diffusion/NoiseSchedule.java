@@ -22,7 +22,7 @@ import java.util.Locale;
  * this class cannot honour ({@code trained_betas}, {@code thresholding}, {@code rescale_betas_zero_snr}, another
  * prediction type) is rejected when the file is read, never ignored. Immutable and thread-safe.
  */
-public final class NoiseSchedule {
+final class NoiseSchedule {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> SCHEDULES = List.of("linear", "scaled_linear", "squaredcos_cap_v2");
   private static final List<String> SPACINGS = List.of("leading", "trailing", "linspace");

@@ -1,6 +1,6 @@
 package dev.ponder.engine.diffusion;
 
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 
 /**
  * The scheduler updates x_t -> x_prev for one hypothesis, in double precision, as diffusers' schedulers compute

@@ -1,7 +1,7 @@
 package dev.ponder.engine.lm;
 
 import ai.onnxruntime.OnnxTensor;
-import dev.ponder.engine.SearchCounters;
+import dev.ponder.engine.SearchContext.SearchCounters;
 import dev.ponder.engine.onnx.DecoderInputs;
 import dev.ponder.engine.onnx.KvCacheLayout;
 import dev.ponder.engine.onnx.OnnxModel;

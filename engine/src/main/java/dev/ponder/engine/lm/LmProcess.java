@@ -1,10 +1,11 @@
 package dev.ponder.engine.lm;
 
-import dev.ponder.engine.Candidate;
 import dev.ponder.engine.GenerativeProcess;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.lm.Decoding.StepBoundary;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package dev.ponder.engine.onnx;
 
 import dev.ponder.engine.model.ModelLoadException;
-import dev.ponder.engine.model.DeviceUnavailableException;
-import dev.ponder.engine.model.Device;
+import dev.ponder.engine.model.ModelOptions.DeviceUnavailableException;
+import dev.ponder.engine.model.ModelOptions.Device;
 import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.model.ModelOptions;
 import ai.onnxruntime.NodeInfo;

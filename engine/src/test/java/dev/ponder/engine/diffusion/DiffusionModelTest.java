@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.diffusion.DiffusionModel.DiffusionSampling;
 import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.testing.Zoo;
 import java.nio.file.Files;
@@ -113,7 +114,7 @@ class DiffusionModelTest {
       assertThat(h.x0Prediction()).isNull();
       assertThat(h.isTerminal()).isFalse();
       assertThat(h.initialNoise()[5]).isEqualTo((float) ctx.random().gaussian(h.lineage(), -1,
-          dev.ponder.engine.RandomStreams.Purpose.NOISE, 5));
+          dev.ponder.engine.SearchContext.RandomStreams.Purpose.NOISE, 5));
       assertThat(p.advance(hs, ctx)).isSameAs(hs);
       float[][] direct = gen.generate(new float[][] {h.initialNoise()}, SearchContext.builder().build());
       assertThat(h.sample()).containsExactly(direct[0]);
@@ -134,12 +135,12 @@ class DiffusionModelTest {
 
   @Test
   void thePublicSurfaceIsSmall() throws Exception {
-    for (String name : List.of("DiffusionModel", "DiffusionProcess", "DiffusionSampling", "NoiseSchedule", "Latent",
+    for (String name : List.of("DiffusionModel", "DiffusionProcess", "DiffusionModel$DiffusionSampling", "Latent",
         "GeneratorModel")) {
       assertThat(java.lang.reflect.Modifier.isPublic(Class.forName("dev.ponder.engine.diffusion." + name).getModifiers()))
           .as(name).isTrue();
     }
-    for (String name : List.of("RowBatch", "ReverseStep", "GeneratorProcess")) {
+    for (String name : List.of("RowBatch", "ReverseStep", "GeneratorProcess", "NoiseSchedule")) {
       assertThat(java.lang.reflect.Modifier.isPublic(Class.forName("dev.ponder.engine.diffusion." + name).getModifiers()))
           .as(name).isFalse();
     }

@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.onnxruntime.OnnxTensor;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ponder.engine.Candidate;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.diffusion.DiffusionModel.DiffusionSampling;
 import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;

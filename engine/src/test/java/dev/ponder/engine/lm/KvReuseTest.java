@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.lm.Decoding.StepBoundary;
 import dev.ponder.engine.testing.Zoo;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

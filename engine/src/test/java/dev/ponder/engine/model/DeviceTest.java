@@ -3,6 +3,7 @@ package dev.ponder.engine.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ponder.engine.model.ModelOptions.Device;
 import org.junit.jupiter.api.Test;
 
 class DeviceTest {

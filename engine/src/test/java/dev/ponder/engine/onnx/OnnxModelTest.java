@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.model.ModelContractException;
-import dev.ponder.engine.model.DeviceUnavailableException;
+import dev.ponder.engine.model.ModelOptions.DeviceUnavailableException;
 import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.lm.Decoding;
@@ -94,6 +94,6 @@ class OnnxModelTest {
     assertThat(decoder.isAlive()).isFalse();
     assertThat(steps.get()).isPositive();
     assertThat(failure.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
-    assertThat(lm.session().isClosed()).isTrue();
+    assertThat(lm.openNativeValues()).isZero();
   }
 }

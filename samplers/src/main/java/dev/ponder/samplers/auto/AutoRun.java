@@ -1,13 +1,13 @@
 package dev.ponder.samplers.auto;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.StopReason;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.samplers.core.ScoreCheck;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.ponder.samplers.beam;
 
-import dev.ponder.engine.Aggregation;
+import dev.ponder.engine.ProcessScorer.Aggregation;
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;

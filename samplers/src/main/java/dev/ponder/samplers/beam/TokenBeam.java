@@ -1,11 +1,11 @@
 package dev.ponder.samplers.beam;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.StopReason;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.LmProcess;
 import dev.ponder.samplers.core.RoundDriver;

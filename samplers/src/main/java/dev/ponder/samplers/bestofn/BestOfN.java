@@ -1,13 +1,14 @@
 package dev.ponder.samplers.bestofn;
 
-import dev.ponder.engine.Candidate;
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.SearchResult.StopReason;
+import dev.ponder.samplers.bestofn.BestOfNSearch.Selection;
 import dev.ponder.samplers.core.RoundDriver;
 import dev.ponder.samplers.core.Rounds;
 import dev.ponder.samplers.core.ScoreCheck;

@@ -2,7 +2,7 @@ package dev.ponder.samplers.core;
 
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.diffusion.DiffusionModel;
-import dev.ponder.engine.diffusion.DiffusionSampling;
+import dev.ponder.engine.diffusion.DiffusionModel.DiffusionSampling;
 import dev.ponder.engine.diffusion.Latent;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;

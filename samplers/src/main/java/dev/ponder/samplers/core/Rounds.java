@@ -1,8 +1,8 @@
 package dev.ponder.samplers.core;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.StopReason;
 import java.util.List;
 
 /**

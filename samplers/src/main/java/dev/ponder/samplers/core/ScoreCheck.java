@@ -1,6 +1,6 @@
 package dev.ponder.samplers.core;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchContext;
 import java.util.Comparator;
 

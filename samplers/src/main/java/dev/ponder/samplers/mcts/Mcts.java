@@ -1,18 +1,20 @@
 package dev.ponder.samplers.mcts;
 
-import dev.ponder.engine.Candidate;
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.SearchResult.StopReason;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
 import dev.ponder.samplers.core.RoundDriver;
 import dev.ponder.samplers.core.Rounds;
 import dev.ponder.samplers.core.ScoreCheck;
+import dev.ponder.samplers.mcts.MctsSearch.MctsLeafValue;
+import dev.ponder.samplers.mcts.MctsSearch.MctsRule;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

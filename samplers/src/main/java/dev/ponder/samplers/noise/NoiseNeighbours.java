@@ -1,6 +1,6 @@
 package dev.ponder.samplers.noise;
 
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import java.util.Objects;
 
 /**

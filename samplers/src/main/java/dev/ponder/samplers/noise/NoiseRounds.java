@@ -1,12 +1,12 @@
 package dev.ponder.samplers.noise;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.NoiseGenerator;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.SearchResult.Outcome;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.StopReason;
 import dev.ponder.samplers.core.RoundDriver;
 import dev.ponder.samplers.core.Rounds;
 import dev.ponder.samplers.core.ScoreCheck;

@@ -1,10 +1,13 @@
 package dev.ponder.samplers.noise;
 
-import dev.ponder.engine.Candidate;
 import dev.ponder.engine.NoiseGenerator;
+import dev.ponder.engine.NoiseReward.DifferentiableReward;
+import dev.ponder.engine.NoiseReward;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.samplers.SearchBuilder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -22,7 +25,7 @@ import java.util.Objects;
  * the budget ran out (the result must hold samples).
  */
 public abstract sealed class NoiseSearchBuilder<B extends NoiseSearchBuilder<B>> extends SearchBuilder<B>
-    permits NoiseSearchBuilder.Ascent, ZeroOrderSearch {
+    permits NoiseSearchBuilder.Ascent, NoiseSearchBuilder.ZeroOrderSearch {
   protected final NoiseGenerator generator;
   int restarts = 1;
 
@@ -165,6 +168,124 @@ public abstract sealed class NoiseSearchBuilder<B extends NoiseSearchBuilder<B>>
 
     Reno.Config config() {
       return new Reno.Config(iterations, optimizer, gradientClip, regularizer, restarts);
+    }
+  }
+
+  /**
+   * Reward-guided noise optimization (ReNO, Eyring et al., NeurIPS 2024; see {@link Reno}). Defaults are the
+   * paper's: 50 iterations of SGD with Nesterov momentum (lr 5, momentum 0.9), gradient norm clipped to 0.1,
+   * chi-norm regularizer weight 0.01, one restart. The objective is the weighted sum of the rewards, the first
+   * with weight 1.
+   *
+   * <pre>{@code
+   * NoiseSearchBuilder.Result r = Search.reno(generator, hpsv2).reward(imageReward, 0.5)
+   *     .restarts(4).iterations(50).seed(7).runWithNoise();
+   * r.search().best().sample(); r.bestNoise();
+   * }</pre>
+   */
+  public static final class RenoSearch extends NoiseSearchBuilder.Ascent<RenoSearch> {
+    private final List<DifferentiableReward> rewards = new ArrayList<>();
+    private final List<Double> weights = new ArrayList<>();
+
+    public RenoSearch(NoiseGenerator generator, DifferentiableReward reward) {
+      super(generator);
+      reward(reward, 1.0);
+    }
+
+    /** Adds {@code weight * r} to the objective; one more batched call per iteration. */
+    public RenoSearch reward(DifferentiableReward r, double weight) {
+      Objects.requireNonNull(r, "reward");
+      if (!Double.isFinite(weight) || weight == 0) {
+        throw new IllegalArgumentException("reward weight must be finite and non-zero, was " + weight
+            + "; a negative weight penalizes that reward, and a reward you do not want is simply not added");
+      }
+      rewards.add(r);
+      weights.add(weight);
+      return this;
+    }
+
+    @Override
+    Result search(SearchContext ctx) {
+      Reno.Oracle oracle = Reno.gradientOf(List.copyOf(rewards), List.copyOf(weights), generator.noiseDimension());
+      return Reno.ascend(generator, oracle, "reno", config(), trace, ctx);
+    }
+  }
+
+  /**
+   * Gradient-free ReNO: the reward's gradient is estimated by SPSA (Spall 1992; see {@link Spsa}) from two
+   * evaluations per restart per iteration, all in one batched call. Defaults: ReNO's optimizer, clip and
+   * regularizer (SGD-Nesterov lr 5, momentum 0.9, clip 0.1, weight 0.01), 50 iterations, perturbation c = 0.01
+   * (each coordinate moves by +-0.01: about 1% of a standard normal noise's norm, small enough for the central
+   * difference to be accurate, large enough to stay above float rounding).
+   */
+  public static final class SpsaSearch extends NoiseSearchBuilder.Ascent<SpsaSearch> {
+    private final NoiseReward reward;
+    private double perturbation = 0.01;
+
+    public SpsaSearch(NoiseGenerator generator, NoiseReward reward) {
+      super(generator);
+      this.reward = Objects.requireNonNull(reward, "reward");
+    }
+
+    /** c, the size of each coordinate's perturbation; default 0.01. */
+    public SpsaSearch perturbation(double c) {
+      this.perturbation = requirePositive("perturbation c", c, "0.01 suits standard normal noise");
+      return this;
+    }
+
+    @Override
+    Result search(SearchContext ctx) {
+      return Reno.ascend(generator, Spsa.estimate(reward, perturbation), "spsa", config(), trace, ctx);
+    }
+  }
+
+  /**
+   * Zero-order search over noise (Ma et al., 2025; see {@link ZeroOrder}). Defaults: 10 rounds of 8 neighbours at
+   * cosine 0.95 (an 18 degree step on the pivot's sphere: small enough that a better neighbour is likely near a
+   * good pivot, large enough to leave a poor region within a few rounds), one pivot. Each round is one batched
+   * reward call of pivots x neighbours noises.
+   */
+  public static final class ZeroOrderSearch extends NoiseSearchBuilder<ZeroOrderSearch> {
+    private final NoiseReward reward;
+    private int rounds = 10;
+    private int neighbours = 8;
+    private double cosine = 0.95;
+
+    public ZeroOrderSearch(NoiseGenerator generator, NoiseReward reward) {
+      super(generator);
+      this.reward = Objects.requireNonNull(reward, "reward");
+    }
+
+    /** Rounds of neighbour search (one batched reward call each); default 10. */
+    public ZeroOrderSearch rounds(int n) {
+      this.rounds = requireAtLeast("rounds", n, 1, "the default is 10");
+      return this;
+    }
+
+    /** Neighbours drawn around each pivot per round (M); default 8. */
+    public ZeroOrderSearch neighbours(int m) {
+      this.neighbours = requireAtLeast("neighbours", m, 1, "the default is 8");
+      return this;
+    }
+
+    /** cos(neighbour, pivot), in (-1, 1); default 0.95. */
+    public ZeroOrderSearch cosine(double value) {
+      if (!(value > -1 && value < 1)) {
+        throw new IllegalArgumentException("cosine must be in (-1, 1), was " + value
+            + "; 1 would never move the pivot, and 0.95 (the default) is a small step, 0 an orthogonal one");
+      }
+      this.cosine = value;
+      return this;
+    }
+
+    /** The number of pivots, each searched independently; the same as {@link #restarts}. */
+    public ZeroOrderSearch pivots(int n) {
+      return restarts(n);
+    }
+
+    @Override
+    Result search(SearchContext ctx) {
+      return ZeroOrder.run(generator, reward, new ZeroOrder.Config(rounds, neighbours, cosine, restarts), ctx);
     }
   }
 }

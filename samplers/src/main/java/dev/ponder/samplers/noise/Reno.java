@@ -1,6 +1,6 @@
 package dev.ponder.samplers.noise;
 
-import dev.ponder.engine.DifferentiableReward;
+import dev.ponder.engine.NoiseReward.DifferentiableReward;
 import dev.ponder.engine.NoiseGenerator;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;

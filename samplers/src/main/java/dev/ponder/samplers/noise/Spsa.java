@@ -1,7 +1,7 @@
 package dev.ponder.samplers.noise;
 
 import dev.ponder.engine.NoiseReward;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 
 /**
  * Simultaneous perturbation stochastic approximation (Spall, "Multivariate stochastic approximation using a

@@ -1,6 +1,6 @@
 package dev.ponder.samplers.smc;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import java.util.List;
 
 /**

@@ -1,14 +1,16 @@
 package dev.ponder.samplers.smc;
 
-import dev.ponder.engine.Candidate;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.SearchResult.StopReason;
 import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
 import dev.ponder.samplers.core.RoundDriver;
 import dev.ponder.samplers.core.Rounds;
 import dev.ponder.samplers.core.ScoreCheck;
+import dev.ponder.samplers.smc.ParticleFilterSearch.ResampleSchedule;
+import dev.ponder.samplers.smc.ParticleFilterSearch.Resampling;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

@@ -1,11 +1,12 @@
 package dev.ponder.samplers.smc;
 
-import dev.ponder.engine.Candidate;
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.samplers.core.ScoreCheck;
+import dev.ponder.samplers.smc.ParticleFilterSearch.Potential;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.StopReason;
 import dev.ponder.samplers.Search;
 import java.time.Duration;
 import java.util.ArrayList;

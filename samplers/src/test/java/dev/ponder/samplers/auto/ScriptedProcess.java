@@ -1,8 +1,8 @@
 package dev.ponder.samplers.auto;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.GenerativeProcess;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.ponder.samplers.beam;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
@@ -11,7 +11,7 @@ import dev.ponder.engine.SearchTrace;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
-import dev.ponder.engine.lm.StepBoundary;
+import dev.ponder.engine.lm.Decoding.StepBoundary;
 import dev.ponder.engine.testing.Zoo;
 import dev.ponder.samplers.Search;
 import java.util.ArrayList;

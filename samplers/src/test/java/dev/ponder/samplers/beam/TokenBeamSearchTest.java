@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.Candidate;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.SearchResult.Outcome;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.StopReason;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmProcess;

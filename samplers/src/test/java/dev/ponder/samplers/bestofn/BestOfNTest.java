@@ -2,14 +2,15 @@ package dev.ponder.samplers.bestofn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.engine.Candidate;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.testing.Zoo;
 import dev.ponder.samplers.Search;
+import dev.ponder.samplers.bestofn.BestOfNSearch.Selection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;

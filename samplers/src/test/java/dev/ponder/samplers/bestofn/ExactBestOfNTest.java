@@ -2,12 +2,13 @@ package dev.ponder.samplers.bestofn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.engine.Candidate;
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.OutcomeScorer;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.samplers.bestofn.BestOfNSearch.Selection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.Candidate;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.SearchResult.Outcome;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;

@@ -4,13 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.Candidate;
-import dev.ponder.engine.Outcome;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult.Candidate;
+import dev.ponder.engine.SearchResult.Outcome;
 import dev.ponder.engine.SearchResult;
+import dev.ponder.samplers.mcts.MctsSearch.MctsLeafValue;
+import dev.ponder.samplers.mcts.MctsSearch.MctsRule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.ponder.samplers.noise;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;

@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.DifferentiableReward;
-import dev.ponder.engine.Outcome;
+import dev.ponder.engine.NoiseReward.DifferentiableReward;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult.Outcome;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.samplers.Search;
+import dev.ponder.samplers.noise.NoiseSearchBuilder.RenoSearch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,10 +6,11 @@ import static org.assertj.core.data.Offset.offset;
 
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.NoiseReward;
-import dev.ponder.engine.Outcome;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult.Outcome;
 import dev.ponder.samplers.Search;
+import dev.ponder.samplers.noise.NoiseSearchBuilder.SpsaSearch;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

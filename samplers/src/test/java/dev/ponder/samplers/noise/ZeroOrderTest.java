@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.Outcome;
 import dev.ponder.engine.SearchEvent;
+import dev.ponder.engine.SearchResult.Outcome;
 import dev.ponder.samplers.Search;
+import dev.ponder.samplers.noise.NoiseSearchBuilder.ZeroOrderSearch;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

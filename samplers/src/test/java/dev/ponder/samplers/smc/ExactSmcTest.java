@@ -3,12 +3,15 @@ package dev.ponder.samplers.smc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
-import dev.ponder.engine.Candidate;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.SearchEvent.SearchListener;
 import dev.ponder.engine.SearchEvent;
-import dev.ponder.engine.SearchListener;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.samplers.core.RoundDriver;
+import dev.ponder.samplers.smc.ParticleFilterSearch.Potential;
+import dev.ponder.samplers.smc.ParticleFilterSearch.ResampleSchedule;
+import dev.ponder.samplers.smc.ParticleFilterSearch.Resampling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;

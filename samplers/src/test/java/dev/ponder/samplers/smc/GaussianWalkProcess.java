@@ -1,8 +1,8 @@
 package dev.ponder.samplers.smc;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.GenerativeProcess;
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import java.util.IdentityHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.ponder.server.http;
 
 import dev.ponder.engine.SearchEvent;
-import dev.ponder.engine.SearchListener;
+import dev.ponder.engine.SearchEvent.SearchListener;
 import java.io.UncheckedIOException;
 import java.util.function.Supplier;
 

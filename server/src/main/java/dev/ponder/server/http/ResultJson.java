@@ -2,11 +2,11 @@ package dev.ponder.server.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
-import dev.ponder.engine.SearchStats;
-import dev.ponder.engine.StopReason;
+import dev.ponder.engine.SearchResult.SearchStats;
+import dev.ponder.engine.SearchResult.StopReason;
 import java.util.Base64;
 
 /**

@@ -1,7 +1,7 @@
 package dev.ponder.server.http;
 
 import dev.ponder.engine.GenerativeProcess;
-import dev.ponder.engine.SearchListener;
+import dev.ponder.engine.SearchEvent.SearchListener;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.LmHypothesis;
 import java.util.Locale;

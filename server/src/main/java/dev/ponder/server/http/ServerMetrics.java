@@ -1,6 +1,6 @@
 package dev.ponder.server.http;
 
-import dev.ponder.engine.SearchStats;
+import dev.ponder.engine.SearchResult.SearchStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;

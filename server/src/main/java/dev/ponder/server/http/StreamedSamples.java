@@ -1,6 +1,6 @@
 package dev.ponder.server.http;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.GenerativeProcess;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.lm.LmHypothesis;

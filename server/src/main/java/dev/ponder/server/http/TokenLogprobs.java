@@ -1,7 +1,7 @@
 package dev.ponder.server.http;
 
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.SearchStats;
+import dev.ponder.engine.SearchResult.SearchStats;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;

@@ -12,7 +12,7 @@ import dev.ponder.remote.RemoteHypothesis;
 import dev.ponder.remote.RemoteProcess;
 import dev.ponder.samplers.Search;
 import dev.ponder.tasks.countdown.CountdownChecker;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -16,7 +16,7 @@ import dev.ponder.remote.RemoteProcess;
 import dev.ponder.remote.RetryPolicy;
 import dev.ponder.samplers.Search;
 import dev.ponder.tasks.countdown.CountdownChecker;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;

@@ -13,7 +13,7 @@ import dev.ponder.remote.RemoteProcess;
 import dev.ponder.samplers.Search;
 import dev.ponder.tasks.countdown.CountdownChecker;
 import dev.ponder.tasks.countdown.CountdownProblem;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

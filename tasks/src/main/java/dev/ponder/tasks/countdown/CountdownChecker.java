@@ -2,7 +2,7 @@ package dev.ponder.tasks.countdown;
 
 import dev.ponder.engine.SearchContext;
 import dev.ponder.verifiers.Verifier;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import dev.ponder.tasks.countdown.CountdownVerdict.Reason;
 import java.util.HashMap;
 import java.util.HashSet;

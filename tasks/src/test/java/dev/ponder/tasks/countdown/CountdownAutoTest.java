@@ -2,7 +2,7 @@ package dev.ponder.tasks.countdown;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.engine.Candidate;
+import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.testing.Zoo;
 import dev.ponder.tasks.countdown.CountdownVerdict.Reason;

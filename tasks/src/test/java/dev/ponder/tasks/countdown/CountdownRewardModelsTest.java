@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ponder.engine.Aggregation;
+import dev.ponder.engine.ProcessScorer.Aggregation;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.testing.Zoo;
 import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
 import dev.ponder.verifiers.onnx.OnnxProcessReward;
-import dev.ponder.verifiers.onnx.Overflow;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward.Overflow;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.ponder.verifiers.internal;
 
 import dev.ponder.verifiers.Verifier;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 
 
 import dev.ponder.engine.OutcomeScorer;

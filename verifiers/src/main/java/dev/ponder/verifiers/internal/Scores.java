@@ -1,8 +1,8 @@
 package dev.ponder.verifiers.internal;
 
-import dev.ponder.verifiers.BadScoreException;
+import dev.ponder.verifiers.BadScorePolicy.BadScoreException;
 import dev.ponder.verifiers.Verifier;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 
 
 import dev.ponder.engine.SearchContext;

@@ -1,21 +1,20 @@
 package dev.ponder.verifiers.onnx;
 
-import dev.ponder.verifiers.Verifier;
-import dev.ponder.verifiers.VerifierInput;
-
-
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import dev.ponder.engine.onnx.TensorSpec;
+import dev.ponder.verifiers.Verifier.VerifierInput;
+import dev.ponder.verifiers.Verifier;
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward.Overflow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.ponder.verifiers.onnx;
 
 
-import dev.ponder.engine.RandomStreams;
+import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.diffusion.Latent;
 import java.util.List;

@@ -1,17 +1,15 @@
 package dev.ponder.verifiers.onnx;
 
-import dev.ponder.verifiers.Verifier;
-import dev.ponder.verifiers.VerifierInput;
-
-
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.engine.model.ModelSource;
+import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.onnx.OnnxModel;
 import dev.ponder.engine.onnx.TensorScope;
 import dev.ponder.engine.onnx.TensorSpec;
+import dev.ponder.verifiers.Verifier.VerifierInput;
+import dev.ponder.verifiers.Verifier;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -331,5 +329,15 @@ public final class OnnxOutcomeReward implements Verifier, AutoCloseable {
       }
       return Math.toIntExact(found[found.length - 1]);
     }
+  }
+
+  /** What a model-backed verifier does with an input longer than its maximum length (in tokens). */
+  public enum Overflow {
+    /** Fail with an error naming the input, its length and the limit (the default). */
+    FAIL,
+    /** Keep the first tokens, drop the rest (special tokens the tokenizer adds at the end are kept). */
+    KEEP_FIRST,
+    /** Keep the last tokens, drop the start (special tokens the tokenizer adds at the start are kept). */
+    KEEP_LAST
   }
 }

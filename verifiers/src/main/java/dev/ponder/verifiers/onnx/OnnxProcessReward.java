@@ -3,13 +3,13 @@ package dev.ponder.verifiers.onnx;
 import dev.ponder.verifiers.internal.Quoted;
 
 import dev.ponder.verifiers.Verifier;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 
 import dev.ponder.verifiers.internal.LmScorer;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.ponder.engine.Aggregation;
+import dev.ponder.engine.ProcessScorer.Aggregation;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.lm.LmHypothesis;

@@ -2,7 +2,7 @@ package dev.ponder.verifiers.onnx;
 
 
 import ai.onnxruntime.OnnxTensor;
-import dev.ponder.engine.DifferentiableReward;
+import dev.ponder.engine.NoiseReward.DifferentiableReward;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.onnx.ModelContract;
 import dev.ponder.engine.model.ModelContractException;

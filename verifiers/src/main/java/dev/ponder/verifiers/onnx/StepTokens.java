@@ -1,10 +1,8 @@
 package dev.ponder.verifiers.onnx;
 
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import dev.ponder.verifiers.internal.Quoted;
-
-import dev.ponder.verifiers.VerifierInput;
-
-
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward.Overflow;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,18 +1,15 @@
 package dev.ponder.verifiers.onnx;
 
-import dev.ponder.verifiers.internal.Quoted;
-
-import dev.ponder.verifiers.VerifierInput;
-
-
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import dev.ponder.engine.model.ModelSource;
 import dev.ponder.engine.onnx.Lifecycle;
+import dev.ponder.verifiers.internal.Quoted;
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward.Overflow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import dev.ponder.engine.model.ModelSource;
 import java.util.Map;
 import java.util.Optional;
 

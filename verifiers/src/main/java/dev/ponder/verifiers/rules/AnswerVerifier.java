@@ -3,7 +3,7 @@ package dev.ponder.verifiers.rules;
 import dev.ponder.verifiers.internal.Quoted;
 
 import dev.ponder.verifiers.Verifier;
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 
 
 import dev.ponder.engine.SearchContext;

@@ -1,8 +1,5 @@
 package dev.ponder.verifiers.onnx;
 
-import dev.ponder.verifiers.VerifierInput;
-
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -10,6 +7,8 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.engine.SearchContext;
+import dev.ponder.verifiers.Verifier.VerifierInput;
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward.Overflow;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.ponder.verifiers.onnx;
 
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

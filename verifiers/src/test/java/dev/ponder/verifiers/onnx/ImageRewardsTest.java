@@ -7,11 +7,11 @@ import static org.assertj.core.data.Offset.offset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ponder.engine.DifferentiableReward;
+import dev.ponder.engine.NoiseReward.DifferentiableReward;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.diffusion.DiffusionModel;
 import dev.ponder.engine.diffusion.DiffusionProcess;
-import dev.ponder.engine.diffusion.DiffusionSampling;
+import dev.ponder.engine.diffusion.DiffusionModel.DiffusionSampling;
 import dev.ponder.engine.diffusion.Latent;
 import dev.ponder.engine.model.ModelContractException;
 import dev.ponder.engine.testing.Zoo;
@@ -117,12 +117,12 @@ class ImageRewardsTest {
       assertThat(clean.onPrediction(4).score(hs, ctx)).containsExactly(clean.logProbability(preds, null, 4, ctx));
       assertThat(noisy.onNoisySample(4).score(hs, ctx)).containsExactly(noisy.logProbability(xs, ts, 4, ctx));
       // One draw with no spread is the prediction itself; more draws average probabilities (log-mean-exp).
-      assertThat(clean.onPredictionSamples(4, 1, 0.0, denoiser.schedule()::alphaCumprod).score(hs, ctx))
+      assertThat(clean.onPredictionSamples(4, 1, 0.0, denoiser::alphaCumprod).score(hs, ctx))
           .containsExactly(clean.logProbability(preds, null, 4, ctx));
-      double[] spread = clean.onPredictionSamples(4, 6, 1.0, denoiser.schedule()::alphaCumprod).score(hs, ctx);
+      double[] spread = clean.onPredictionSamples(4, 6, 1.0, denoiser::alphaCumprod).score(hs, ctx);
       assertThat(spread).doesNotContain(clean.logProbability(preds, null, 4, ctx)[0]);
       assertThat(java.util.Arrays.stream(spread).max().getAsDouble()).isNegative();
-      assertThat(clean.onPredictionSamples(4, 6, 1.0, denoiser.schedule()::alphaCumprod).score(hs, ctx))
+      assertThat(clean.onPredictionSamples(4, 6, 1.0, denoiser::alphaCumprod).score(hs, ctx))
           .as("draws keyed by lineage and timestep: the same states score the same").containsExactly(spread);
       while (!p.isTerminal(hs.get(0))) {
         p.advance(hs, ctx);

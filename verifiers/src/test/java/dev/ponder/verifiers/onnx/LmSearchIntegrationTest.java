@@ -12,7 +12,7 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.LmProcess;
-import dev.ponder.engine.lm.StepBoundary;
+import dev.ponder.engine.lm.Decoding.StepBoundary;
 import dev.ponder.engine.testing.Zoo;
 import java.util.ArrayList;
 import java.util.Comparator;

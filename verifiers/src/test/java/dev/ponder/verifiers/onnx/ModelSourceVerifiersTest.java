@@ -1,6 +1,6 @@
 package dev.ponder.verifiers.onnx;
 
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 
 
 import static org.assertj.core.api.Assertions.assertThat;

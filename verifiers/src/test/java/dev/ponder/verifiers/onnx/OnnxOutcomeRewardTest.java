@@ -1,14 +1,13 @@
 package dev.ponder.verifiers.onnx;
 
-import dev.ponder.verifiers.VerifierInput;
-
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.model.ModelContractException;
+import dev.ponder.verifiers.Verifier.VerifierInput;
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward.Overflow;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package dev.ponder.verifiers.onnx;
 
-import dev.ponder.verifiers.VerifierInput;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.ponder.engine.SearchContext;
-import dev.ponder.engine.Aggregation;
+import dev.ponder.engine.ProcessScorer.Aggregation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

@@ -1,10 +1,10 @@
 package dev.ponder.verifiers.onnx;
 
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.ponder.verifiers.onnx.OnnxOutcomeReward.Overflow;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
