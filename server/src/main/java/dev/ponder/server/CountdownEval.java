@@ -13,7 +13,6 @@ import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.auto.AutoRule;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.tasks.countdown.CountdownChecker;
-import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
 import dev.ponder.verifiers.onnx.OnnxProcessReward;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -66,9 +65,14 @@ final class CountdownEval {
         description = "(countdown) The policy model.")
     Path policy;
 
-    @Option(names = "--orm", paramLabel = "DIR", defaultValue = "onnx-models/countdown/orm-cached",
-        description = "(countdown) The outcome reward model (bon, weighted-bon with --verifier orm).")
-    Path orm;
+    @Option(names = "--orm", paramLabel = "DIR", split = ",", defaultValue = "onnx-models/countdown/orm-cached",
+        description = "(countdown) The outcome reward model (bon, weighted-bon with --verifier orm); several,"
+            + " comma-separated, make an ensemble (--ensemble).")
+    List<Path> orm;
+
+    @Option(names = "--ensemble", paramLabel = "RULE", description = "(countdown) How several --orm models combine: "
+        + OrmEnsemble.RULES + " (default mean).")
+    String ensemble;
 
     @Option(names = "--prm", paramLabel = "DIR", defaultValue = "onnx-models/countdown/prm-cached",
         description = "(countdown) The process reward model (step-beam, dvts, smc, mcts).")
@@ -140,6 +144,11 @@ final class CountdownEval {
       knobs = knobs.withAutoRule(readRule(o.autoRule));
     }
     boolean useOrm = CountdownAlgorithms.needsOutcomeScorer(algorithm) && o.verifier.equals("orm");
+    if (!useOrm && (o.ensemble != null || o.orm.size() > 1)) {
+      throw new UsageException("eval: several --orm models or --ensemble rank bon and weighted-bon with --verifier"
+          + " orm, not --algorithm " + algorithm + " with --verifier " + o.verifier);
+    }
+    OrmEnsemble.checkRule("eval", o.orm, o.ensemble);
     long budgetTokens = o.budgetTokens == null ? Long.MAX_VALUE : o.budgetTokens;
 
     int correct = 0;
@@ -147,15 +156,14 @@ final class CountdownEval {
     long calls = 0;
     long wallNanos = 0;
     try (BufferedWriter w = OutFile.open("eval", e.out);
-         OnnxOutcomeReward orm = useOrm ? Models.load("eval", "--orm", o.orm,
-             () -> OnnxOutcomeReward.builder(o.orm).options(options).build()) : null;
+         OrmEnsemble orm = useOrm ? OrmEnsemble.load("eval", o.orm, o.ensemble, options) : null;
          OnnxProcessReward prm = CountdownAlgorithms.needsProcessScorer(algorithm, knobs.autoRule())
              ? Models.load("eval", "--prm", o.prm, () -> OnnxProcessReward.builder(o.prm).options(options).build())
              : null;
          Solver solver = remote != null
-             ? remote.solver(algorithm, knobs, o.temperature, useOrm ? orm : checker, prm)
+             ? remote.solver(algorithm, knobs, o.temperature, useOrm ? orm.verifier() : checker, prm)
              : Solver.local(Models.load("eval", "--policy", o.policy, () -> LanguageModel.load(o.policy, options)),
-                 algorithm, knobs, o.temperature, useOrm ? orm.asOutcomeScorer() : checker.asOutcomeScorer(), prm);
+                 algorithm, knobs, o.temperature, useOrm ? orm.verifier().asOutcomeScorer() : checker.asOutcomeScorer(), prm);
          Progress progress = new Progress(err, problems.size(), terminal)) {
       for (int i = 0; i < problems.size(); i++) {
         JsonNode p = problems.get(i);
