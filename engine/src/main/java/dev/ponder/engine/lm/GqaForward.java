@@ -63,6 +63,8 @@ final class GqaForward {
   private final Map<String, OnnxTensor> out = new HashMap<>();
   /** The call's attention mask, written here and copied to the native buffer in one go. */
   private long[] maskRows = new long[0];
+  /** Int64 ones, written once: the mask of a call whose rows all have its length. */
+  private FloatPool.Lease onesMask;
 
   GqaForward(OnnxModel model, LmConfig config, FloatPool pool, long memoryLimit) {
     this.model = model;
@@ -191,7 +193,19 @@ final class GqaForward {
     if (!direct) {
       logitsOut = atLeast(logitsOut, b * width * v);
     }
-    if (maskRows.length < b * total) {
+    boolean uniform = true; // every row as long as the call (the usual decode step): the mask is all ones
+    for (int i = 0; uniform && i < b; i++) {
+      uniform = slot(past[i], count[i], from) + width == total;
+    }
+    if (uniform && (onesMask == null || onesMask.floats.capacity() < 2 * b * total)) {
+      pool.release(onesMask);
+      onesMask = pool.acquire(Math.max(64, 4 * b * total));
+      LongBuffer ones = onesMask.backing.duplicate().order(ByteOrder.nativeOrder()).clear().asLongBuffer();
+      for (int i = 0; i < ones.capacity(); i++) {
+        ones.put(i, 1L);
+      }
+    }
+    if (!uniform && maskRows.length < b * total) {
       maskRows = new long[Math.max(64, b * total * 2)];
     }
     try (TensorScope scope = model.scope()) {
@@ -207,11 +221,16 @@ final class GqaForward {
           ids.put(i * width + j, t < count[i] ? h.tokens[past[i] + t] : config.padId());
           positions.put(i * width + j, start + j);
         }
-        // GQA reads only the sum: row length start + width, ones then zeros
-        Arrays.fill(maskRows, i * total, i * total + start + width, 1L);
-        Arrays.fill(maskRows, i * total + start + width, (i + 1) * total, 0L);
+        if (!uniform) { // GQA reads only the sum: row length start + width, ones then zeros
+          Arrays.fill(maskRows, i * total, i * total + start + width, 1L);
+          Arrays.fill(maskRows, i * total + start + width, (i + 1) * total, 0L);
+        }
       }
-      mask.put(0, maskRows, 0, b * total);
+      if (uniform) {
+        mask = onesMask.backing.duplicate().order(ByteOrder.nativeOrder()).clear().asLongBuffer().limit(b * total);
+      } else {
+        mask.put(0, maskRows, 0, b * total);
+      }
       in.clear();
       out.clear();
       in.put("input_ids", slots[4 * config.layers()].longs(longs.backing, 0, b, width));
@@ -345,6 +364,8 @@ final class GqaForward {
     }
     pool.release(longs);
     pool.release(logitsOut);
+    pool.release(onesMask);
+    onesMask = null;
     longs = null;
     logitsOut = null;
   }
