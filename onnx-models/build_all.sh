@@ -40,9 +40,13 @@ if [ -f digits/build.sh ]; then
   step digits bash digits/build.sh
 fi
 # llama-tiny needs its own venv (onnxruntime-genai's builder wants transformers 5): requirements-genai.txt
+# and so does the trained Llama Countdown policy (countdown/policy-llama): training (the committed one: 2,200 steps),
+# then the genai-fp32 / genai-int4 / optimum exports and golden.json. Both run from onnx-models/.
 if [ -x .venv-genai/bin/python ]; then
   step llama-tiny .venv-genai/bin/python llama-tiny/build.py
+  step countdown-policy-llama        .venv-genai/bin/python countdown/train_llama_policy.py --steps 2200 --eval-every 550
+  step countdown-policy-llama-export .venv-genai/bin/python countdown/export_llama_policy.py
 else
-  echo ">> llama-tiny skipped: no .venv-genai (see requirements-genai.txt)"
+  echo ">> llama-tiny, countdown-policy-llama (+ export) skipped: no .venv-genai (see requirements-genai.txt)"
 fi
 echo "all models built; times in $LOG"

@@ -50,12 +50,38 @@ final class GqaForward {
   /** The int64 inputs' and the logits' buffers, kept across calls (grown when a call needs more). */
   private FloatPool.Lease longs;
   private FloatPool.Lease logitsOut;
+  /**
+   * Tensors kept across calls (a decode loop's calls feed the same buffers in the same shapes): per layer the
+   * past and present key and value ({@code 4 * l + 0..3}), then input_ids, then the logits (two: a call's logits
+   * go to a fresh lease, and the pool hands out the previous call's one again).
+   */
+  private final TensorSlot[] slots;
+  /** Per layer the past key and value and present key and value inputs' and outputs' names, as the slots. */
+  private final String[] kvNames;
+  /** The call's inputs and outputs by name, refilled each call (the names stay). */
+  private final Map<String, OnnxTensor> in = new HashMap<>();
+  private final Map<String, OnnxTensor> out = new HashMap<>();
+  /** The call's attention mask, written here and copied to the native buffer in one go. */
+  private long[] maskRows = new long[0];
+  /** Int64 ones, written once: the mask of a call whose rows all have its length. */
+  private FloatPool.Lease onesMask;
 
   GqaForward(OnnxModel model, LmConfig config, FloatPool pool, long memoryLimit) {
     this.model = model;
     this.config = config;
     this.pool = pool;
     this.memoryLimit = memoryLimit;
+    this.kvNames = new String[4 * config.layers()];
+    for (int l = 0; l < config.layers(); l++) {
+      kvNames[4 * l] = KvCacheLayout.pastName(l, true);
+      kvNames[4 * l + 1] = KvCacheLayout.pastName(l, false);
+      kvNames[4 * l + 2] = KvCacheLayout.presentName(l, true);
+      kvNames[4 * l + 3] = KvCacheLayout.presentName(l, false);
+    }
+    this.slots = new TensorSlot[4 * config.layers() + 3];
+    for (int i = 0; i < slots.length; i++) {
+      slots[i] = new TensorSlot();
+    }
   }
 
   KvBlock run(List<LmHypothesis> rows, SearchCounters counters, long heldBytes) {
@@ -160,9 +186,27 @@ final class GqaForward {
     longs = atLeast(longs, 2 * (b * width * 2 + b * total));
     // at most one new token per row and one call: the call's logits are the rows' next-token logits, written by
     // ONNX Runtime where they belong (a row that feeds nothing gets its own back afterwards, in run)
-    boolean direct = width == 1 && Arrays.stream(count).allMatch(c -> c <= 1);
+    boolean direct = width == 1;
+    for (int i = 0; direct && i < b; i++) {
+      direct = count[i] <= 1;
+    }
     if (!direct) {
       logitsOut = atLeast(logitsOut, b * width * v);
+    }
+    boolean uniform = true; // every row as long as the call (the usual decode step): the mask is all ones
+    for (int i = 0; uniform && i < b; i++) {
+      uniform = slot(past[i], count[i], from) + width == total;
+    }
+    if (uniform && (onesMask == null || onesMask.floats.capacity() < 2 * b * total)) {
+      pool.release(onesMask);
+      onesMask = pool.acquire(Math.max(64, 4 * b * total));
+      LongBuffer ones = onesMask.backing.duplicate().order(ByteOrder.nativeOrder()).clear().asLongBuffer();
+      for (int i = 0; i < ones.capacity(); i++) {
+        ones.put(i, 1L);
+      }
+    }
+    if (!uniform && maskRows.length < b * total) {
+      maskRows = new long[Math.max(64, b * total * 2)];
     }
     try (TensorScope scope = model.scope()) {
       LongBuffer all = longs.backing.duplicate().order(ByteOrder.nativeOrder()).asLongBuffer();
@@ -177,35 +221,130 @@ final class GqaForward {
           ids.put(i * width + j, t < count[i] ? h.tokens[past[i] + t] : config.padId());
           positions.put(i * width + j, start + j);
         }
-        for (int c = 0; c < total; c++) {
-          mask.put(i * total + c, c < start + width ? 1 : 0); // GQA reads only the sum: row length start + width
+        if (!uniform) { // GQA reads only the sum: row length start + width, ones then zeros
+          Arrays.fill(maskRows, i * total, i * total + start + width, 1L);
+          Arrays.fill(maskRows, i * total + start + width, (i + 1) * total, 0L);
         }
       }
-      FloatBuffer logits = (direct ? nextLogits : logitsOut).floats.duplicate().clear().limit(b * width * v).slice();
-      Map<String, OnnxTensor> in = new HashMap<>();
-      Map<String, OnnxTensor> out = new HashMap<>();
-      in.put("input_ids", scope.longs(ids, b, width));
+      if (uniform) {
+        mask = onesMask.backing.duplicate().order(ByteOrder.nativeOrder()).clear().asLongBuffer().limit(b * total);
+      } else {
+        mask.put(0, maskRows, 0, b * total);
+      }
+      in.clear();
+      out.clear();
+      in.put("input_ids", slots[4 * config.layers()].longs(longs.backing, 0, b, width));
       in.put("attention_mask", scope.longs(mask, b, total));
       if (config.hasPositionIds()) {
         in.put("position_ids", scope.longs(positions, b, width));
       }
-      long[] shape = {b, config.kvHeads(), capacity, config.headDim()};
-      int floats = b * config.kvHeads() * capacity * config.headDim();
       for (int l = 0; l < config.layers(); l++) { // one buffer as past and present: GQA appends in place
-        FloatBuffer k = view(keys[l], floats);
-        FloatBuffer val = view(values[l], floats);
-        in.put(KvCacheLayout.pastName(l, true), scope.floats(k, shape));
-        in.put(KvCacheLayout.pastName(l, false), scope.floats(val, shape));
-        out.put(KvCacheLayout.presentName(l, true), scope.floats(k.duplicate(), shape));
-        out.put(KvCacheLayout.presentName(l, false), scope.floats(val.duplicate(), shape));
+        in.put(kvNames[4 * l], slots[4 * l].floats(keys[l].backing, b, capacity));
+        in.put(kvNames[4 * l + 1], slots[4 * l + 1].floats(values[l].backing, b, capacity));
+        out.put(kvNames[4 * l + 2], slots[4 * l + 2].floats(keys[l].backing, b, capacity));
+        out.put(kvNames[4 * l + 3], slots[4 * l + 3].floats(values[l].backing, b, capacity));
       }
-      out.put("logits", scope.floats(logits, b, width, v));
+      FloatPool.Lease logitsLease = direct ? nextLogits : logitsOut;
+      out.put("logits", logitsTensor(logitsLease.backing, b, width, v));
       scope.run(in, out);
+      FloatBuffer logits = logitsLease.floats;
       for (int i = 0; !direct && i < b; i++) {
         int last = count[i] - 1 - from; // the column of the row's last real token, if this call fed it
         if (count[i] > 0 && last >= 0 && last < width) {
           nextLogits.floats.put(i * v, logits, (i * width + last) * v, v);
         }
+      }
+    }
+  }
+
+  /** The logits tensor over {@code backing}: the two logits slots, the one that holds it or else the older one. */
+  private OnnxTensor logitsTensor(java.nio.ByteBuffer backing, int b, int width, int v) {
+    TensorSlot x = slots[4 * config.layers() + 1];
+    TensorSlot y = slots[4 * config.layers() + 2];
+    TensorSlot use = y.holds(backing, b, width, v) ? y : x.holds(backing, b, width, v) || x.age <= y.age ? x : y;
+    use.age = ++calls;
+    return use.floats(backing, b, width, v);
+  }
+
+  private long calls;
+
+  /**
+   * One tensor kept across calls: over the first elements (as many as its shape holds) of one pooled direct buffer.
+   * A call that feeds the same buffer in the same shape gets it again; any other closes it and makes the new one.
+   * The buffer is the same memory whether or not the lease that brought it was released and acquired again in
+   * between, so a kept tensor always reads and writes what a new one would.
+   */
+  private final class TensorSlot {
+    private java.nio.ByteBuffer backing;
+    private final long[] shape = new long[3];
+    private int rank;
+    private TensorScope scope;
+    private OnnxTensor tensor;
+    long age;
+
+    boolean holds(java.nio.ByteBuffer buffer, long... dims) {
+      if (tensor == null || backing != buffer || rank != dims.length) {
+        return false;
+      }
+      for (int i = 0; i < rank; i++) {
+        if (shape[i] != dims[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** A float tensor [b, kvHeads, capacity, headDim] (KV) or the given dims (logits) over the buffer. */
+    OnnxTensor floats(java.nio.ByteBuffer buffer, int b, int capacity) {
+      if (!holds(buffer, b, capacity)) {
+        long[] full = {b, config.kvHeads(), capacity, config.headDim()};
+        FloatBuffer view = buffer.duplicate().order(ByteOrder.nativeOrder()).clear().asFloatBuffer()
+            .limit(b * config.kvHeads() * capacity * config.headDim()).slice();
+        replace(buffer, new long[] {b, capacity}, s -> s.floats(view, full));
+      }
+      return tensor;
+    }
+
+    OnnxTensor floats(java.nio.ByteBuffer buffer, int b, int width, int v) {
+      if (!holds(buffer, b, width, v)) {
+        FloatBuffer view = buffer.duplicate().order(ByteOrder.nativeOrder()).clear().asFloatBuffer()
+            .limit(b * width * v).slice();
+        replace(buffer, new long[] {b, width, v}, s -> s.floats(view, b, width, v));
+      }
+      return tensor;
+    }
+
+    OnnxTensor longs(java.nio.ByteBuffer buffer, int offset, int b, int width) {
+      if (!holds(buffer, b, width)) {
+        LongBuffer view = buffer.duplicate().order(ByteOrder.nativeOrder()).clear().asLongBuffer()
+            .position(offset).limit(offset + b * width).slice();
+        replace(buffer, new long[] {b, width}, s -> s.longs(view, b, width));
+      }
+      return tensor;
+    }
+
+    private void replace(java.nio.ByteBuffer buffer, long[] dims, java.util.function.Function<TensorScope, OnnxTensor> make) {
+      close();
+      TensorScope s = model.scope();
+      try {
+        tensor = make.apply(s);
+      } catch (RuntimeException | Error e) {
+        s.close();
+        throw e;
+      }
+      scope = s;
+      backing = buffer;
+      rank = dims.length;
+      System.arraycopy(dims, 0, shape, 0, rank);
+    }
+
+    void close() {
+      if (scope != null) {
+        TensorScope s = scope;
+        scope = null;
+        tensor = null;
+        backing = null;
+        s.close();
       }
     }
   }
@@ -220,8 +359,13 @@ final class GqaForward {
   }
 
   void close() {
+    for (TensorSlot slot : slots) {
+      slot.close();
+    }
     pool.release(longs);
     pool.release(logitsOut);
+    pool.release(onesMask);
+    onesMask = null;
     longs = null;
     logitsOut = null;
   }
@@ -302,10 +446,6 @@ final class GqaForward {
         }
       }
     }
-  }
-
-  private static FloatBuffer view(FloatPool.Lease lease, int floats) {
-    return lease.floats.duplicate().clear().limit(floats).slice();
   }
 
   private static LongBuffer slice(LongBuffer all, int from, int n) {

@@ -66,11 +66,13 @@ public final class LmHypothesis {
     if (block == null) {
       return 0;
     }
-    int n = 0;
-    for (int j = 0; j < block.length; j++) {
-      n += (int) block.mask[row * block.length + j];
+    long[] mask = block.mask;
+    int from = row * block.length;
+    long n = 0; // a plain long sum: the JIT vectorizes it (the mask holds 0 and 1)
+    for (int j = from; j < from + block.length; j++) {
+      n += mask[j];
     }
-    return n;
+    return (int) n;
   }
 
   void append(int token) {

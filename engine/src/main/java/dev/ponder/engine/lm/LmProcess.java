@@ -211,7 +211,7 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
       if (tokens[i] < 0 || tokens[i] >= v) {
         throw new IllegalArgumentException("token " + tokens[i] + " is outside the vocabulary [0, " + v + ")");
       }
-      double lp = TokenSampler.logSoftmaxAt(h.block.logits.floats, h.row * v, v, tokens[i]);
+      double lp = sampler.logSoftmaxAt(h.block.logits.floats, h.row * v, tokens[i]);
       h.append(tokens[i]);
       h.logProb += lp;
       h.stepLogProb = lp;

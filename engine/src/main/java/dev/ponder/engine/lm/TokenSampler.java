@@ -16,40 +16,46 @@ final class TokenSampler {
   private final int vocab;
   private final double[] probs;
   private final long[] order;
+  /** The row's logits, copied out of the native buffer once per call (the passes below then read an array). */
+  private final float[] row;
 
   TokenSampler(int vocab) {
     this.vocab = vocab;
     this.probs = new double[vocab];
     this.order = new long[vocab];
+    this.row = new float[vocab];
   }
 
   /** The chosen token; {@link #lastLogProb()} then holds its model log-probability. */
   int choose(FloatBuffer logits, int offset, Decoding d, double u) {
+    float[] x = row;
+    logits.get(offset, x, 0, vocab);
     double max = Double.NEGATIVE_INFINITY;
     int argmax = 0;
     for (int i = 0; i < vocab; i++) {
-      float x = logits.get(offset + i);
-      if (Float.isNaN(x)) {
+      if (Float.isNaN(x[i])) {
         throw new IllegalStateException("the model produced NaN logits (token " + i + ")");
       }
-      if (x > max) {
-        max = x;
+      if (x[i] > max) {
+        max = x[i];
         argmax = i;
       }
     }
     double logZ = 0;
     double weighted = 0; // sum of exp(x - max) * (x - max), for the entropy
     for (int i = 0; i < vocab; i++) {
-      double shifted = logits.get(offset + i) - max;
+      double shifted = x[i] - max;
       double e = Math.exp(shifted);
+      probs[i] = e; // sample() at temperature 1 takes these as they are: exp((x - max) * 1.0) is this same e
       logZ += e;
       weighted += e * shifted;
     }
+    double sumE = logZ;
     // H = -sum p log p = log Z - E_p[x], both taken relative to max
     lastEntropy = Math.log(logZ) - weighted / logZ;
     logZ = max + Math.log(logZ);
-    int token = d.isGreedy() ? argmax : sample(logits, offset, d, u, max);
-    lastLogProb = logits.get(offset + token) - logZ;
+    int token = d.isGreedy() ? argmax : sample(x, d, u, max, sumE);
+    lastLogProb = x[token] - logZ;
     return token;
   }
 
@@ -74,17 +80,44 @@ final class TokenSampler {
     return logits.get(offset + token) - max - Math.log(z);
   }
 
+  /**
+   * {@link #logSoftmaxAt(FloatBuffer, int, int, int)} over this sampler's vocabulary, the same arithmetic in the
+   * same order (so the same double), reading the row once out of the native buffer.
+   */
+  double logSoftmaxAt(FloatBuffer logits, int offset, int token) {
+    float[] x = row;
+    logits.get(offset, x, 0, vocab);
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < vocab; i++) {
+      max = Math.max(max, x[i]);
+    }
+    double z = 0;
+    for (int i = 0; i < vocab; i++) {
+      z += Math.exp(x[i] - max);
+    }
+    return x[token] - max - Math.log(z);
+  }
+
   double lastLogProb() {
     return lastLogProb;
   }
 
-  private int sample(FloatBuffer logits, int offset, Decoding d, double u, double max) {
+  /**
+   * {@code probs} holds exp(x - max) on entry, summing to {@code sumE} (added in id order): at temperature 1
+   * ({@code invT == 1.0}, so {@code (x - max) * invT} is exactly {@code x - max}) those are the unnormalized
+   * probabilities and their sum; otherwise they are recomputed at the temperature.
+   */
+  private int sample(float[] x, Decoding d, double u, double max, double sumE) {
     double invT = 1.0 / d.temperature();
     double z = 0;
-    for (int i = 0; i < vocab; i++) {
-      double p = Math.exp((logits.get(offset + i) - max) * invT);
-      probs[i] = p;
-      z += p;
+    if (invT == 1.0) {
+      z = sumE;
+    } else {
+      for (int i = 0; i < vocab; i++) {
+        double p = Math.exp((x[i] - max) * invT);
+        probs[i] = p;
+        z += p;
+      }
     }
     for (int i = 0; i < vocab; i++) {
       probs[i] /= z;
