@@ -58,8 +58,12 @@ def run_ponder(alg, n, m, problems_file, k, warmup, rnd, seed, threads):
     with open(rep_file, "w") as f:
         f.writelines(warm + lines)
     out = os.path.join(OUT, f"ponder_{alg}_round{rnd}.jsonl")
-    cmd = ["java", "-jar", JAR, "eval", "--task", "countdown", "--problems", rep_file, "--algorithm", alg,
-           "--n", str(n), "--m", str(m), "--seed", str(seed), "--threads", str(threads), "--out", out]
+    # Since 2026-12-04 (304a7d1) the CLI refuses --m for algorithms that would ignore it (bon, beam, smc, greedy)
+    # and --n for greedy; it ignored them before, so passing them only where they apply changes nothing that runs.
+    n_opt = [] if alg == "greedy" else ["--n", str(n)]
+    m_opt = ["--m", str(m)] if alg in ("step-beam", "dvts", "mcts") else []
+    cmd = ["java", "-jar", JAR, "eval", "--task", "countdown", "--problems", rep_file, "--algorithm", alg] \
+        + n_opt + m_opt + ["--seed", str(seed), "--threads", str(threads), "--out", out]
     print("$ " + " ".join(cmd), flush=True)
     t0 = time.time()
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
