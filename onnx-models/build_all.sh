@@ -35,6 +35,10 @@ step countdown-beam       "$PY" beam_golden.py
 step countdown-verifier-data "$PY" sample_verifier_data.py
 step countdown-orm-v2     "$PY" train_orm_v2.py
 step countdown-prm-v2     "$PY" train_prm_v2.py
+# PRM v3 (issue 17): ~2x the rolled-out train prefixes (samples 12-31 of problems 0-999, samples 0-11 of 1200-1599);
+# --reuse keeps the v2 files above and redraws only train_samples (1,600 problems) and the new rollouts
+step countdown-verifier-data-v3 "$PY" sample_verifier_data.py --n-train 1600 --reuse --extra2
+step countdown-prm-v3     "$PY" train_prm_v3.py
 cd ..
 if [ -f digits/build.sh ]; then
   step digits bash digits/build.sh

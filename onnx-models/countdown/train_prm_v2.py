@@ -99,7 +99,8 @@ def metrics(rows, p):
             "mse_of_constant_mean_baseline": float(np.mean((v.mean() - v) ** 2))}
 
 
-def main():
+def main(defaults=None):
+    """defaults: argparse defaults to override (train_prm_v3.py: its extra files, output folders, metrics key)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--eval-every", type=int, default=100)
@@ -111,6 +112,16 @@ def main():
     ap.add_argument("--extra", type=int, default=1, help="1: also use prm_train_extra.jsonl when present")
     ap.add_argument("--init", choices=["prm", "policy"], default="prm",
                     help="start from the committed PRM (default) or from the policy's trunk")
+    ap.add_argument("--train-after-dev", type=int, default=0,
+                    help="1: also train on the problems after the dev block (prm_train.jsonl's last --dev-problems)")
+    ap.add_argument("--extra-files", default="prm_train_extra.jsonl",
+                    help="comma-separated files in work/countdown/v2 with more rolled-out train prefixes")
+    ap.add_argument("--out", default=OUT)
+    ap.add_argument("--out-cached", default=OUT_CACHED)
+    ap.add_argument("--metrics-key", default="prm_v2")
+    ap.add_argument("--min-heldout", type=float, default=None,
+                    help="export only when the held-out AUROC (>= 0.5, all prefixes) exceeds this")
+    ap.set_defaults(**(defaults or {}))
     a = ap.parse_args()
     torch.set_num_threads(1)
     rng = vd.set_seed(SEED)
@@ -118,12 +129,17 @@ def main():
     prm_rows = vd.read_jsonl(os.path.join(vd.V2_WORK, "prm_train.jsonl"))
     n_prob = max(r["problem"] for r in prm_rows) + 1
     dev_rows = [r for r in prm_rows if r["problem"] >= n_prob - a.dev_problems]
-    extra_path = os.path.join(vd.V2_WORK, "prm_train_extra.jsonl")  # more rolled-out prefixes, train part only
-    extra = vd.read_jsonl(extra_path) if a.extra and os.path.exists(extra_path) else []
-    assert all(r["problem"] < n_prob - a.dev_problems for r in extra), "extra prefixes must not touch dev problems"
+    extra = []  # more rolled-out prefixes, train part only
+    for name in a.extra_files.split(",") if a.extra else []:
+        if os.path.exists(os.path.join(vd.V2_WORK, name)):
+            extra += vd.read_jsonl(os.path.join(vd.V2_WORK, name))
+        elif name != "prm_train_extra.jsonl":
+            raise FileNotFoundError(os.path.join(vd.V2_WORK, name))
+    in_dev = lambda p: n_prob - a.dev_problems <= p < n_prob  # noqa: E731
+    in_train = lambda p: p < n_prob - a.dev_problems or (a.train_after_dev and p >= n_prob)  # noqa: E731
+    assert not any(in_dev(r["problem"]) for r in extra), "extra prefixes must not touch dev problems"
     values = {(r["problem"], r["prefix"]): r["value"] for r in prm_rows + extra if r["rollouts"] > 0}
-    samples = [s for s in vd.read_jsonl(os.path.join(vd.V2_WORK, "train_samples.jsonl"))
-               if s["problem"] < n_prob - a.dev_problems]
+    samples = [s for s in vd.read_jsonl(os.path.join(vd.V2_WORK, "train_samples.jsonl")) if in_train(s["problem"])]
     seqs = []
     for s in samples:
         ids, labels = labelled_sequence(s["numbers"], s["target"], s["text"], values, s["problem"])
@@ -203,19 +219,30 @@ def main():
            "heldout_mean_mc_value": float(np.mean([r["value"] for r in held])),
            "heldout": metrics(held, p_new), "heldout_committed_prm_same_prefixes": metrics(held, p_old),
            "best_step": best[1], "best_dev_auroc": best[0], "dev_history": history, "train_seconds": round(train_s), "init": a.init, "lr": a.lr, "rolled_weight": a.rolled_weight,
-           "dev_problems": a.dev_problems, "extra_prefix_files": int(bool(extra))}
+           "dev_problems": a.dev_problems, "extra_prefix_files": a.extra_files if extra else "",
+           "train_after_dev": a.train_after_dev, "train_problems": len(problems),
+           "train_rolled_prefixes": sum(1 for k in values if in_train(k[0])),
+           "steps": a.steps}
     print({k: v for k, v in res.items() if k != "dev_history"}, flush=True)
 
-    model.save_pretrained(os.path.join(vd.V2_WORK, "prm_v2_hf"))
-    for d in (OUT, OUT_CACHED):
+    model.save_pretrained(os.path.join(vd.V2_WORK, a.metrics_key + "_hf"))
+    got = res["heldout"]["step_auroc_vs_mc_value_ge_0.5"]
+    if a.min_heldout is not None and not got > a.min_heldout:
+        print(f"held-out AUROC {got:.4f} does not beat {a.min_heldout}: not exported", flush=True)
+        res["exported"] = False
+        eval_policy.update_metrics(a.metrics_key, res)
+        return res
+    for d in (a.out, a.out_cached):
         os.makedirs(d, exist_ok=True)
         model.config.save_pretrained(d)
         chartok.save(os.path.join(d, "tokenizer.json"))
-    path, cpath = os.path.join(OUT, "model.onnx"), os.path.join(OUT_CACHED, "model.onnx")
+    path, cpath = os.path.join(a.out, "model.onnx"), os.path.join(a.out_cached, "model.onnx")
     gx.export_tok_cls(model, path)
     gx.export_tok_cls_with_past(model, cpath)
     res["onnx_max_abs_diff"] = check_exports(model, held[:12], path, cpath)
-    eval_policy.update_metrics("prm_v2", res)
+    res["exported"] = True
+    eval_policy.update_metrics(a.metrics_key, res)
+    return res
 
 
 @torch.no_grad()
@@ -242,8 +269,8 @@ def check_exports(model, rows, path, cpath):
             outs.append(res[0][0, :, 0])
             past = res[1:]
         worst = max(worst, float(np.abs(np.concatenate(outs) - ref[b, :len(s)]).max()))
-    assert worst < 1e-4, f"prm-v2 exports differ from the PyTorch model by {worst}"
-    print(f"prm-v2 exports OK: max abs diff {worst:.2e}")
+    assert worst < 1e-4, f"{path}, {cpath}: exports differ from the PyTorch model by {worst}"
+    print(f"exports OK: max abs diff {worst:.2e}")
     return worst
 
 
