@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * The outcome verifier of {@code eval --orm DIR[,DIR...] --ensemble RULE}: one ORM as it is, or several combined by
@@ -33,18 +34,18 @@ final class OrmEnsemble implements AutoCloseable {
           + " given: " + dirs.get(0));
     }
     if (rule != null) {
-      combine(command, rule, List.of()); // parses, or throws naming the accepted rules
+      rule(command, rule); // parses, or throws naming the accepted rules
     }
   }
 
   static OrmEnsemble load(String command, List<Path> dirs, String rule, ModelOptions options) {
+    Function<List<Verifier>, Verifier> combine = rule(command, rule == null ? "mean" : rule);
     List<OnnxOutcomeReward> members = new ArrayList<>();
     try {
       for (Path dir : dirs) {
         members.add(Models.load(command, "--orm", dir, () -> OnnxOutcomeReward.builder(dir).options(options).build()));
       }
-      Verifier verifier = members.size() == 1 ? members.get(0)
-          : combine(command, rule == null ? "mean" : rule, List.copyOf(members));
+      Verifier verifier = members.size() == 1 ? members.get(0) : combine.apply(List.copyOf(members));
       return new OrmEnsemble(members, verifier);
     } catch (RuntimeException e) {
       members.forEach(OnnxOutcomeReward::close);
@@ -52,30 +53,32 @@ final class OrmEnsemble implements AutoCloseable {
     }
   }
 
-  private static Verifier combine(String command, String rule, List<Verifier> members) {
+  /** The {@link Verifiers} combinator a rule names. */
+  private static Function<List<Verifier>, Verifier> rule(String command, String rule) {
     String r = rule.trim().toLowerCase(Locale.ROOT);
-    if (r.equals("mean")) {
-      return members.isEmpty() ? null : Verifiers.mean(members);
+    switch (r) {
+      case "mean":
+        return Verifiers::mean;
+      case "min":
+        return Verifiers::min;
+      case "rank-sum":
+        return Verifiers::rankSum;
+      default:
+        break;
     }
-    if (r.equals("min")) {
-      return members.isEmpty() ? null : Verifiers.min(members);
+    if (!r.startsWith("mean-std:")) {
+      throw new UsageException(command + ": --ensemble must be " + RULES + ", was '" + rule + "'");
     }
-    if (r.equals("rank-sum")) {
-      return members.isEmpty() ? null : Verifiers.rankSum(members);
+    double beta;
+    try {
+      beta = Double.parseDouble(r.substring("mean-std:".length()));
+    } catch (NumberFormatException e) {
+      throw new UsageException(command + ": --ensemble mean-std:BETA needs a number for BETA, was '" + rule + "'");
     }
-    if (r.startsWith("mean-std:")) {
-      double beta;
-      try {
-        beta = Double.parseDouble(r.substring("mean-std:".length()));
-      } catch (NumberFormatException e) {
-        throw new UsageException(command + ": --ensemble mean-std:BETA needs a number for BETA, was '" + rule + "'");
-      }
-      if (!(beta >= 0) || Double.isInfinite(beta)) {
-        throw new UsageException(command + ": --ensemble mean-std:BETA needs a finite BETA >= 0, was " + beta);
-      }
-      return members.isEmpty() ? null : Verifiers.meanMinusStd(beta, members);
+    if (!(beta >= 0) || Double.isInfinite(beta)) {
+      throw new UsageException(command + ": --ensemble mean-std:BETA needs a finite BETA >= 0, was " + beta);
     }
-    throw new UsageException(command + ": --ensemble must be " + RULES + ", was '" + rule + "'");
+    return members -> Verifiers.meanMinusStd(beta, members);
   }
 
   Verifier verifier() {
