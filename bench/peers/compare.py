@@ -46,7 +46,7 @@ def read_jsonl(path):
         return [json.loads(x) for x in f if x.strip()]
 
 
-def run_ponder(alg, n, m, problems_file, k, warmup, rnd, seed, threads):
+def run_ponder(alg, n, m, problems_file, k, warmup, rnd, seed, threads, policy=None, tag="ponder"):
     # Warm up on problems that are not timed (the ones after the first K, cycled if the file is short): the
     # incremental PRM keeps step-prefix states across problems in one process, so warming up on the timed
     # problems themselves would let their timed runs hit that cache.
@@ -57,13 +57,14 @@ def run_ponder(alg, n, m, problems_file, k, warmup, rnd, seed, threads):
     warm = [rest[i % len(rest)] for i in range(warmup)]
     with open(rep_file, "w") as f:
         f.writelines(warm + lines)
-    out = os.path.join(OUT, f"ponder_{alg}_round{rnd}.jsonl")
+    out = os.path.join(OUT, f"{tag}_{alg}_round{rnd}.jsonl")
     # Since 2026-12-04 (304a7d1) the CLI refuses --m for algorithms that would ignore it (bon, beam, smc, greedy)
     # and --n for greedy; it ignored them before, so passing them only where they apply changes nothing that runs.
     n_opt = [] if alg == "greedy" else ["--n", str(n)]
     m_opt = ["--m", str(m)] if alg in ("step-beam", "dvts", "mcts") else []
+    policy_opt = ["--policy", policy] if policy else []
     cmd = ["java", "-jar", JAR, "eval", "--task", "countdown", "--problems", rep_file, "--algorithm", alg] \
-        + n_opt + m_opt + ["--seed", str(seed), "--threads", str(threads), "--out", out]
+        + n_opt + m_opt + policy_opt + ["--seed", str(seed), "--threads", str(threads), "--out", out]
     print("$ " + " ".join(cmd), flush=True)
     t0 = time.time()
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
@@ -73,7 +74,7 @@ def run_ponder(alg, n, m, problems_file, k, warmup, rnd, seed, threads):
     rows = read_jsonl(out)[warmup:]
     for row in rows:
         row["repeat"] = rnd
-        row["peer"] = "ponder"
+        row["peer"] = tag
     return rows
 
 
@@ -123,6 +124,12 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--algorithms", default=",".join(PLAN))
     ap.add_argument("--csv", default=os.path.join(HERE, "results.csv"))
+    ap.add_argument("--ponder-policy", default=None,
+                    help="the policy export Ponder runs (default: the CLI's, onnx-models/countdown/policy); the same "
+                         "weights in another layout, e.g. onnx-models/countdown/policy-gqa")
+    ap.add_argument("--ponder-also", default=None,
+                    help="a second policy export Ponder also runs each round, listed as engine 'ponder-also' (e.g. "
+                         "the default export, to measure a layout's gain in the same run); not counted as a peer")
     ap.add_argument("--jar", default=JAR, help="Ponder's CLI jar (copy it if others may rebuild it meanwhile)")
     a = ap.parse_args()
     ponder_warmup = a.warmup if a.ponder_warmup is None else a.ponder_warmup
@@ -139,7 +146,11 @@ def main():
         for name in names:
             p_alg, n, m, peers = PLAN[name]
             rows.setdefault((name, "ponder"), []).extend(
-                run_ponder(p_alg, n, m, a.problems, a.k, ponder_warmup, rnd, a.seed, a.threads))
+                run_ponder(p_alg, n, m, a.problems, a.k, ponder_warmup, rnd, a.seed, a.threads, a.ponder_policy))
+            if a.ponder_also:
+                rows.setdefault((name, "ponder-also"), []).extend(
+                    run_ponder(p_alg, n, m, a.problems, a.k, ponder_warmup, rnd, a.seed, a.threads, a.ponder_also,
+                               "ponder-also"))
             for peer, script, s_alg in peers:
                 rows.setdefault((name, peer), []).extend(
                     run_peer(script, s_alg, n, m, a.problems, a.k, a.warmup, rnd, a.seed, a.threads,
@@ -160,7 +171,8 @@ def main():
                         f"{s['verifier_calls_per_problem']:.1f}", f"{s['accuracy']:.3f}",
                         f"{s['ms_per_problem_median'] / b['ms_per_problem_median']:.2f}",
                         f"{s['tokens_per_problem'] / b['tokens_per_problem']:.2f}"])
-    lines = [f"Run {started}, K={a.k} problems x R={a.repeats} interleaved rounds (warm-up {a.warmup} problems, Ponder {ponder_warmup}, on untimed problems), seed {a.seed}, {a.threads} thread(s); "
+    policies = f"Ponder policy {a.ponder_policy or 'default'}" + (f", ponder-also {a.ponder_also}" if a.ponder_also else "")
+    lines = [f"Run {started}, {policies}, K={a.k} problems x R={a.repeats} interleaved rounds (warm-up {a.warmup} problems, Ponder {ponder_warmup}, on untimed problems), seed {a.seed}, {a.threads} thread(s); "
              f"load average before {load0[0]:.1f}, after {load1[0]:.1f}", "",
              "| algorithm | engine | ms/problem (median of repeats) | repeats (ms/problem) | policy tokens/problem "
              "| model calls/problem | accuracy | ms: peer/Ponder | tokens: peer/Ponder |",
@@ -178,7 +190,7 @@ def main():
     lines.append("| algorithm | fastest Python peer | its ms / Ponder ms | target >= 3 | its tokens / Ponder tokens |")
     lines.append("|---|---|---:|---|---:|")
     for name in base:
-        peers = [(s["ms_per_problem_median"], peer, s) for n_, peer, s in results if n_ == name and peer != "ponder"]
+        peers = [(s["ms_per_problem_median"], peer, s) for n_, peer, s in results if n_ == name and not peer.startswith("ponder")]
         ms, peer, s = min(peers, key=lambda x: x[0])
         r = ms / base[name]["ms_per_problem_median"]
         lines.append(f"| {name} | {peer} | {r:.2f} | {'met' if r >= 3 else 'NOT met'} | "

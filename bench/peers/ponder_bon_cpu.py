@@ -26,9 +26,10 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(HERE, "out")
 
 
-def run(jar, problems, verifier, out):
+def run(jar, problems, verifier, out, policy):
     cmd = ["java", "-jar", jar, "eval", "--task", "countdown", "--problems", problems, "--algorithm", "bon",
-           "--n", "16", "--seed", "1", "--threads", "1", "--verifier", verifier, "--out", out]
+           "--n", "16", "--seed", "1", "--threads", "1", "--verifier", verifier, "--out", out] \
+        + (["--policy", policy] if policy else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -44,6 +45,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=60)
     ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--policy", action="append", default=None,
+                    help="policy export(s) to run, in turn within each round (default: the CLI's); e.g. --policy "
+                         "onnx-models/countdown/policy-gqa --policy onnx-models/countdown/policy")
     ap.add_argument("--problems", default=os.path.join(REPO, "onnx-models", "countdown", "test.jsonl"))
     a = ap.parse_args()
     # The same file compare.py writes: the warm-up problems from after the first K, then the first K.
@@ -57,13 +61,13 @@ def main():
     with open(warm, "w") as f:
         f.writelines(lines[:a.warmup])
     for r in range(a.repeats):
-        for verifier in ("orm", "checker"):
-            cpu_a, rows = run(a.jar, both, verifier, os.path.join(OUT, f"cpu_{verifier}_A.jsonl"))
-            cpu_b, _ = run(a.jar, warm, verifier, os.path.join(OUT, f"cpu_{verifier}_B.jsonl"))
+        for verifier, policy in [(v, p) for v in ("orm", "checker") for p in (a.policy or [None])]:
+            cpu_a, rows = run(a.jar, both, verifier, os.path.join(OUT, f"cpu_{verifier}_A.jsonl"), policy)
+            cpu_b, _ = run(a.jar, warm, verifier, os.path.join(OUT, f"cpu_{verifier}_B.jsonl"), policy)
             timed = rows[a.warmup:]
             wall = statistics.mean(x["wall_ms"] for x in timed)
             tokens = statistics.mean(x["policy_tokens"] for x in timed)
-            print(f"round {r} verifier {verifier}: cpu/problem (A-B)/{a.k} {(cpu_a - cpu_b) / a.k:.1f} ms; "
+            print(f"round {r} verifier {verifier} policy {policy or 'default'}: cpu/problem (A-B)/{a.k} {(cpu_a - cpu_b) / a.k:.1f} ms; "
                   f"wall/problem {wall:.1f} ms; JVM cpu A {cpu_a / 1e3:.1f} s, B {cpu_b / 1e3:.1f} s; "
                   f"tokens/problem {tokens:.1f}; load {os.getloadavg()[0]:.1f}", flush=True)
 

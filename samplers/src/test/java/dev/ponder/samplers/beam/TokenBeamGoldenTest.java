@@ -153,7 +153,7 @@ class TokenBeamGoldenTest {
         closest.value(), closest.step(), closest.decision()).isEmpty();
   }
 
-  private static List<String> differences(Case c, TokenBeam.Run run) {
+  static List<String> differences(Case c, TokenBeam.Run run) {
     List<String> out = new ArrayList<>();
     List<Candidate> got = run.result().candidates();
     if (got.size() != c.hypotheses().size()) {

@@ -1,0 +1,25 @@
+package dev.ponder.engine.lm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.engine.testing.Zoo;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The GPT-2 Countdown policy's GroupQueryAttention re-export (onnx-models/countdown/policy-gqa, issue 19) loads
+ * as the in-place layout from its genai_config.json, with the committed export's shapes; the committed export
+ * stays the concat layout. Its outputs against the committed export: samplers' PolicyGqaGoldenTest.
+ */
+class PolicyGqaLayoutTest {
+  @Test
+  void loadsAsTheInPlaceLayoutBesideTheConcatExport() {
+    try (LanguageModel gqa = LanguageModel.load(Zoo.model("countdown/policy-gqa"));
+         LanguageModel concat = LanguageModel.load(Zoo.model("countdown/policy"))) {
+      assertThat(gqa.maskSumAttention()).isTrue();
+      assertThat(concat.maskSumAttention()).isFalse();
+      assertThat(gqa.config().layers()).isEqualTo(concat.config().layers()).isEqualTo(4);
+      assertThat(gqa.config().vocab()).isEqualTo(concat.config().vocab()).isEqualTo(30);
+      assertThat(gqa.config().maxPositions()).isEqualTo(concat.config().maxPositions()).isEqualTo(128);
+    }
+  }
+}
