@@ -324,11 +324,19 @@ public final class LanguageModel implements AutoCloseable {
    * Continuous batching with this many lanes (merged calls that may run at once); 0 turns it off.
    *
    * @return this model
-   * @throws IllegalArgumentException when {@code lanes < 0}
+   * @throws IllegalArgumentException      when {@code lanes < 0}
+   * @throws UnsupportedOperationException when {@code lanes > 0} on a model that {@link #canBatchAcrossSearches}
+   *                                       says cannot merge
    */
   public LanguageModel batchAcrossSearches(int lanes) {
     if (lanes < 0) {
       throw new IllegalArgumentException("lanes must be >= 0 (0 = off), was " + lanes);
+    }
+    if (lanes > 0 && !canBatchAcrossSearches()) {
+      throw new UnsupportedOperationException("continuous batching does not merge the calls of " + name()
+          + ": a GroupQueryAttention export keeps each search's KV in its own in-place buffer, which the"
+          + " scheduler cannot stack yet (docs/architecture.md); run it without batchAcrossSearches, or use an"
+          + " export with the past -> present concat layout");
     }
     synchronized (processes) {
       if (lanes == 0) {
@@ -342,6 +350,14 @@ public final class LanguageModel implements AutoCloseable {
       }
     }
     return this;
+  }
+
+  /**
+   * Whether {@link #batchAcrossSearches} can merge this model's calls: not for a GroupQueryAttention export
+   * (onnxruntime-genai's layout, KV in place), whose searches keep their own KV buffers.
+   */
+  public boolean canBatchAcrossSearches() {
+    return !maskSumAttention;
   }
 
   /** Whether {@link #batchAcrossSearches} is on. */

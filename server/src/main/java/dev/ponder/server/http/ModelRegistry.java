@@ -19,12 +19,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The models a server serves, loaded once and shared by every request (the engine's models are thread-safe).
  * Requests name models by id, never by path.
  */
 public final class ModelRegistry implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
   /** One loaded model; {@code dir} is null for a {@link ModelKind#REMOTE_POLICY} (its model a {@link RemoteModel}). */
   public record Entry(String id, ModelKind kind, Path dir, AutoCloseable model, ChatTemplate chatTemplate) {}
 
@@ -119,7 +122,14 @@ public final class ModelRegistry implements AutoCloseable {
   private static AutoCloseable open(ModelKind kind, Path dir, ModelOptions options, boolean continuousBatching) {
     switch (kind) {
       case POLICY:
-        return LanguageModel.load(dir, options).batchAcrossSearches(continuousBatching);
+        LanguageModel policy = LanguageModel.load(dir, options);
+        if (continuousBatching && !policy.canBatchAcrossSearches()) {
+          // One such policy should not stop the others from merging; say so once, at start-up.
+          LOG.warn("--continuous-batching: {} is a GroupQueryAttention export (KV in place), whose calls are not"
+              + " merged yet; its searches make their own calls", dir.getFileName());
+          return policy;
+        }
+        return policy.batchAcrossSearches(continuousBatching);
       case ORM:
         return OnnxOutcomeReward.builder(dir).options(options).build();
       case PRM:

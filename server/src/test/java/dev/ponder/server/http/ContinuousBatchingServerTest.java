@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.model.ModelOptions;
+import dev.ponder.engine.testing.Zoo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -52,6 +53,21 @@ class ContinuousBatchingServerTest {
       }
       LanguageModel.SharedCalls shared = policy.sharedCalls();
       assertThat(shared.calls()).as("merged: " + shared).isPositive().isLessThan(shared.requests());
+    }
+  }
+
+  /**
+   * A GroupQueryAttention policy beside a concat one: the option merges the concat policy's calls and serves the
+   * GQA one unmerged (with a warning at start-up) instead of refusing the whole server.
+   */
+  @Test
+  void servesAGroupQueryAttentionPolicyUnmergedBesideAMergedOne() {
+    try (ModelRegistry on = ModelRegistry.load(java.util.Map.of("gqa", Zoo.model("countdown/policy-gqa"), "concat",
+        Zoo.model("countdown/policy")), ModelOptions.cpu().withThreads(1, 1), true)) {
+      assertThat(on.policy("gqa", "model").batchesAcrossSearches()).isFalse();
+      assertThat(on.policy("concat", "model").batchesAcrossSearches()).isTrue();
+      SearchResult r = new SearchRunner(on).run("gqa", prompt(0), spec(0), e -> { });
+      assertThat(r.candidates()).hasSize(4);
     }
   }
 
