@@ -65,6 +65,13 @@ final class GqaForward {
   private long[] maskRows = new long[0];
   /** Int64 ones, written once: the mask of a call whose rows all have its length. */
   private FloatPool.Lease onesMask;
+  /**
+   * Mask tensors over {@link #onesMask} kept across calls, one per (rows, total length) shape, direct-mapped (a
+   * shape takes the slot of {@link #maskSlot}; a shape that meets another's tensor there replaces it). A decode
+   * step whose shape an earlier call had (the next search over prompts of the same length, a search that decodes
+   * the same number of rows again) makes no tensor; a step of a new shape makes one, as before.
+   */
+  private final TensorSlot[] maskSlots = new TensorSlot[64];
 
   GqaForward(OnnxModel model, LmConfig config, FloatPool pool, long memoryLimit) {
     this.model = model;
@@ -81,6 +88,9 @@ final class GqaForward {
     this.slots = new TensorSlot[4 * config.layers() + 3];
     for (int i = 0; i < slots.length; i++) {
       slots[i] = new TensorSlot();
+    }
+    for (int i = 0; i < maskSlots.length; i++) {
+      maskSlots[i] = new TensorSlot();
     }
   }
 
@@ -161,7 +171,9 @@ final class GqaForward {
     }
     counters.addModelCalls(s > 1 && b > 1 && maxPast > 0 ? s : 1);
     counters.addPolicyTokens(real);
-    counters.addPaddingTokens((long) b * s - real);
+    if ((long) b * s > real) { // no atomic add of zero in the usual decode step
+      counters.addPaddingTokens((long) b * s - real);
+    }
     // in place, the previous block's mask (closed up with its rows, freed with it) only gains the new tokens
     long[] mask = source != null ? source.mask : new long[b * capacity];
     for (int i = 0; i < b; i++) {
@@ -198,6 +210,9 @@ final class GqaForward {
       uniform = slot(past[i], count[i], from) + width == total;
     }
     if (uniform && (onesMask == null || onesMask.floats.capacity() < 2 * b * total)) {
+      for (TensorSlot slot : maskSlots) { // they view the buffer given back here
+        slot.close();
+      }
       pool.release(onesMask);
       onesMask = pool.acquire(Math.max(64, 4 * b * total));
       LongBuffer ones = onesMask.backing.duplicate().order(ByteOrder.nativeOrder()).clear().asLongBuffer();
@@ -211,31 +226,32 @@ final class GqaForward {
     try (TensorScope scope = model.scope()) {
       LongBuffer all = longs.backing.duplicate().order(ByteOrder.nativeOrder()).asLongBuffer();
       LongBuffer ids = slice(all, 0, b * width);
-      LongBuffer positions = slice(all, b * width, b * width);
-      LongBuffer mask = slice(all, 2 * b * width, b * total);
+      boolean hasPositions = config.hasPositionIds();
+      LongBuffer positions = hasPositions ? slice(all, b * width, b * width) : null;
+      LongBuffer mask = uniform ? null : slice(all, 2 * b * width, b * total);
       for (int i = 0; i < b; i++) {
         LmHypothesis h = rows.get(i);
         int start = slot(past[i], count[i], from); // the KV position this row's first fed token lands on
         for (int j = 0; j < width; j++) {
           int t = from + j;
           ids.put(i * width + j, t < count[i] ? h.tokens[past[i] + t] : config.padId());
-          positions.put(i * width + j, start + j);
+          if (hasPositions) {
+            positions.put(i * width + j, start + j);
+          }
         }
         if (!uniform) { // GQA reads only the sum: row length start + width, ones then zeros
           Arrays.fill(maskRows, i * total, i * total + start + width, 1L);
           Arrays.fill(maskRows, i * total + start + width, (i + 1) * total, 0L);
         }
       }
-      if (uniform) {
-        mask = onesMask.backing.duplicate().order(ByteOrder.nativeOrder()).clear().asLongBuffer().limit(b * total);
-      } else {
+      if (!uniform) {
         mask.put(0, maskRows, 0, b * total);
       }
-      in.clear();
-      out.clear();
+      // the same names every call (this model's inputs and outputs): each put below replaces the previous call's
       in.put("input_ids", slots[4 * config.layers()].longs(longs.backing, 0, b, width));
-      in.put("attention_mask", scope.longs(mask, b, total));
-      if (config.hasPositionIds()) {
+      in.put("attention_mask", uniform ? maskSlots[maskSlot(b, total)].longs(onesMask.backing, 0, b, total)
+          : scope.longs(mask, b, total));
+      if (hasPositions) {
         in.put("position_ids", scope.longs(positions, b, width));
       }
       for (int l = 0; l < config.layers(); l++) { // one buffer as past and present: GQA appends in place
@@ -255,6 +271,11 @@ final class GqaForward {
         }
       }
     }
+  }
+
+  /** The {@link #maskSlots} slot of a mask of {@code b} rows by {@code total} positions. */
+  private int maskSlot(int b, int total) {
+    return (total + 31 * b) & (maskSlots.length - 1);
   }
 
   /** The logits tensor over {@code backing}: the two logits slots, the one that holds it or else the older one. */
@@ -360,6 +381,9 @@ final class GqaForward {
 
   void close() {
     for (TensorSlot slot : slots) {
+      slot.close();
+    }
+    for (TensorSlot slot : maskSlots) {
       slot.close();
     }
     pool.release(longs);

@@ -203,23 +203,30 @@ public final class LmProcess implements GenerativeProcess<LmHypothesis> {
     }
     int v = model.config().vocab();
     boolean anyFed = false;
-    for (int i = 0; i < hs.size(); i++) {
-      LmHypothesis h = hs.get(i);
-      if (h.released || h.isTerminal()) {
-        throw new IllegalArgumentException("hypothesis " + h.lineage + " is " + (h.released ? "released" : "terminal"));
+    int appended = 0; // counted once after the loop (one atomic add, not one a row), also when a row is rejected
+    try {
+      for (int i = 0; i < hs.size(); i++) {
+        LmHypothesis h = hs.get(i);
+        if (h.released || h.isTerminal()) {
+          throw new IllegalArgumentException("hypothesis " + h.lineage + " is " + (h.released ? "released" : "terminal"));
+        }
+        if (tokens[i] < 0 || tokens[i] >= v) {
+          throw new IllegalArgumentException("token " + tokens[i] + " is outside the vocabulary [0, " + v + ")");
+        }
+        double lp = sampler.logSoftmaxAt(h.block.logits.floats, h.row * v, tokens[i]);
+        h.append(tokens[i]);
+        h.logProb += lp;
+        h.stepLogProb = lp;
+        h.stepTokens = 1;
+        h.stepIndex++;
+        appended++;
+        markIfTerminal(h, tokens[i]);
+        anyFed |= !h.isTerminal();
       }
-      if (tokens[i] < 0 || tokens[i] >= v) {
-        throw new IllegalArgumentException("token " + tokens[i] + " is outside the vocabulary [0, " + v + ")");
+    } finally {
+      if (appended > 0) {
+        ctx.counters().addGeneratedTokens(appended);
       }
-      double lp = sampler.logSoftmaxAt(h.block.logits.floats, h.row * v, tokens[i]);
-      h.append(tokens[i]);
-      h.logProb += lp;
-      h.stepLogProb = lp;
-      h.stepTokens = 1;
-      h.stepIndex++;
-      ctx.counters().addGeneratedTokens(1);
-      markIfTerminal(h, tokens[i]);
-      anyFed |= !h.isTerminal();
     }
     if (anyFed) {
       runForward(hs, ctx);
