@@ -19,7 +19,8 @@ import java.util.Set;
  * there: {@code batch} rows of one token each over a past that grows from P + 1 to P + cycle - 1 positions, past
  * and present bound to one buffer of 64 positions (written in place), every tensor made once (one mask tensor per
  * past length). The rows' KV holds the prefill of the same past, so the attention reads real keys. Layers, KV
- * heads and head size come from genai_config.json; the vocabulary is the character tokenizer's 30.
+ * heads and head size come from genai_config.json; the vocabulary is the character tokenizer's 30. A graph that takes
+ * {@code position_ids} (GPT-2's learned positions, countdown/policy-gqa) gets each new token's position, mask length - 1.
  */
 final class RawGqaDecodeStep implements DecodeStep {
   private static final int CAPACITY = 64;
@@ -29,6 +30,8 @@ final class RawGqaDecodeStep implements DecodeStep {
   private final Map<String, OnnxTensor> inputs = new HashMap<>();
   private final Map<String, OnnxTensor> outputs = new HashMap<>();
   private final OnnxTensor[] masks;
+  /** Per step of the cycle, the rows' position ids, when the graph takes them (GPT-2's learned positions). */
+  private final OnnxTensor[] positions;
   private final int first;
   private int step;
   private long runs;
@@ -70,6 +73,14 @@ final class RawGqaDecodeStep implements DecodeStep {
       Map<String, OnnxTensor> prefill = new HashMap<>(inputs);
       prefill.put("input_ids", tensor(ids, new long[] {b, p}));
       prefill.put("attention_mask", tensor(ones(b * p), new long[] {b, p}));
+      boolean takesPositions = session.getInputNames().contains("position_ids");
+      if (takesPositions) {
+        LongBuffer pos = longs(b * p);
+        for (int i = 0; i < b * p; i++) {
+          pos.put(i, i % p);
+        }
+        prefill.put("position_ids", tensor(pos, new long[] {b, p}));
+      }
       Map<String, OnnxTensor> prefillOut = new HashMap<>(outputs);
       prefillOut.put("logits", tensor(floats(b * p * vocab), new long[] {b, p, vocab}));
       session.run(prefill, Set.of(), prefillOut).close();
@@ -80,8 +91,16 @@ final class RawGqaDecodeStep implements DecodeStep {
       inputs.put("input_ids", tensor(next, new long[] {b, 1}));
       outputs.put("logits", tensor(floats(b * vocab), new long[] {b, 1, vocab}));
       masks = new OnnxTensor[cycle];
+      positions = new OnnxTensor[takesPositions ? cycle : 0];
       for (int k = 0; k < cycle; k++) {
         masks[k] = tensor(ones(b * (first + k)), new long[] {b, first + k});
+        if (takesPositions) { // the new token lands at position (mask length - 1)
+          LongBuffer pos = longs(b);
+          for (int i = 0; i < b; i++) {
+            pos.put(i, first + k - 1);
+          }
+          positions[k] = tensor(pos, new long[] {b, 1});
+        }
       }
     } catch (OrtException | java.io.IOException e) {
       throw new IllegalStateException(e);
@@ -115,6 +134,9 @@ final class RawGqaDecodeStep implements DecodeStep {
   public void before() {
     step = (step + 1) % masks.length; // past lengths first .. first + cycle - 1, as ContinuingDecodeStep's
     inputs.put("attention_mask", masks[step]);
+    if (positions.length > 0) {
+      inputs.put("position_ids", positions[step]);
+    }
   }
 
   @Override
