@@ -172,6 +172,15 @@ def rules():
     out["weighted vote by equations, PRM v3 min"] = vote(canonical, prm_min, lambda x: x)
     out["weighted vote by equations, mean(ORMs, PRM min)"] = vote(
         canonical, lambda s: (s["orms"][0] + s["orms"][1] + prm_min(s)) / 3, lambda x: x)
+    def top_then(k, first, second):
+        def pick(ss):
+            top = sorted(range(len(ss)), key=lambda i: (-first(ss[i]), i))[:k]
+            return max(top, key=lambda i: (second(ss[i]), -i))
+        return pick
+
+    for k in (4, 8):
+        out[f"top {k} by ensemble mean, then logprob"] = top_then(k, mean, lambda s: s["logprob"])
+        out[f"top {k} by logprob, then ensemble mean"] = top_then(k, lambda s: s["logprob"], mean)
     out["vote by equations, weight exp(logprob)"] = vote(canonical, lambda s: s["logprob"], lambda x: math.exp(x))
     out["vote by equations, weight exp(logprob) x ensemble mean"] = (
         lambda ss: grouped(ss, [s["logprob"] for s in ss], canonical, lambda i: math.exp(ss[i]["logprob"]) * mean(ss[i])))
