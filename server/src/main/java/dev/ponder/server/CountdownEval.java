@@ -227,7 +227,8 @@ final class CountdownEval {
 
   /**
    * {@code log(score) + logProb}: ranks by the outcome score times the text's probability under the policy. A score
-   * at or below 0 counts as the smallest positive double, so it ranks below every positive score.
+   * at or below 0 counts as the smallest positive double (log about -744), not as NaN; scores are meant to be
+   * probabilities, as the ORMs' and their mean and min are.
    */
   static <S> OutcomeScorer<S> timesLikelihood(OutcomeScorer<S> outcome, ToDoubleFunction<S> logProb) {
     return (hs, ctx) -> {
