@@ -10,7 +10,9 @@ import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.LmProcess;
 import dev.ponder.tasks.countdown.CountdownChecker;
+import dev.ponder.verifiers.Verifier.VerifierInput;
 import dev.ponder.verifiers.onnx.OnnxOutcomeReward;
+import dev.ponder.verifiers.onnx.OnnxProcessReward;
 import dev.ponder.verifiers.rules.AnswerVerifier;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -25,7 +27,12 @@ import java.util.List;
  * first k of them are exactly what a k-sample search draws), each with its answer, ORM score, the checker's
  * verdict, generated tokens, mean token entropy and log-probability. One JSON line per problem.
  *
- * <p>{@code java -cp bench/target/benchmarks.jar dev.ponder.bench.SampleTable POLICY ORM PROBLEMS N SEED OUT}
+ * <p>{@code java -cp bench/target/benchmarks.jar dev.ponder.bench.SampleTable POLICY ORM[,ORM...] PROBLEMS N SEED
+ * OUT [PRM]}
+ *
+ * <p>With several comma-separated ORMs, {@code orm} is the first one's score and {@code orms} every one's, in the
+ * order given; with a PRM, {@code prm_steps} holds its score after every step of the sample (for selection rules
+ * studied offline: last step, lowest step). {@code text} is the sample as generated.
  */
 public final class SampleTable {
   private static final AnswerVerifier ANSWERS = AnswerVerifier.builder().pattern("answer: *(\\S+)").reference("")
@@ -35,16 +42,20 @@ public final class SampleTable {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 6) {
-      throw new IllegalArgumentException("usage: SampleTable POLICY ORM PROBLEMS N SEED OUT, found " + args.length
-          + " arguments");
+    if (args.length != 6 && args.length != 7) {
+      throw new IllegalArgumentException("usage: SampleTable POLICY ORM[,ORM...] PROBLEMS N SEED OUT [PRM], found "
+          + args.length + " arguments");
     }
     int n = Integer.parseInt(args[3]);
     long seed = Long.parseLong(args[4]);
     ObjectMapper json = new ObjectMapper();
     CountdownChecker checker = CountdownChecker.create();
+    List<OnnxOutcomeReward> orms = new ArrayList<>();
+    for (String dir : args[1].split(",")) {
+      orms.add(OnnxOutcomeReward.load(Path.of(dir)));
+    }
     try (LanguageModel policy = LanguageModel.load(Path.of(args[0]));
-         OnnxOutcomeReward orm = OnnxOutcomeReward.load(Path.of(args[1]));
+         OnnxProcessReward prm = args.length == 7 ? OnnxProcessReward.load(Path.of(args[6])) : null;
          BufferedReader in = Files.newBufferedReader(Path.of(args[2]));
          BufferedWriter out = Files.newBufferedWriter(Path.of(args[5]))) {
       Decoding decoding = Decoding.sampling().withMaxNewTokens(policy.defaultMaxNewTokens());
@@ -66,7 +77,18 @@ public final class SampleTable {
             live = new ArrayList<>(process.advance(live, ctx));
             live.removeIf(LmHypothesis::isTerminal);
           }
-          double[] scores = orm.asOutcomeScorer().score(all, ctx);
+          double[][] scores = new double[orms.size()][];
+          for (int m = 0; m < scores.length; m++) {
+            scores[m] = orms.get(m).asOutcomeScorer().score(all, ctx);
+          }
+          List<double[]> steps = null;
+          if (prm != null) {
+            List<VerifierInput> inputs = new ArrayList<>(all.size());
+            for (LmHypothesis h : all) {
+              inputs.add(VerifierInput.of(h));
+            }
+            steps = prm.stepScores(inputs, ctx);
+          }
           ObjectNode row = json.createObjectNode();
           row.put("id", p.get("id").asText());
           row.put("prompt_tokens", process.promptLength());
@@ -76,7 +98,20 @@ public final class SampleTable {
             ObjectNode s = samples.addObject();
             s.put("lineage", h.lineage());
             s.put("answer", ANSWERS.extract(h.text()).orElse(""));
-            s.put("orm", scores[k]);
+            s.put("orm", scores[0][k]);
+            if (scores.length > 1) {
+              ArrayNode each = s.putArray("orms");
+              for (double[] member : scores) {
+                each.add(member[k]);
+              }
+            }
+            if (steps != null) {
+              ArrayNode each = s.putArray("prm_steps");
+              for (double v : steps.get(k)) {
+                each.add(v);
+              }
+            }
+            s.put("text", h.text());
             s.put("correct", checker.check(prompt + h.text()).correct());
             s.put("tokens", h.generatedLength());
             s.put("entropy", h.meanTokenEntropy());
@@ -93,6 +128,8 @@ public final class SampleTable {
           System.err.println(i + " problems");
         }
       }
+    } finally {
+      orms.forEach(OnnxOutcomeReward::close);
     }
   }
 }

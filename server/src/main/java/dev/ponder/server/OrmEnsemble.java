@@ -53,8 +53,8 @@ final class OrmEnsemble implements AutoCloseable {
     }
   }
 
-  /** The {@link Verifiers} combinator a rule names. */
-  private static Function<List<Verifier>, Verifier> rule(String command, String rule) {
+  /** The {@link Verifiers} combinator a rule names (package-private for tests). */
+  static Function<List<Verifier>, Verifier> rule(String command, String rule) {
     String r = rule.trim().toLowerCase(Locale.ROOT);
     switch (r) {
       case "mean":

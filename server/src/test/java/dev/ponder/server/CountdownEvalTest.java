@@ -1,0 +1,78 @@
+package dev.ponder.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.SearchContext;
+import dev.ponder.engine.testing.Zoo;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code eval --task countdown --verifier logprob | orm+logprob}: bon ranked with the policy's log-probability. */
+class CountdownEvalTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    out.reset();
+    err.reset();
+    return Main.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void timesLikelihoodAddsTheLogOfTheScoreToTheLogProbability() {
+    Map<String, Double> logProb = Map.of("a", -1.0, "b", -0.1, "c", 0.0, "d", -2.0);
+    OutcomeScorer<String> orm = (hs, ctx) -> new double[] {0.5, 0.25, 0.0, -0.3};
+    double[] s = CountdownEval.timesLikelihood(orm, logProb::get).score(List.of("a", "b", "c", "d"),
+        SearchContext.builder().seed(1).build());
+    assertThat(s[0]).isCloseTo(Math.log(0.5) - 1.0, within(1e-12));
+    assertThat(s[1]).isCloseTo(Math.log(0.25) - 0.1, within(1e-12));
+    // a score at or below 0 ranks below every positive one, and is not NaN
+    assertThat(s[2]).isEqualTo(Math.log(Double.MIN_VALUE)).isLessThan(s[1]);
+    assertThat(s[3]).isEqualTo(Math.log(Double.MIN_VALUE) - 2.0);
+  }
+
+  @Test
+  void bonRankedByLogProbabilityAndByOrmTimesProbability(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20],"
+        + " \"target\": 32}\n");
+    String policy = Zoo.root().resolve("onnx-models/countdown/policy").toString();
+    String orm = Zoo.root().resolve("onnx-models/countdown/orm-cached").toString();
+    Path o = dir.resolve("o.jsonl");
+    ObjectMapper json = new ObjectMapper();
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "4",
+        "--verifier", "logprob", "--policy", policy, "--seed", "1", "--out", o.toString())).as(err.toString()).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("eval countdown algorithm=bon n=4 seed=1 problems=1");
+    double bestLogProb = json.readTree(Files.readString(o)).get("score").asDouble();
+    assertThat(bestLogProb).isNegative();
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "4",
+        "--verifier", "orm+logprob", "--policy", policy, "--orm", orm, "--seed", "1", "--out", o.toString()))
+        .as(err.toString()).isZero();
+    // log(orm) + logprob of one of the same four samples: below the best logprob alone, since an ORM score is < 1
+    assertThat(json.readTree(Files.readString(o)).get("score").asDouble()).isLessThan(bestLogProb);
+  }
+
+  @Test
+  void logProbRanksOnlyBon(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "weighted-bon",
+        "--verifier", "orm+logprob", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .isEqualTo("error: eval: --verifier orm+logprob ranks bon's samples, not --algorithm weighted-bon\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
+        "--verifier", "logprobs", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --verifier must be 'orm' (the trained"
+        + " outcome reward model), 'checker' (the Countdown rule checker, an exact verifier), 'logprob' or"
+        + " 'orm+logprob', was 'logprobs'\n");
+  }
+}
