@@ -17,7 +17,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code eval --task countdown --verifier logprob | orm+logprob}: bon ranked with the policy's log-probability. */
+/**
+ * {@code eval --task countdown --verifier logprob | orm+logprob}, and the same for {@code search}: bon ranked with
+ * the policy's log-probability.
+ */
 class CountdownEvalTest {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -74,5 +77,58 @@ class CountdownEvalTest {
     assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --verifier must be 'orm' (the trained"
         + " outcome reward model), 'checker' (the Countdown rule checker, an exact verifier), 'logprob' or"
         + " 'orm+logprob', was 'logprobs'\n");
+  }
+
+  /** search prints each sample's log-probability and score: with logprob they are equal, with orm+logprob the
+   * score is log(ORM score) + log-probability for the same samples (same seed), ranked best first. */
+  @Test
+  void searchRanksBonByLogProbabilityAndByOrmTimesProbability() {
+    String policy = Zoo.root().resolve("onnx-models/countdown/policy").toString();
+    String orm = Zoo.root().resolve("onnx-models/countdown/orm-cached").toString();
+    Map<String, double[]> byLogProb = searchSamples(policy, orm, "logprob");
+    Map<String, double[]> byOrm = searchSamples(policy, orm, "orm");
+    Map<String, double[]> byBoth = searchSamples(policy, orm, "orm+logprob");
+    assertThat(byLogProb.keySet()).isEqualTo(byOrm.keySet()).isEqualTo(byBoth.keySet()).hasSizeGreaterThan(1);
+    for (String text : byLogProb.keySet()) {
+      assertThat(byLogProb.get(text)[1]).as(text).isCloseTo(byLogProb.get(text)[0], within(1e-4));
+      // printed to 4 decimals: compare exp(score - logprob) with the ORM's score, both near 0.01-0.1
+      assertThat(Math.exp(byBoth.get(text)[1] - byOrm.get(text)[0])).as(text)
+          .isCloseTo(byOrm.get(text)[1], within(1e-4));
+    }
+    assertThat(firstScore).isEqualTo(byBoth.values().stream().mapToDouble(v -> v[1]).max().orElseThrow());
+  }
+
+  private double firstScore;
+
+  /** Text -> {log-probability, score} of every sample {@code search --algorithm bon --n 8} prints. */
+  private Map<String, double[]> searchSamples(String policy, String orm, String verifier) {
+    assertThat(run("search", "--model", policy, "--orm", orm, "--prompt", "numbers: 6 14 18 20 target: 32\\n",
+        "--algorithm", "bon", "--n", "8", "--seed", "3", "--verifier", verifier)).as(err.toString()).isZero();
+    Map<String, double[]> samples = new java.util.LinkedHashMap<>();
+    java.util.regex.Matcher head = java.util.regex.Pattern.compile(
+        "--- sample \\d+  logprob (\\S+)  tokens \\d+  score (\\S+)[^\\n]*\\n((?:(?!---)[^\\n]*\\n)*)")
+        .matcher(out.toString(StandardCharsets.UTF_8));
+    boolean first = true;
+    while (head.find()) {
+      double[] v = {Double.parseDouble(head.group(1)), Double.parseDouble(head.group(2))};
+      if (first && verifier.equals("orm+logprob")) {
+        firstScore = v[1];
+      }
+      first = false;
+      samples.put(head.group(3), v);
+    }
+    return samples;
+  }
+
+  @Test
+  void searchTakesLogProbForLocalBonOnly() {
+    assertThat(run("search", "--model", "x", "--prompt", "p", "--algorithm", "weighted-bon", "--verifier",
+        "logprob")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .isEqualTo("error: search: --verifier logprob ranks bon's samples, not --algorithm weighted-bon\n");
+    assertThat(run("search", "--remote", "http://127.0.0.1:9", "--remote-model", "m", "--prompt", "p",
+        "--algorithm", "bon", "--verifier", "orm+logprob")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: search: --verifier orm+logprob needs the"
+        + " local policy's log-probabilities, not a remote policy\n");
   }
 }
