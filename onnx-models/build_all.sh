@@ -29,6 +29,7 @@ step countdown-samples    "$PY" sample_policy.py
 step countdown-orm        "$PY" train_orm.py
 step countdown-orm-cached "$PY" export_orm_cached.py
 step countdown-policy-int8 "$PY" quantize_int8.py
+step countdown-policy-gqa  "$PY" export_gqa_policy.py
 step countdown-prm        "$PY" train_prm.py
 step countdown-beam       "$PY" beam_golden.py
 # v2 verifiers: data drawn with Ponder (needs bench/target/benchmarks.jar: mvn -q -DskipTests package)
