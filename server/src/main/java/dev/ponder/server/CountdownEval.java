@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchContext.RandomStreams;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.SearchTrace;
 import dev.ponder.engine.lm.LanguageModel;
-import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.samplers.auto.AutoRule;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
@@ -25,7 +23,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -92,8 +89,6 @@ final class CountdownEval {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  static final String LOGPROB = "logprob";
-  static final String ORM_LOGPROB = "orm+logprob";
   private final EvalCommand e;
   private final Options o;
   private final PrintStream out;
@@ -113,10 +108,7 @@ final class CountdownEval {
     if (o.problems == null) {
       throw new UsageException("eval: --task countdown needs --problems FILE");
     }
-    if (!List.of("orm", "checker", LOGPROB, ORM_LOGPROB).contains(o.verifier)) {
-      throw new UsageException("eval: --verifier must be 'orm' (the trained outcome reward model), 'checker' (the"
-          + " Countdown rule checker, an exact verifier), 'logprob' or 'orm+logprob', was '" + o.verifier + "'");
-    }
+    BonRanking.checkName("eval", o.verifier);
     if (!CountdownAlgorithms.NAMES.contains(algorithm)) {
       throw new UsageException("eval: --algorithm must be one of " + CountdownAlgorithms.NAMES + ", was '"
           + algorithm + "'");
@@ -150,16 +142,8 @@ final class CountdownEval {
       }
       knobs = knobs.withAutoRule(readRule(o.autoRule));
     }
-    boolean byLogProb = o.verifier.equals(LOGPROB) || o.verifier.equals(ORM_LOGPROB);
-    if (byLogProb && !algorithm.equals("bon")) {
-      throw new UsageException("eval: --verifier " + o.verifier + " ranks bon's samples, not --algorithm " + algorithm);
-    }
-    if (byLogProb && remote != null) {
-      throw new UsageException("eval: --verifier " + o.verifier + " needs the local policy's log-probabilities, not a"
-          + " remote policy");
-    }
-    boolean useOrm = CountdownAlgorithms.needsOutcomeScorer(algorithm)
-        && (o.verifier.equals("orm") || o.verifier.equals(ORM_LOGPROB));
+    BonRanking.checkUse("eval", o.verifier, algorithm, remote != null);
+    boolean useOrm = CountdownAlgorithms.needsOutcomeScorer(algorithm) && BonRanking.readsOrm(o.verifier);
     if (!useOrm && (o.ensemble != null || o.orm.size() > 1)) {
       throw new UsageException("eval: several --orm models or --ensemble rank bon and weighted-bon with --verifier"
           + " orm, not --algorithm " + algorithm + " with --verifier " + o.verifier);
@@ -179,7 +163,8 @@ final class CountdownEval {
          Solver solver = remote != null
              ? remote.solver(algorithm, knobs, o.temperature, useOrm ? orm.verifier() : checker, prm)
              : Solver.local(Models.load("eval", "--policy", o.policy, () -> LanguageModel.load(o.policy, options)),
-                 algorithm, knobs, o.temperature, outcome(orm, checker), prm);
+                 algorithm, knobs, o.temperature,
+                 BonRanking.scorer(o.verifier, orm == null ? null : orm.verifier().asOutcomeScorer(), checker), prm);
          Progress progress = new Progress(err, problems.size(), terminal)) {
       for (int i = 0; i < problems.size(); i++) {
         JsonNode p = problems.get(i);
@@ -211,34 +196,6 @@ final class CountdownEval {
         total, correct / (double) total, correct, total, tokens / (double) total, calls / (double) total,
         wallNanos / 1e6 / total);
     return 0;
-  }
-
-  /** The scorer that ranks bon and weighted-bon by {@code --verifier}. */
-  private OutcomeScorer<LmHypothesis> outcome(OrmEnsemble orm, CountdownChecker checker) {
-    if (o.verifier.equals(LOGPROB)) {
-      return (hs, ctx) -> hs.stream().mapToDouble(LmHypothesis::logProb).toArray();
-    }
-    if (orm == null) { // the rule checker, or an algorithm that ranks nothing by an outcome score
-      return checker.asOutcomeScorer();
-    }
-    OutcomeScorer<LmHypothesis> scorer = orm.verifier().asOutcomeScorer();
-    return o.verifier.equals(ORM_LOGPROB) ? timesLikelihood(scorer, LmHypothesis::logProb) : scorer;
-  }
-
-  /**
-   * {@code log(score) + logProb}: ranks by the outcome score times the text's probability under the policy. A score
-   * at or below 0 counts as the smallest positive double (log about -744), not as NaN; scores are meant to be
-   * probabilities, as the ORMs' and their mean and min are.
-   */
-  static <S> OutcomeScorer<S> timesLikelihood(OutcomeScorer<S> outcome, ToDoubleFunction<S> logProb) {
-    return (hs, ctx) -> {
-      double[] s = outcome.score(hs, ctx);
-      double[] out = new double[s.length];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = Math.log(Math.max(s[i], Double.MIN_VALUE)) + logProb.applyAsDouble(hs.get(i));
-      }
-      return out;
-    };
   }
 
   private static ObjectNode line(JsonNode p, String text, boolean ok, Candidate best, SearchResult r) {

@@ -1,13 +1,11 @@
 package dev.ponder.server;
 
 import dev.ponder.engine.Budget;
-import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.SearchResult.Candidate;
 import dev.ponder.engine.SearchResult.Outcome;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
-import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.model.ModelOptions;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.tasks.countdown.CountdownChecker;
@@ -132,10 +130,6 @@ final class SearchCommand implements Callable<Integer> {
     }
     checkAlgorithm();
     String text = unescape(prompt);
-    if (remote.url != null && byLogProb()) {
-      throw new UsageException("search: --verifier " + verifier + " needs the local policy's log-probabilities, not"
-          + " a remote policy");
-    }
     RemotePolicy policy = remote.policy("search");
     if (policy != null) {
       return new RemoteSearch(this, policy, text, out).run();
@@ -155,7 +149,8 @@ final class SearchCommand implements Callable<Integer> {
           maxNewTokens != null ? maxNewTokens : lm.defaultMaxNewTokens(), Decoding.sampling().boundary());
       Budget budget = budgetTokens == null ? Budget.tokens(Long.MAX_VALUE) : Budget.tokens(budgetTokens);
       SearchResult r = CountdownAlgorithms.builder(algorithm, lm, decoding, knobs(),
-          () -> outcome(ormModel),
+          () -> BonRanking.scorer(verifier, ormModel == null ? null : ormModel.asOutcomeScorer(),
+              CountdownChecker.create()),
           () -> prmModel.asProcessScorer()).budget(budget).seed(seed).run(text);
       print(r, text, !List.of("sample", "greedy").contains(algorithm), out);
       out.printf(Locale.ROOT, "--- %s (model load %.0f ms not included; first calls include JIT warm-up)%n",
@@ -188,13 +183,8 @@ final class SearchCommand implements Callable<Integer> {
     positive("--m", m);
     rejectUnusedKnobs("search", algorithm, spec.commandLine().getParseResult().hasMatchedOption("--m"),
         spec.commandLine().getParseResult().hasMatchedOption("--verifier"));
-    if (!List.of("orm", "checker", CountdownEval.LOGPROB, CountdownEval.ORM_LOGPROB).contains(verifier)) {
-      throw new UsageException("search: --verifier must be 'orm' (the trained outcome reward model), 'checker' (the"
-          + " Countdown rule checker, an exact verifier), 'logprob' or 'orm+logprob', was '" + verifier + "'");
-    }
-    if (byLogProb() && !algorithm.equals("bon")) {
-      throw new UsageException("search: --verifier " + verifier + " ranks bon's samples, not --algorithm " + algorithm);
-    }
+    BonRanking.checkName("search", verifier);
+    BonRanking.checkUse("search", verifier, algorithm, remote.url != null);
   }
 
   /** --m and --verifier given to an algorithm that would ignore them are errors, not silently dropped. */
@@ -226,25 +216,7 @@ final class SearchCommand implements Callable<Integer> {
   }
 
   boolean usesOrm() {
-    return CountdownAlgorithms.needsOutcomeScorer(algorithm)
-        && (verifier.equals("orm") || verifier.equals(CountdownEval.ORM_LOGPROB));
-  }
-
-  private boolean byLogProb() {
-    return verifier.equals(CountdownEval.LOGPROB) || verifier.equals(CountdownEval.ORM_LOGPROB);
-  }
-
-  /** What ranks the outcome-scored searches, as --verifier says (the local policy's log-probability where asked). */
-  private OutcomeScorer<LmHypothesis> outcome(OnnxOutcomeReward ormModel) {
-    if (verifier.equals(CountdownEval.LOGPROB)) {
-      return (hs, ctx) -> hs.stream().mapToDouble(LmHypothesis::logProb).toArray();
-    }
-    if (ormModel == null) {
-      return CountdownChecker.create().asOutcomeScorer();
-    }
-    return verifier.equals(CountdownEval.ORM_LOGPROB)
-        ? CountdownEval.timesLikelihood(ormModel.asOutcomeScorer(), LmHypothesis::logProb)
-        : ormModel.asOutcomeScorer();
+    return CountdownAlgorithms.needsOutcomeScorer(algorithm) && BonRanking.readsOrm(verifier);
   }
 
   /**

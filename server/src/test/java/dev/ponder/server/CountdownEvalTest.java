@@ -36,7 +36,7 @@ class CountdownEvalTest {
   void timesLikelihoodAddsTheLogOfTheScoreToTheLogProbability() {
     Map<String, Double> logProb = Map.of("a", -1.0, "b", -0.1, "c", 0.0, "d", -2.0);
     OutcomeScorer<String> orm = (hs, ctx) -> new double[] {0.5, 0.25, 0.0, -0.3};
-    double[] s = CountdownEval.timesLikelihood(orm, logProb::get).score(List.of("a", "b", "c", "d"),
+    double[] s = BonRanking.timesLikelihood(orm, logProb::get).score(List.of("a", "b", "c", "d"),
         SearchContext.builder().seed(1).build());
     assertThat(s[0]).isCloseTo(Math.log(0.5) - 1.0, within(1e-12));
     assertThat(s[1]).isCloseTo(Math.log(0.25) - 0.1, within(1e-12));
@@ -95,12 +95,11 @@ class CountdownEvalTest {
       assertThat(Math.exp(byBoth.get(text)[1] - byOrm.get(text)[0])).as(text)
           .isCloseTo(byOrm.get(text)[1], within(1e-4));
     }
+    double firstScore = byBoth.values().iterator().next()[1]; // printed best first
     assertThat(firstScore).isEqualTo(byBoth.values().stream().mapToDouble(v -> v[1]).max().orElseThrow());
   }
 
-  private double firstScore;
-
-  /** Text -> {log-probability, score} of every sample {@code search --algorithm bon --n 8} prints. */
+  /** Text -> {log-probability, score} of every sample {@code search --algorithm bon --n 8} prints, in print order. */
   private Map<String, double[]> searchSamples(String policy, String orm, String verifier) {
     assertThat(run("search", "--model", policy, "--orm", orm, "--prompt", "numbers: 6 14 18 20 target: 32\\n",
         "--algorithm", "bon", "--n", "8", "--seed", "3", "--verifier", verifier)).as(err.toString()).isZero();
@@ -108,14 +107,9 @@ class CountdownEvalTest {
     java.util.regex.Matcher head = java.util.regex.Pattern.compile(
         "--- sample \\d+  logprob (\\S+)  tokens \\d+  score (\\S+)[^\\n]*\\n((?:(?!---)[^\\n]*\\n)*)")
         .matcher(out.toString(StandardCharsets.UTF_8));
-    boolean first = true;
     while (head.find()) {
-      double[] v = {Double.parseDouble(head.group(1)), Double.parseDouble(head.group(2))};
-      if (first && verifier.equals("orm+logprob")) {
-        firstScore = v[1];
-      }
-      first = false;
-      samples.put(head.group(3), v);
+      samples.putIfAbsent(head.group(3), new double[] {Double.parseDouble(head.group(1)),
+          Double.parseDouble(head.group(2))});
     }
     return samples;
   }

@@ -1,0 +1,82 @@
+package dev.ponder.server;
+
+import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.lm.LmHypothesis;
+import dev.ponder.tasks.countdown.CountdownChecker;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * What ranks the outcome-scored Countdown searches, as {@code --verifier} names it, for {@code search} and
+ * {@code eval} alike: {@code orm} (the outcome reward model), {@code checker} (the rule checker), and for bon with a
+ * local policy {@code logprob} (the text's log-probability) or {@code orm+logprob} (ORM score times the text's
+ * probability).
+ */
+final class BonRanking {
+  static final String LOGPROB = "logprob";
+  static final String ORM_LOGPROB = "orm+logprob";
+  private static final List<String> NAMES = List.of("orm", "checker", LOGPROB, ORM_LOGPROB);
+
+  private BonRanking() {
+  }
+
+  /** A name outside the four is a usage error. */
+  static void checkName(String command, String verifier) {
+    if (!NAMES.contains(verifier)) {
+      throw new UsageException(command + ": --verifier must be 'orm' (the trained outcome reward model), 'checker'"
+          + " (the Countdown rule checker, an exact verifier), 'logprob' or 'orm+logprob', was '" + verifier + "'");
+    }
+  }
+
+  /** The log-probability rankings rank bon's samples, and need the local policy's log-probabilities. */
+  static void checkUse(String command, String verifier, String algorithm, boolean remote) {
+    if (byLogProb(verifier) && !algorithm.equals("bon")) {
+      throw new UsageException(command + ": --verifier " + verifier + " ranks bon's samples, not --algorithm "
+          + algorithm);
+    }
+    if (byLogProb(verifier) && remote) {
+      throw new UsageException(command + ": --verifier " + verifier + " needs the local policy's log-probabilities,"
+          + " not a remote policy");
+    }
+  }
+
+  /** Whether the ranking reads an ORM's score. */
+  static boolean readsOrm(String verifier) {
+    return verifier.equals("orm") || verifier.equals(ORM_LOGPROB);
+  }
+
+  private static boolean byLogProb(String verifier) {
+    return verifier.equals(LOGPROB) || verifier.equals(ORM_LOGPROB);
+  }
+
+  /**
+   * The scorer {@code verifier} names; {@code orm} is null when none was loaded (the rule checker, or an algorithm
+   * that ranks nothing by an outcome score), and then the checker scores.
+   */
+  static OutcomeScorer<LmHypothesis> scorer(String verifier, OutcomeScorer<LmHypothesis> orm,
+      CountdownChecker checker) {
+    if (verifier.equals(LOGPROB)) {
+      return (hs, ctx) -> hs.stream().mapToDouble(LmHypothesis::logProb).toArray();
+    }
+    if (orm == null) {
+      return checker.asOutcomeScorer();
+    }
+    return verifier.equals(ORM_LOGPROB) ? timesLikelihood(orm, LmHypothesis::logProb) : orm;
+  }
+
+  /**
+   * {@code log(score) + logProb}: ranks by the outcome score times the text's probability under the policy. A score
+   * at or below 0 counts as the smallest positive double (log about -744), not as NaN; scores are meant to be
+   * probabilities, as the ORMs' and their mean and min are.
+   */
+  static <S> OutcomeScorer<S> timesLikelihood(OutcomeScorer<S> outcome, ToDoubleFunction<S> logProb) {
+    return (hs, ctx) -> {
+      double[] s = outcome.score(hs, ctx);
+      double[] out = new double[s.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = Math.log(Math.max(s[i], Double.MIN_VALUE)) + logProb.applyAsDouble(hs.get(i));
+      }
+      return out;
+    };
+  }
+}
