@@ -10,6 +10,11 @@ accuracy within half of best-of-64's policy tokens there, then applied unchanged
 eval's policy tokens: the prompt once plus every drawn sample's tokens. No rule reads a checker verdict.
 
     python3 bench/countdown/adaptive_stop.py VALIDATION64.jsonl TEST64.jsonl
+    python3 bench/countdown/adaptive_stop.py VALIDATION64.jsonl TEST64.jsonl --write RULE.txt
+
+With --write, the stop rule is fitted on score thresholds alone (a finer grid: the 10-90% quantiles of the
+validation problems' best score after 4 samples) and written as a staged `Search.auto` rule (AutoRule's text form,
+`probe K` sections), which `eval --algorithm auto --verifier orm+logprob --auto-rule RULE.txt` runs.
 """
 import itertools
 import json
@@ -86,5 +91,43 @@ def main():
               f"{ag}); on test: {ta:.3f} at {tt:.0f} tokens")
 
 
+def staged_rule(thresholds, source):
+    """AutoRule's text form: a stage at each of STAGES[1:] sizes; a stage whose threshold is inf never stops, so
+    it is folded into the next one's probe."""
+    lines = ["# Search.auto's staged best-of-N for Countdown over the orm+logprob score, written by",
+             f"# bench/countdown/adaptive_stop.py --write from {source} (thresholds fitted there within half of",
+             f"# best-of-64's policy tokens). Run with: eval --algorithm auto --verifier orm+logprob",
+             "#   --orm onnx-models/countdown/orm-cached,onnx-models/countdown/orm-v2-cached --ensemble mean"]
+    used = [(n, thresholds[j]) for j, n in enumerate(STAGES[:-1]) if thresholds[j] != math.inf]
+    for i, (n, th) in enumerate(used):
+        nxt = used[i + 1][0] if i + 1 < len(used) else STAGES[-1]
+        lines += [f"probe {n}", f"when best_score >= {th!r} stop", f"otherwise bon {nxt}"]
+    if not used:
+        lines += [f"probe {STAGES[-1]}", "otherwise stop"]
+    return "\n".join(lines) + "\n"
+
+
+def write_rule(val, test, out, source):
+    budget = 0.5 * replay(val, [math.inf] * 4 + [-math.inf], [NEVER] * 5)[1]
+    firsts = sorted(s[pick(s, 4)] for _, _, s, _ in val)
+    grid = [firsts[int(len(firsts) * f / 10)] for f in range(1, 10)] + [math.inf]
+    fits = []
+    for th in itertools.product(grid, repeat=4):
+        a, t = replay(val, list(th) + [-math.inf], [NEVER] * 5)
+        if t <= budget:
+            fits.append((a, -t, th))
+    fits.sort(reverse=True)
+    a, t, th = fits[0]
+    ta, tt = replay(test, list(th) + [-math.inf], [NEVER] * 5)
+    print(f"thresholds only, fitted on validation: {a:.3f} at {-t:.0f} tokens (budget {budget:.0f}; thresholds "
+          f"{[round(x, 2) for x in th]}); on test: {ta:.3f} at {tt:.0f} tokens")
+    with open(out, "w") as f:
+        f.write(staged_rule(th, source))
+    print(f"wrote {out}")
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 5 and sys.argv[3] == "--write":
+        write_rule(load(sys.argv[1]), load(sys.argv[2]), sys.argv[4], sys.argv[1].rsplit("/", 1)[-1])
+    else:
+        main()

@@ -112,8 +112,10 @@ public sealed interface SearchTrace {
    * What a compute-optimal search chose after its probe round, and why, over the trace of what it then ran.
    *
    * @param chosen       the choice, as the rule names it ({@code "stop"}, {@code "bon-16"}, {@code "smc-16"})
-   * @param reason       the rule's clause that fired, with the feature's value ({@code "best_score 0.71 >= 0.6"})
-   * @param probeSamples the samples of the probe round
+   * @param reason       the rule's clause that fired, with the feature's value ({@code "best_score 0.71 >= 0.6"});
+   *                     a staged rule gives each stage's, in order ({@code "at 8 samples: ...; at 16 samples: ..."})
+   * @param probeSamples the samples of the probe round (of a staged rule: when its last decision was made; the
+   *                     features below are of those samples)
    * @param agreement    the share of probe samples giving the most common answer, in (0, 1]
    * @param bestScore    the probe's best outcome score
    * @param meanScore    the probe's mean outcome score

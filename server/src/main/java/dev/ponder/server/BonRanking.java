@@ -8,8 +8,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * What ranks the outcome-scored Countdown searches, as {@code --verifier} names it, for {@code search} and
- * {@code eval} alike: {@code orm} (the outcome reward model), {@code checker} (the rule checker), and for bon with a
- * local policy {@code logprob} (the text's log-probability) or {@code orm+logprob} (ORM score times the text's
+ * {@code eval} alike: {@code orm} (the outcome reward model), {@code checker} (the rule checker), and for bon and auto
+ * with a local policy {@code logprob} (the text's log-probability) or {@code orm+logprob} (ORM score times the text's
  * probability).
  */
 final class BonRanking {
@@ -28,11 +28,14 @@ final class BonRanking {
     }
   }
 
-  /** The log-probability rankings rank bon's samples, and need the local policy's log-probabilities. */
+  /**
+   * The log-probability rankings rank the samples of bon and auto (whose staged best-of-N reads the same score), and
+   * need the local policy's log-probabilities.
+   */
   static void checkUse(String command, String verifier, String algorithm, boolean remote) {
-    if (byLogProb(verifier) && !algorithm.equals("bon")) {
-      throw new UsageException(command + ": --verifier " + verifier + " ranks bon's samples, not --algorithm "
-          + algorithm);
+    if (byLogProb(verifier) && !algorithm.equals("bon") && !algorithm.equals("auto")) {
+      throw new UsageException(command + ": --verifier " + verifier + " ranks the samples of bon and auto, not"
+          + " --algorithm " + algorithm);
     }
     if (byLogProb(verifier) && remote) {
       throw new UsageException(command + ": --verifier " + verifier + " needs the local policy's log-probabilities,"

@@ -50,7 +50,7 @@ final class CountdownEval {
 
     @Option(names = "--verifier", paramLabel = "V", defaultValue = "orm", description = "(countdown) What ranks bon"
         + " and weighted-bon: orm (the outcome reward model under --orm) or checker (the rule checker, an exact"
-        + " verifier); for bon only, also logprob (the text's log-probability under the policy, no reward model) or"
+        + " verifier); for bon and auto, also logprob (the text's log-probability under the policy, no reward model) or"
         + " orm+logprob (log of the ORM's score plus the text's log-probability: ORM score times the text's"
         + " probability).")
     String verifier;

@@ -60,8 +60,8 @@ final class SearchCommand implements Callable<Integer> {
 
   @Option(names = "--verifier", paramLabel = "V", defaultValue = "orm", description = "What ranks bon and"
       + " weighted-bon: orm (the outcome reward model under --orm) or checker (the Countdown rule checker); for bon"
-      + " with a local policy also logprob (the text's log-probability under the policy) or orm+logprob (ORM score"
-      + " times the text's probability; the best learned-verifier rule on Countdown, bench/README.md).")
+      + " and auto with a local policy also logprob (the text's log-probability under the policy) or orm+logprob"
+      + " (ORM score times the text's probability; the best learned-verifier rule on Countdown, bench/README.md).")
   String verifier;
 
   @Option(names = "--orm", paramLabel = "DIR", defaultValue = "onnx-models/countdown/orm-cached",

@@ -3,6 +3,7 @@ package dev.ponder.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.SearchContext;
@@ -66,12 +67,45 @@ class CountdownEvalTest {
   }
 
   @Test
-  void logProbRanksOnlyBon(@TempDir Path dir) throws Exception {
+  void aStagedAutoRuleRanksByOrmTimesProbabilityAsBonDoes(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20],"
+        + " \"target\": 32}\n{\"id\": \"b\", \"numbers\": [3, 7, 25, 50], \"target\": 85}\n");
+    String policy = Zoo.root().resolve("onnx-models/countdown/policy").toString();
+    String orm = Zoo.root().resolve("onnx-models/countdown/orm-cached").toString();
+    // probe 2, always on to 4, where the second stage stops: exactly best-of-4's samples and pick
+    Path rule = Files.writeString(dir.resolve("rule.txt"), "probe 2\notherwise bon 4\nprobe 4\notherwise stop\n");
+    Path bon = dir.resolve("bon.jsonl");
+    Path auto = dir.resolve("auto.jsonl");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "4",
+        "--verifier", "orm+logprob", "--policy", policy, "--orm", orm, "--seed", "1", "--out", bon.toString()))
+        .as(err.toString()).isZero();
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
+        "--auto-rule", rule.toString(), "--verifier", "orm+logprob", "--policy", policy, "--orm", orm, "--seed", "1",
+        "--out", auto.toString())).as(err.toString()).isZero();
+    ObjectMapper json = new ObjectMapper();
+    List<String> bonLines = Files.readAllLines(bon);
+    List<String> autoLines = Files.readAllLines(auto);
+    assertThat(autoLines).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      JsonNode b = json.readTree(bonLines.get(i));
+      JsonNode a = json.readTree(autoLines.get(i));
+      assertThat(a.get("text").asText()).isEqualTo(b.get("text").asText());
+      assertThat(a.get("score").asDouble()).isEqualTo(b.get("score").asDouble()).isNegative();
+      assertThat(a.get("policy_tokens").asLong()).isEqualTo(b.get("policy_tokens").asLong());
+      assertThat(a.get("auto_chosen").asText()).isEqualTo("stop");
+      assertThat(a.get("auto_reason").asText())
+          .isEqualTo("at 2 samples: no clause matched: otherwise; at 4 samples: no clause matched: otherwise");
+    }
+  }
+
+  @Test
+  void logProbRanksOnlyBonAndAuto(@TempDir Path dir) throws Exception {
     Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "weighted-bon",
         "--verifier", "orm+logprob", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .isEqualTo("error: eval: --verifier orm+logprob ranks bon's samples, not --algorithm weighted-bon\n");
+        .isEqualTo("error: eval: --verifier orm+logprob ranks the samples of bon and auto, not --algorithm"
+            + " weighted-bon\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
         "--verifier", "logprobs", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --verifier must be 'orm' (the trained"
@@ -119,7 +153,8 @@ class CountdownEvalTest {
     assertThat(run("search", "--model", "x", "--prompt", "p", "--algorithm", "weighted-bon", "--verifier",
         "logprob")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .isEqualTo("error: search: --verifier logprob ranks bon's samples, not --algorithm weighted-bon\n");
+        .isEqualTo("error: search: --verifier logprob ranks the samples of bon and auto, not --algorithm"
+            + " weighted-bon\n");
     assertThat(run("search", "--remote", "http://127.0.0.1:9", "--remote-model", "m", "--prompt", "p",
         "--algorithm", "bon", "--verifier", "orm+logprob")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: search: --verifier orm+logprob needs the"

@@ -20,11 +20,26 @@ import java.util.Objects;
  *
  * <p>A feature that is NaN (entropy over a process that has none) matches no clause.
  *
- * @param probe     samples in the probe round
+ * <p>A rule can decide in stages: another {@code probe K} section after the {@code otherwise} line is the
+ * {@link #next} stage. When a {@code bon} choice reaches exactly K samples, that stage reads the features of all K
+ * and decides again (stop, or continue further); a {@code bon} choice of another size ends the search there.
+ * Staged best-of-N stops early on prompts whose pick already scores high and spends the rest on the others:
+ *
+ * <pre>
+ * probe 8
+ * when best_score &gt;= -4 stop
+ * otherwise bon 16
+ * probe 16
+ * when best_score &gt;= -6 stop
+ * otherwise bon 64
+ * </pre>
+ *
+ * @param probe     samples in the probe round (in a later stage: the samples drawn when it decides)
  * @param clauses   tried in order; the first that matches decides
  * @param otherwise the choice when none matches
+ * @param next      the stage that decides again when a bon choice reaches {@code next.probe()} samples, or null
  */
-public record AutoRule(int probe, List<Clause> clauses, Choice otherwise) {
+public record AutoRule(int probe, List<Clause> clauses, Choice otherwise, AutoRule next) {
 
   public AutoRule {
     if (probe < 1) {
@@ -32,6 +47,15 @@ public record AutoRule(int probe, List<Clause> clauses, Choice otherwise) {
     }
     clauses = List.copyOf(clauses);
     Objects.requireNonNull(otherwise, "otherwise");
+    if (next != null && next.probe() <= probe) {
+      throw new IllegalArgumentException("a later stage must decide after more samples than " + probe
+          + " (its probe), was " + next.probe());
+    }
+  }
+
+  /** A one-stage rule. */
+  public AutoRule(int probe, List<Clause> clauses, Choice otherwise) {
+    this(probe, clauses, otherwise, null);
   }
 
   /** What the probe measures. */
@@ -139,7 +163,8 @@ public record AutoRule(int probe, List<Clause> clauses, Choice otherwise) {
 
   /** Whether some choice needs a process scorer. */
   public boolean needsProcessScorer() {
-    return needs(otherwise) || clauses.stream().anyMatch(c -> needs(c.choice()));
+    return needs(otherwise) || clauses.stream().anyMatch(c -> needs(c.choice()))
+        || next != null && next.needsProcessScorer();
   }
 
   private static boolean needs(Choice c) {
@@ -152,18 +177,21 @@ public record AutoRule(int probe, List<Clause> clauses, Choice otherwise) {
     for (Clause c : clauses) {
       sb.append("when ").append(c.text()).append(' ').append(c.choice().text()).append('\n');
     }
-    return sb.append("otherwise ").append(otherwise.text()).append('\n').toString();
+    sb.append("otherwise ").append(otherwise.text()).append('\n');
+    return next == null ? sb.toString() : sb.append(next.toText()).toString();
   }
 
   /**
    * Reads the text form: {@code probe K}, then any {@code when FEATURE (<|>=) NUMBER CHOICE} lines, then one
-   * {@code otherwise CHOICE}; a CHOICE is {@code stop} or {@code bon|step-beam|smc N}. Blank lines and lines
-   * starting with {@code #} are skipped.
+   * {@code otherwise CHOICE}; a CHOICE is {@code stop} or {@code bon|step-beam|smc N}. Another {@code probe K}
+   * section after that is the next stage. Blank lines and lines starting with {@code #} are skipped.
    *
    * @throws IllegalArgumentException naming the line, what was expected and what was found
    */
   public static AutoRule parse(String text) {
+    List<Section> stages = new ArrayList<>();
     Integer probe = null;
+    int probeLine = 0;
     List<Clause> clauses = new ArrayList<>();
     Choice otherwise = null;
     int lineNo = 0;
@@ -176,7 +204,14 @@ public record AutoRule(int probe, List<Clause> clauses, Choice otherwise) {
       String[] w = line.split("\\s+");
       String at = "auto rule line " + lineNo + ": ";
       if (otherwise != null) {
-        throw new IllegalArgumentException(at + "expected nothing after 'otherwise', found '" + line + "'");
+        if (!w[0].equals("probe")) {
+          throw new IllegalArgumentException(at + "expected nothing after 'otherwise' but a next stage's 'probe K',"
+              + " found '" + line + "'");
+        }
+        stages.add(new Section(probe, clauses, otherwise, probeLine));
+        probe = null;
+        clauses = new ArrayList<>();
+        otherwise = null;
       }
       switch (w[0]) {
         case "probe" -> {
@@ -184,6 +219,7 @@ public record AutoRule(int probe, List<Clause> clauses, Choice otherwise) {
             throw new IllegalArgumentException(at + "expected one 'probe K' line first, found '" + line + "'");
           }
           probe = parseInt(at, w[1]);
+          probeLine = lineNo;
         }
         case "when" -> {
           if (probe == null) {
@@ -215,7 +251,25 @@ public record AutoRule(int probe, List<Clause> clauses, Choice otherwise) {
       throw new IllegalArgumentException("auto rule: expected a 'probe K' line and an 'otherwise CHOICE' line, found "
           + (probe == null ? "no probe line" : "no otherwise line"));
     }
-    return new AutoRule(probe, clauses, otherwise);
+    stages.add(new Section(probe, clauses, otherwise, probeLine));
+    AutoRule rule = null;
+    for (int i = stages.size() - 1; i >= 0; i--) {
+      Section st = stages.get(i);
+      if (rule != null && rule.probe() <= st.probe()) { // named at the later stage's probe line
+        throw new IllegalArgumentException("auto rule line " + stages.get(i + 1).line() + ": a later stage must"
+            + " decide after more samples than " + st.probe() + " (its probe), was " + rule.probe());
+      }
+      try {
+        rule = new AutoRule(st.probe(), st.clauses(), st.otherwise(), rule);
+      } catch (IllegalArgumentException x) {
+        throw new IllegalArgumentException("auto rule line " + st.line() + ": " + x.getMessage(), x);
+      }
+    }
+    return rule;
+  }
+
+  /** One parsed stage, with the line of its probe for errors. */
+  private record Section(int probe, List<Clause> clauses, Choice otherwise, int line) {
   }
 
   private static Feature feature(String at, String key) {

@@ -21,7 +21,8 @@ import java.util.function.Function;
 /**
  * One run of {@link AutoSearch}: probe, read the features, decide, then stop, continue best-of-N with fresh
  * lineages (the process numbers them on, so the probe and the continuation are exactly the first N samples of
- * best-of-N with the same seed), or hand over to a process-guided search. Checks the context before every step, as
+ * best-of-N with the same seed), or hand over to a process-guided search. A staged rule decides again each time a
+ * best-of-N continuation reaches its next stage's sample count. Checks the context before every step, as
  * the round driver does; emits exactly one {@code Done} (the inner search's, when it hands over).
  */
 final class AutoRun<S> {
@@ -48,48 +49,59 @@ final class AutoRun<S> {
   SearchResult run() {
     boolean released = false;
     try {
-      StopReason stop = draw(rule.probe());
+      AutoRule stage = rule;
+      StopReason stop = draw(stage.probe());
       if (stop != null) {
         return cut(stop, "the probe was cut: " + stop);
       }
-      scoreNew();
-      Features f = features();
-      AutoRule.Clause clause = rule.decide(f::value);
-      AutoRule.Choice choice = clause == null ? rule.otherwise() : clause.choice();
-      String reason = clause == null ? "no clause matched: otherwise" : clause.feature().key() + " "
-          + fmt(f.value(clause.feature())) + (clause.below() ? " < " : " >= ") + fmt(clause.threshold());
-      int affordable = affordableSamples();
-      if (choice.kind() != AutoRule.Kind.STOP && affordable != Integer.MAX_VALUE) {
-        int wanted = choice.kind() == AutoRule.Kind.BON ? choice.n() - all.size() : choice.n();
-        if (affordable < wanted) {
-          int n = choice.kind() == AutoRule.Kind.BON ? all.size() + affordable : affordable;
-          reason += "; the token budget leaves room for " + affordable + " more samples, not " + wanted;
-          choice = n <= (choice.kind() == AutoRule.Kind.BON ? all.size() : 0) ? AutoRule.Choice.stop()
-              : AutoRule.Choice.of(choice.kind(), n);
-        }
-      }
-      switch (choice.kind()) {
-        case STOP -> {
-          return finish(StopReason.completed(), byScore(), trace(choice, reason, f, SearchTrace.none()));
-        }
-        case BON -> {
-          StopReason cut = draw(Math.max(0, choice.n() - all.size()));
-          if (cut instanceof StopReason.Cancelled) {
-            return finish(cut, unscored(), trace(choice, reason, f, SearchTrace.none()));
+      String reasons = "";
+      while (true) {
+        scoreNew();
+        Features f = features();
+        AutoRule.Clause clause = stage.decide(f::value);
+        AutoRule.Choice choice = clause == null ? stage.otherwise() : clause.choice();
+        String reason = clause == null ? "no clause matched: otherwise" : clause.feature().key() + " "
+            + fmt(f.value(clause.feature())) + (clause.below() ? " < " : " >= ") + fmt(clause.threshold());
+        int affordable = affordableSamples();
+        if (choice.kind() != AutoRule.Kind.STOP && affordable != Integer.MAX_VALUE) {
+          int wanted = choice.kind() == AutoRule.Kind.BON ? choice.n() - all.size() : choice.n();
+          if (affordable < wanted) {
+            int n = choice.kind() == AutoRule.Kind.BON ? all.size() + affordable : affordable;
+            reason += "; the token budget leaves room for " + affordable + " more samples, not " + wanted;
+            choice = n <= (choice.kind() == AutoRule.Kind.BON ? all.size() : 0) ? AutoRule.Choice.stop()
+                : AutoRule.Choice.of(choice.kind(), n);
           }
-          scoreNew(); // a limit that cut the continuation still scores what was drawn, as best-of-N does
-          return finish(cut == null ? StopReason.completed() : cut, byScore(),
-              trace(choice, reason, f, SearchTrace.none()));
         }
-        default -> {
-          List<Candidate> probe = byScore();
-          releaseAll();
-          released = true;
-          SearchResult inner = guided.apply(choice);
-          List<Candidate> ranked = new ArrayList<>(inner.candidates());
-          ranked.addAll(probe);
-          return new SearchResult(ranked, inner.stopReason(), inner.stats(), inner.logZ(),
-              trace(choice, reason, f, inner.trace()));
+        // a staged rule's reasons read in order: "at 8 samples: ...; at 16 samples: ..."
+        reasons += (reasons.isEmpty() ? "" : "; ") + (rule.next() == null ? "" : "at " + all.size() + " samples: ")
+            + reason;
+        switch (choice.kind()) {
+          case STOP -> {
+            return finish(StopReason.completed(), byScore(), trace(choice, reasons, f, SearchTrace.none()));
+          }
+          case BON -> {
+            StopReason cut = draw(Math.max(0, choice.n() - all.size()));
+            if (cut instanceof StopReason.Cancelled) {
+              return finish(cut, unscored(), trace(choice, reasons, f, SearchTrace.none()));
+            }
+            if (cut == null && stage.next() != null && stage.next().probe() == all.size()) {
+              stage = stage.next();
+              continue;
+            }
+            scoreNew(); // a limit that cut the continuation still scores what was drawn, as best-of-N does
+            return finish(cut == null ? StopReason.completed() : cut, byScore(),
+                trace(choice, reasons, f, SearchTrace.none()));
+          }
+          default -> {
+            List<Candidate> probe = byScore();
+            releaseAll();
+            released = true;
+            SearchResult inner = guided.apply(choice);
+            List<Candidate> ranked = new ArrayList<>(inner.candidates());
+            ranked.addAll(probe);
+            return new SearchResult(ranked, inner.stopReason(), inner.stats(), inner.logZ(),
+                trace(choice, reasons, f, inner.trace()));
+          }
         }
       }
     } finally {

@@ -77,6 +77,39 @@ class AutoSearchTest {
   }
 
   @Test
+  void aStagedRuleDecidesAgainWhenBestOfNReachesTheNextStage() {
+    // over ten seeds, best-of-8's best score; the median as threshold makes both branches happen
+    List<Double> best8 = new ArrayList<>();
+    for (long seed = 0; seed < 10; seed++) {
+      best8.add(Search.bestOfN(DIGIT_SUM).n(8).seed(seed).run(ScriptedProcess.digits()).best().score());
+    }
+    double threshold = best8.stream().sorted().toList().get(5);
+    AutoRule staged = AutoRule.parse("probe 4\notherwise bon 8\nprobe 8\nwhen best_score >= " + threshold
+        + " stop\notherwise bon 16\n");
+    int stopped = 0;
+    for (long seed = 0; seed < 10; seed++) {
+      SearchResult auto = Search.auto(DIGIT_SUM).rule(staged).seed(seed).run(ScriptedProcess.digits());
+      boolean stop = best8.get((int) seed) >= threshold;
+      SearchResult fixed = Search.bestOfN(DIGIT_SUM).n(stop ? 8 : 16).seed(seed).run(ScriptedProcess.digits());
+      assertThat(texts(auto)).containsExactlyElementsOf(texts(fixed)); // the fixed search's samples and ranking
+      assertThat(auto.stats().policyTokens()).isEqualTo(fixed.stats().policyTokens());
+      SearchTrace.Auto t = trace(auto);
+      assertThat(t.chosen()).isEqualTo(stop ? "stop" : "bon-16");
+      assertThat(t.probeSamples()).as("the features of the last decision").isEqualTo(8);
+      assertThat(t.reason()).startsWith("at 4 samples: no clause matched: otherwise; at 8 samples: ")
+          .endsWith(stop ? "best_score " + String.format(java.util.Locale.ROOT, "%.4g", best8.get((int) seed))
+              + " >= " + String.format(java.util.Locale.ROOT, "%.4g", threshold) : "no clause matched: otherwise");
+      stopped += stop ? 1 : 0;
+    }
+    assertThat(stopped).isBetween(1, 9);
+    // a bon choice of another size than the next stage's ends the search there
+    SearchResult past = Search.auto(DIGIT_SUM).rule(AutoRule.parse("probe 4\notherwise bon 12\nprobe 8\n"
+        + "otherwise bon 16")).seed(1).run(ScriptedProcess.digits());
+    assertThat(past.candidates()).hasSize(12);
+    assertThat(trace(past).reason()).isEqualTo("at 4 samples: no clause matched: otherwise");
+  }
+
+  @Test
   void theFirstMatchingClauseDecidesOnTheProbesScores() {
     AutoRule rule = AutoRule.parse("""
         probe 4
@@ -213,6 +246,16 @@ class AutoSearchTest {
         .hasMessageContaining("expected a choice (stop, bon N, step-beam N, smc N), found 'more'");
     assertThatThrownBy(() -> AutoRule.parse("probe 4\n")).hasMessageContaining("no otherwise line");
     assertThatThrownBy(() -> AutoRule.parse("probe 0\notherwise stop")).hasMessageContaining("probe must be >= 1");
+    AutoRule staged = AutoRule.parse("probe 4\notherwise bon 8\n\n# the second stage\nprobe 8\n"
+        + "when best_score >= -4.5 stop\notherwise step-beam 16\n");
+    assertThat(staged.next().probe()).isEqualTo(8);
+    assertThat(staged.needsProcessScorer()).as("a later stage's choice counts").isTrue();
+    assertThat(AutoRule.parse(staged.toText())).isEqualTo(staged);
+    assertThatThrownBy(() -> AutoRule.parse("probe 8\notherwise bon 16\nprobe 8\notherwise stop"))
+        .hasMessage("auto rule line 3: a later stage must decide after more samples than 8 (its probe), was 8");
+    assertThatThrownBy(() -> AutoRule.parse("probe 4\notherwise stop\nwhen best_score < 1 stop"))
+        .hasMessage("auto rule line 3: expected nothing after 'otherwise' but a next stage's 'probe K', found"
+            + " 'when best_score < 1 stop'");
   }
 
   private static List<String> texts(SearchResult r) {
