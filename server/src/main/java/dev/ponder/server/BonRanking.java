@@ -2,6 +2,8 @@ package dev.ponder.server;
 
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.lm.LmHypothesis;
+import dev.ponder.samplers.auto.AutoRule;
+import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.tasks.countdown.CountdownChecker;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -41,6 +43,25 @@ final class BonRanking {
       throw new UsageException(command + ": --verifier " + verifier + " needs the local policy's log-probabilities,"
           + " not a remote policy");
     }
+  }
+
+  /**
+   * The rule {@code auto} runs: the caller's ({@code given}, may be null), else the bundled one fitted to the
+   * ranking's score scale (orm: {@code auto-rule.txt}; orm+logprob: the staged {@code auto-rule-orm-logprob.txt}).
+   * The checker's and logprob's scores have no fitted rule: a rule fitted to another score would read thresholds
+   * on the wrong scale, so auto with them needs the caller's rule.
+   */
+  static AutoRule autoRule(String command, String verifier, AutoRule given) {
+    if (given != null) {
+      return given;
+    }
+    return switch (verifier) {
+      case "orm" -> CountdownAlgorithms.autoRule();
+      case ORM_LOGPROB -> CountdownAlgorithms.autoRuleOrmLogProb();
+      default -> throw new UsageException(command + ": --algorithm auto has bundled rules for --verifier orm and"
+          + " orm+logprob, not for " + verifier + (command.equals("eval") ? "; give one fitted to its score with"
+          + " --auto-rule FILE" : "; eval --auto-rule FILE runs a rule of your own"));
+    };
   }
 
   /** Whether the ranking reads an ORM's score. */

@@ -136,13 +136,14 @@ final class CountdownEval {
     CountdownChecker checker = CountdownChecker.create();
     CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(n, o.m, e.lambda,
         EvalCommand.parseResampling(e.resampling));
-    if (o.autoRule != null) {
-      if (!algorithm.equals("auto")) {
-        throw new UsageException("eval: --auto-rule applies to --algorithm auto, not to " + algorithm);
-      }
-      knobs = knobs.withAutoRule(readRule(o.autoRule));
+    if (o.autoRule != null && !algorithm.equals("auto")) {
+      throw new UsageException("eval: --auto-rule applies to --algorithm auto, not to " + algorithm);
     }
     BonRanking.checkUse("eval", o.verifier, algorithm, remote != null);
+    if (algorithm.equals("auto")) {
+      knobs = knobs.withAutoRule(BonRanking.autoRule("eval", o.verifier, o.autoRule == null ? null
+          : readRule(o.autoRule)));
+    }
     boolean useOrm = CountdownAlgorithms.needsOutcomeScorer(algorithm) && BonRanking.readsOrm(o.verifier);
     if (!useOrm && (o.ensemble != null || o.orm.size() > 1)) {
       throw new UsageException("eval: several --orm models or --ensemble rank bon and weighted-bon with --verifier"

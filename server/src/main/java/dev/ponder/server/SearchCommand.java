@@ -185,6 +185,9 @@ final class SearchCommand implements Callable<Integer> {
         spec.commandLine().getParseResult().hasMatchedOption("--verifier"));
     BonRanking.checkName("search", verifier);
     BonRanking.checkUse("search", verifier, algorithm, remote.url != null);
+    if (algorithm.equals("auto")) {
+      BonRanking.autoRule("search", verifier, null); // a verifier with no bundled rule fails before any model loads
+    }
   }
 
   /** --m and --verifier given to an algorithm that would ignore them are errors, not silently dropped. */
@@ -212,7 +215,9 @@ final class SearchCommand implements Callable<Integer> {
 
   CountdownAlgorithms.Knobs knobs() {
     int rows = algorithm.equals("sample") ? samples() : algorithm.equals("greedy") ? 1 : n == null ? 8 : n;
-    return new CountdownAlgorithms.Knobs(rows, m, lambda, EvalCommand.parseResampling(resampling));
+    CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(rows, m, lambda,
+        EvalCommand.parseResampling(resampling));
+    return algorithm.equals("auto") ? knobs.withAutoRule(BonRanking.autoRule("search", verifier, null)) : knobs;
   }
 
   boolean usesOrm() {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.testing.Zoo;
+import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -106,6 +107,16 @@ class CountdownEvalTest {
     assertThat(err.toString(StandardCharsets.UTF_8))
         .isEqualTo("error: eval: --verifier orm+logprob ranks the samples of bon and auto, not --algorithm"
             + " weighted-bon\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
+        "--verifier", "logprob", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --algorithm auto has bundled rules for"
+        + " --verifier orm and orm+logprob, not for logprob; give one fitted to its score with --auto-rule FILE\n");
+    assertThat(run("search", "--model", "no/such/dir", "--prompt", "numbers: 1 2 target: 3\n",
+        "--algorithm", "auto", "--verifier", "checker")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: search: --algorithm auto has bundled rules for"
+        + " --verifier orm and orm+logprob, not for checker; eval --auto-rule FILE runs a rule of your own\n");
+    assertThat(CountdownAlgorithms.autoRuleOrmLogProb().next()).as("the bundled orm+logprob rule is staged")
+        .isNotNull();
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
         "--verifier", "logprobs", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --verifier must be 'orm' (the trained"

@@ -47,7 +47,8 @@ public final class CountdownAlgorithms {
       "step-beam", "dvts", "smc", "mcts", "auto");
 
   /** Search.auto's rule for Countdown: bench/countdown/fit_auto.py's output on the validation split. */
-  private static final AutoRule AUTO_RULE = loadAutoRule();
+  private static final AutoRule AUTO_RULE = loadAutoRule("auto-rule.txt");
+  private static final AutoRule AUTO_RULE_ORM_LOGPROB = loadAutoRule("auto-rule-orm-logprob.txt");
 
   /** Extracts the final answer of a Countdown solution ({@code answer: 85}). */
   private static final AnswerVerifier ANSWERS = AnswerVerifier.builder().pattern("answer: *(\\S+)").reference("")
@@ -111,11 +112,20 @@ public final class CountdownAlgorithms {
     return AUTO_RULE;
   }
 
-  private static AutoRule loadAutoRule() {
-    try (InputStream in = CountdownAlgorithms.class.getResourceAsStream("auto-rule.txt")) {
+  /**
+   * The staged rule for {@code auto} over the {@code orm+logprob} score (log of the ORM's score plus the text's
+   * log-probability), fitted on the validation split with the mean of orm-cached and orm-v2-cached (resource
+   * {@code auto-rule-orm-logprob.txt}, written by bench/countdown/adaptive_stop.py --write).
+   */
+  public static AutoRule autoRuleOrmLogProb() {
+    return AUTO_RULE_ORM_LOGPROB;
+  }
+
+  private static AutoRule loadAutoRule(String name) {
+    try (InputStream in = CountdownAlgorithms.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IllegalStateException("the Countdown auto rule (resource dev/ponder/tasks/countdown/auto-rule.txt)"
-            + " is missing from the tasks jar");
+        throw new IllegalStateException("the Countdown auto rule (resource dev/ponder/tasks/countdown/" + name
+            + ") is missing from the tasks jar");
       }
       return AutoRule.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
     } catch (IOException x) {
