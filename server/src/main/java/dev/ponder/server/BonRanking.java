@@ -94,13 +94,15 @@ final class BonRanking {
    * probabilities, as the ORMs' and their mean and min are.
    */
   static <S> OutcomeScorer<S> timesLikelihood(OutcomeScorer<S> outcome, ToDoubleFunction<S> logProb) {
-    return (hs, ctx) -> {
-      double[] s = outcome.score(hs, ctx);
-      double[] out = new double[s.length];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = Math.log(Math.max(s[i], Double.MIN_VALUE)) + logProb.applyAsDouble(hs.get(i));
-      }
-      return out;
-    };
+    return (hs, ctx) -> addLogScore(outcome.score(hs, ctx), hs, logProb);
+  }
+
+  /** {@code log(max(s[i], MIN_VALUE)) + logProb(hs[i])} for each i: a score times the hypothesis's probability. */
+  static <S> double[] addLogScore(double[] s, List<S> hs, ToDoubleFunction<S> logProb) {
+    double[] out = new double[s.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Math.log(Math.max(s[i], Double.MIN_VALUE)) + logProb.applyAsDouble(hs.get(i));
+    }
+    return out;
   }
 }

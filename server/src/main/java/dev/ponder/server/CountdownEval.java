@@ -76,6 +76,11 @@ final class CountdownEval {
         + OrmEnsemble.RULES + " (default mean).")
     String ensemble;
 
+    @Option(names = "--step-verifier", paramLabel = "V", defaultValue = "prm", description = "(countdown) What"
+        + " guides step-beam, dvts and mcts: prm (the process reward model's value of each prefix) or prm+logprob"
+        + " (log of that value plus the prefix's log-probability under the local policy).")
+    String stepVerifier;
+
     @Option(names = "--prm", paramLabel = "DIR", defaultValue = "onnx-models/countdown/prm-cached",
         description = "(countdown) The process reward model (step-beam, dvts, smc, mcts).")
     Path prm;
@@ -140,6 +145,7 @@ final class CountdownEval {
       throw new UsageException("eval: --auto-rule applies to --algorithm auto, not to " + algorithm);
     }
     BonRanking.checkUse("eval", o.verifier, algorithm, remote != null);
+    StepRanking.check("eval", o.stepVerifier, e.given("--step-verifier"), algorithm, remote != null);
     if (algorithm.equals("auto")) {
       knobs = knobs.withAutoRule(BonRanking.autoRule("eval", o.verifier, o.autoRule == null ? null
           : readRule(o.autoRule)));
@@ -165,7 +171,8 @@ final class CountdownEval {
              ? remote.solver(algorithm, knobs, o.temperature, useOrm ? orm.verifier() : checker, prm)
              : Solver.local(Models.load("eval", "--policy", o.policy, () -> LanguageModel.load(o.policy, options)),
                  algorithm, knobs, o.temperature,
-                 BonRanking.scorer(o.verifier, orm == null ? null : orm.verifier().asOutcomeScorer(), checker), prm);
+                 BonRanking.scorer(o.verifier, orm == null ? null : orm.verifier().asOutcomeScorer(), checker),
+                 prm == null ? null : StepRanking.scorer(o.stepVerifier, prm.asProcessScorer()));
          Progress progress = new Progress(err, problems.size(), terminal)) {
       for (int i = 0; i < problems.size(); i++) {
         JsonNode p = problems.get(i);

@@ -68,6 +68,11 @@ final class SearchCommand implements Callable<Integer> {
       description = "The outcome reward model.")
   Path orm;
 
+  @Option(names = "--step-verifier", paramLabel = "V", defaultValue = "prm", description = "What guides step-beam,"
+      + " dvts and mcts: prm (the process reward model's value of each prefix) or prm+logprob (log of that value"
+      + " plus the prefix's log-probability under the local policy; bench/README.md).")
+  String stepVerifier;
+
   @Option(names = "--prm", paramLabel = "DIR", defaultValue = "onnx-models/countdown/prm-cached",
       description = "The process reward model (step-beam, dvts, smc, mcts).")
   Path prm;
@@ -151,7 +156,7 @@ final class SearchCommand implements Callable<Integer> {
       SearchResult r = CountdownAlgorithms.builder(algorithm, lm, decoding, knobs(),
           () -> BonRanking.scorer(verifier, ormModel == null ? null : ormModel.asOutcomeScorer(),
               CountdownChecker.create()),
-          () -> prmModel.asProcessScorer()).budget(budget).seed(seed).run(text);
+          () -> StepRanking.scorer(stepVerifier, prmModel.asProcessScorer())).budget(budget).seed(seed).run(text);
       print(r, text, !List.of("sample", "greedy").contains(algorithm), out);
       out.printf(Locale.ROOT, "--- %s (model load %.0f ms not included; first calls include JIT warm-up)%n",
           r.stats(), loadMs);
@@ -185,6 +190,8 @@ final class SearchCommand implements Callable<Integer> {
         spec.commandLine().getParseResult().hasMatchedOption("--verifier"));
     BonRanking.checkName("search", verifier);
     BonRanking.checkUse("search", verifier, algorithm, remote.url != null);
+    StepRanking.check("search", stepVerifier, spec.commandLine().getParseResult().hasMatchedOption(
+        "--step-verifier"), algorithm, remote.url != null);
     if (algorithm.equals("auto")) {
       BonRanking.autoRule("search", verifier, null); // a verifier with no bundled rule fails before any model loads
     }

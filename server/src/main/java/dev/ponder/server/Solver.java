@@ -2,12 +2,12 @@ package dev.ponder.server;
 
 import dev.ponder.engine.Budget;
 import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchResult;
 import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
-import dev.ponder.verifiers.onnx.OnnxProcessReward;
 
 /** How {@code ponder eval} searches one problem: over the in-process policy, or over a remote one. */
 interface Solver extends AutoCloseable {
@@ -17,15 +17,18 @@ interface Solver extends AutoCloseable {
   @Override
   void close();
 
-  /** The named Countdown search over an in-process policy, which the solver owns (and closes). */
+  /**
+   * The named Countdown search over an in-process policy, which the solver owns (and closes); {@code prm} is null
+   * when the search needs none.
+   */
   static Solver local(LanguageModel policy, String algorithm, CountdownAlgorithms.Knobs knobs, double temperature,
-      OutcomeScorer<LmHypothesis> outcome, OnnxProcessReward prm) {
+      OutcomeScorer<LmHypothesis> outcome, ProcessScorer<LmHypothesis> prm) {
     Decoding decoding = Decoding.sampling().withTemperature(temperature).withMaxNewTokens(policy.defaultMaxNewTokens());
     return new Solver() {
       @Override
       public SearchResult solve(String prompt, long seed, Budget budget) {
         return CountdownAlgorithms.builder(algorithm, policy, decoding, knobs, () -> outcome,
-            () -> prm.asProcessScorer()).budget(budget).seed(seed).run(prompt);
+            () -> prm).budget(budget).seed(seed).run(prompt);
       }
 
       @Override

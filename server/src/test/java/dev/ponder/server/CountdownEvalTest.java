@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -97,6 +98,55 @@ class CountdownEvalTest {
       assertThat(a.get("auto_reason").asText())
           .isEqualTo("at 2 samples: no clause matched: otherwise; at 4 samples: no clause matched: otherwise");
     }
+  }
+
+  @Test
+  void stepBeamGuidedByPrmTimesProbabilityAddsTheLogProbability(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20],"
+        + " \"target\": 32}\n{\"id\": \"b\", \"numbers\": [3, 7, 25, 50], \"target\": 85}\n");
+    String policy = Zoo.root().resolve("onnx-models/countdown/policy").toString();
+    String prm = Zoo.root().resolve("onnx-models/countdown/prm-cached").toString();
+    ObjectMapper json = new ObjectMapper();
+    List<List<JsonNode>> runs = new ArrayList<>();
+    for (String v : List.of("prm", "prm+logprob")) {
+      Path o = dir.resolve(v + ".jsonl");
+      // one live hypothesis, one child: a single path, so both rankings keep the same text
+      assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "step-beam",
+          "--n", "1", "--m", "1", "--step-verifier", v, "--policy", policy, "--prm", prm, "--seed", "1", "--out",
+          o.toString())).as(err.toString()).isZero();
+      List<JsonNode> lines = new ArrayList<>();
+      for (String l : Files.readAllLines(o)) {
+        lines.add(json.readTree(l));
+      }
+      runs.add(lines);
+    }
+    for (int i = 0; i < 2; i++) {
+      JsonNode byPrm = runs.get(0).get(i);
+      JsonNode byBoth = runs.get(1).get(i);
+      assertThat(byBoth.get("text").asText()).isEqualTo(byPrm.get("text").asText()).isNotEmpty();
+      assertThat(byPrm.get("score").asDouble()).isBetween(0.0, 1.0);
+      // score = log(PRM value) + the text's log-probability, which is negative and finite
+      double logProb = byBoth.get("score").asDouble() - Math.log(byPrm.get("score").asDouble());
+      assertThat(logProb).isNegative().isGreaterThan(-200.0);
+    }
+  }
+
+  @Test
+  void theStepVerifierGuidesOnlyStepLevelSearches(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "smc",
+        "--step-verifier", "prm+logprob", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --step-verifier applies to step-beam,"
+        + " dvts and mcts, not to --algorithm smc (its particles are already drawn from the policy, so weighting them"
+        + " by the policy's probability again would count it twice)\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
+        "--step-verifier", "prm", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("error: eval: --step-verifier applies to step-beam,"
+        + " dvts and mcts, not to --algorithm bon\n");
+    assertThat(run("search", "--model", "no/such/dir", "--prompt", "numbers: 1 2 target: 3\n", "--algorithm",
+        "mcts", "--step-verifier", "orm")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .isEqualTo("error: search: --step-verifier must be 'prm' or 'prm+logprob', was 'orm'\n");
   }
 
   @Test
