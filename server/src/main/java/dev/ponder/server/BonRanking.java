@@ -1,10 +1,12 @@
 package dev.ponder.server;
 
 import dev.ponder.engine.OutcomeScorer;
+import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.samplers.auto.AutoRule;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.tasks.countdown.CountdownChecker;
+import dev.ponder.tasks.countdown.TargetSwapCheck;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
@@ -17,7 +19,8 @@ import java.util.function.ToDoubleFunction;
 final class BonRanking {
   static final String LOGPROB = "logprob";
   static final String ORM_LOGPROB = "orm+logprob";
-  private static final List<String> NAMES = List.of("orm", "checker", LOGPROB, ORM_LOGPROB);
+  static final String ORM_LOGPROB_SWAP = "orm+logprob+swap";
+  private static final List<String> NAMES = List.of("orm", "checker", LOGPROB, ORM_LOGPROB, ORM_LOGPROB_SWAP);
 
   private BonRanking() {
   }
@@ -26,7 +29,8 @@ final class BonRanking {
   static void checkName(String command, String verifier) {
     if (!NAMES.contains(verifier)) {
       throw new UsageException(command + ": --verifier must be 'orm' (the trained outcome reward model), 'checker'"
-          + " (the Countdown rule checker, an exact verifier), 'logprob' or 'orm+logprob', was '" + verifier + "'");
+          + " (the Countdown rule checker, an exact verifier), 'logprob', 'orm+logprob' or 'orm+logprob+swap', was '"
+          + verifier + "'");
     }
   }
 
@@ -66,24 +70,37 @@ final class BonRanking {
 
   /** Whether the ranking reads an ORM's score. */
   static boolean readsOrm(String verifier) {
-    return verifier.equals("orm") || verifier.equals(ORM_LOGPROB);
+    return verifier.equals("orm") || verifier.equals(ORM_LOGPROB) || verifier.equals(ORM_LOGPROB_SWAP);
   }
 
   private static boolean byLogProb(String verifier) {
-    return verifier.equals(LOGPROB) || verifier.equals(ORM_LOGPROB);
+    return verifier.equals(LOGPROB) || verifier.equals(ORM_LOGPROB) || verifier.equals(ORM_LOGPROB_SWAP);
   }
 
   /**
    * The scorer {@code verifier} names; {@code orm} is null when none was loaded (the rule checker, or an algorithm
-   * that ranks nothing by an outcome score), and then the checker scores.
+   * that ranks nothing by an outcome score), and then the checker scores. {@code orm+logprob+swap} adds
+   * {@link TargetSwapCheck}'s score over {@code policy} to {@code orm+logprob}'s.
    */
   static OutcomeScorer<LmHypothesis> scorer(String verifier, OutcomeScorer<LmHypothesis> orm,
-      CountdownChecker checker) {
+      CountdownChecker checker, LanguageModel policy) {
     if (verifier.equals(LOGPROB)) {
       return (hs, ctx) -> hs.stream().mapToDouble(LmHypothesis::logProb).toArray();
     }
     if (orm == null) {
       return checker.asOutcomeScorer();
+    }
+    if (verifier.equals(ORM_LOGPROB_SWAP)) {
+      OutcomeScorer<LmHypothesis> both = timesLikelihood(orm, LmHypothesis::logProb);
+      TargetSwapCheck swap = new TargetSwapCheck(policy);
+      return (hs, ctx) -> {
+        double[] s = both.score(hs, ctx);
+        double[] t = swap.score(hs, ctx);
+        for (int i = 0; i < s.length; i++) {
+          s[i] += t[i];
+        }
+        return s;
+      };
     }
     return verifier.equals(ORM_LOGPROB) ? timesLikelihood(orm, LmHypothesis::logProb) : orm;
   }

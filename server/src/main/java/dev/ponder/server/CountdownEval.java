@@ -52,7 +52,8 @@ final class CountdownEval {
         + " and weighted-bon: orm (the outcome reward model under --orm) or checker (the rule checker, an exact"
         + " verifier); for bon and auto, also logprob (the text's log-probability under the policy, no reward model) or"
         + " orm+logprob (log of the ORM's score plus the text's log-probability: ORM score times the text's"
-        + " probability).")
+        + " probability); for bon, orm+logprob+swap adds the policy's log-probability of the last result under a"
+        + " swapped target (TargetSwapCheck).")
     String verifier;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "(countdown) Sampling"
@@ -171,7 +172,8 @@ final class CountdownEval {
              ? remote.solver(algorithm, knobs, o.temperature, useOrm ? orm.verifier() : checker, prm)
              : Solver.local(Models.load("eval", "--policy", o.policy, () -> LanguageModel.load(o.policy, options)),
                  algorithm, knobs, o.temperature,
-                 BonRanking.scorer(o.verifier, orm == null ? null : orm.verifier().asOutcomeScorer(), checker),
+                 policy -> BonRanking.scorer(o.verifier, orm == null ? null : orm.verifier().asOutcomeScorer(),
+                     checker, policy),
                  prm == null ? null : StepRanking.scorer(o.stepVerifier, prm.asProcessScorer()));
          Progress progress = new Progress(err, problems.size(), terminal)) {
       for (int i = 0; i < problems.size(); i++) {

@@ -61,7 +61,8 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--verifier", paramLabel = "V", defaultValue = "orm", description = "What ranks bon and"
       + " weighted-bon: orm (the outcome reward model under --orm) or checker (the Countdown rule checker); for bon"
       + " and auto with a local policy also logprob (the text's log-probability under the policy) or orm+logprob"
-      + " (ORM score times the text's probability; the best learned-verifier rule on Countdown, bench/README.md).")
+      + " (ORM score times the text's probability), or orm+logprob+swap (adds the policy's log-probability of the"
+      + " last result under a swapped target; the best learned-verifier rule on Countdown, bench/README.md).")
   String verifier;
 
   @Option(names = "--orm", paramLabel = "DIR", defaultValue = "onnx-models/countdown/orm-cached",
@@ -155,7 +156,7 @@ final class SearchCommand implements Callable<Integer> {
       Budget budget = budgetTokens == null ? Budget.tokens(Long.MAX_VALUE) : Budget.tokens(budgetTokens);
       SearchResult r = CountdownAlgorithms.builder(algorithm, lm, decoding, knobs(),
           () -> BonRanking.scorer(verifier, ormModel == null ? null : ormModel.asOutcomeScorer(),
-              CountdownChecker.create()),
+              CountdownChecker.create(), lm),
           () -> StepRanking.scorer(stepVerifier, prmModel.asProcessScorer())).budget(budget).seed(seed).run(text);
       print(r, text, !List.of("sample", "greedy").contains(algorithm), out);
       out.printf(Locale.ROOT, "--- %s (model load %.0f ms not included; first calls include JIT warm-up)%n",

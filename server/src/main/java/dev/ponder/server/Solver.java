@@ -8,6 +8,7 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
+import java.util.function.Function;
 
 /** How {@code ponder eval} searches one problem: over the in-process policy, or over a remote one. */
 interface Solver extends AutoCloseable {
@@ -18,11 +19,12 @@ interface Solver extends AutoCloseable {
   void close();
 
   /**
-   * The named Countdown search over an in-process policy, which the solver owns (and closes); {@code prm} is null
-   * when the search needs none.
+   * The named Countdown search over an in-process policy, which the solver owns (and closes); the outcome scorer
+   * is made over that policy ({@code orm+logprob+swap} reads it); {@code prm} is null when the search needs none.
    */
   static Solver local(LanguageModel policy, String algorithm, CountdownAlgorithms.Knobs knobs, double temperature,
-      OutcomeScorer<LmHypothesis> outcome, ProcessScorer<LmHypothesis> prm) {
+      Function<LanguageModel, OutcomeScorer<LmHypothesis>> outcomeOver, ProcessScorer<LmHypothesis> prm) {
+    OutcomeScorer<LmHypothesis> outcome = outcomeOver.apply(policy);
     Decoding decoding = Decoding.sampling().withTemperature(temperature).withMaxNewTokens(policy.defaultMaxNewTokens());
     return new Solver() {
       @Override

@@ -9,6 +9,7 @@ import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.testing.Zoo;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
+import dev.ponder.tasks.countdown.TargetSwapCheck;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -150,6 +151,31 @@ class CountdownEvalTest {
   }
 
   @Test
+  void theTargetSwapAddsThePoliciesOwnCheckOfTheLastResult(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20],"
+        + " \"target\": 32}\n");
+    String policy = Zoo.root().resolve("onnx-models/countdown/policy").toString();
+    String orm = Zoo.root().resolve("onnx-models/countdown/orm-cached").toString();
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String v : List.of("orm+logprob", "orm+logprob+swap")) {
+      Path o = dir.resolve(v + ".jsonl");
+      assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n",
+          "8", "--verifier", v, "--policy", policy, "--orm", orm, "--seed", "1", "--out", o.toString()))
+          .as(err.toString()).isZero();
+      lines.add(json.readTree(Files.readString(o)));
+    }
+    assertThat(lines.get(1).get("policy_tokens").asLong()).isEqualTo(lines.get(0).get("policy_tokens").asLong());
+    // the swap re-reads the texts with the policy: a prefill and one call per result token, as verifier calls
+    assertThat(lines.get(1).get("verifier_calls").asLong()).isGreaterThan(lines.get(0).get("verifier_calls").asLong());
+    assertThat(lines.get(1).get("score").asDouble()).isNegative().isGreaterThan(TargetSwapCheck.NO_EQUATION - 200);
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
+        "--verifier", "orm+logprob+swap", "--out", dir.resolve("x.jsonl").toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("error: eval: --algorithm auto has bundled rules for"
+        + " --verifier orm and orm+logprob, not for orm+logprob+swap");
+  }
+
+  @Test
   void logProbRanksOnlyBonAndAuto(@TempDir Path dir) throws Exception {
     Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "weighted-bon",
@@ -170,8 +196,8 @@ class CountdownEvalTest {
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
         "--verifier", "logprobs", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --verifier must be 'orm' (the trained"
-        + " outcome reward model), 'checker' (the Countdown rule checker, an exact verifier), 'logprob' or"
-        + " 'orm+logprob', was 'logprobs'\n");
+        + " outcome reward model), 'checker' (the Countdown rule checker, an exact verifier), 'logprob', 'orm+logprob'"
+        + " or 'orm+logprob+swap', was 'logprobs'\n");
   }
 
   /** search prints each sample's log-probability and score: with logprob they are equal, with orm+logprob the

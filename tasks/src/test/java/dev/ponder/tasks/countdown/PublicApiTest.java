@@ -14,6 +14,6 @@ class PublicApiTest {
   void publicTypesAreExactlyThese() throws Exception {
     assertThat(PublicTypes.of(CountdownAlgorithms.class)).containsExactlyElementsOf(new TreeSet<>(List.of(
         "CountdownAlgorithms", "CountdownAlgorithms.Knobs", "CountdownChecker", "CountdownProblem",
-        "CountdownVerdict", "CountdownVerdict.Reason")));
+        "CountdownVerdict", "CountdownVerdict.Reason", "TargetSwapCheck")));
   }
 }
