@@ -225,17 +225,23 @@ def main():
     print({k: v for k, v in res.items() if k != "dev_history"}, flush=True)
 
     model.save_pretrained(os.path.join(vd.V2_WORK, "orm_v2_hf"))
-    os.makedirs(OUT, exist_ok=True)
-    model.config.save_pretrained(OUT)
-    chartok.save(os.path.join(OUT, "tokenizer.json"))
-    path = os.path.join(OUT, "model.onnx")
+    export(model, OUT, OUT_CACHED, texts, p_new, res, "orm_v2")
+
+
+def export(model, out, out_cached, texts, p_new, res, key):
+    """Writes the plain export (checked against the PyTorch model's probabilities p_new on the first 64 texts) and
+    the KV-cache one, and records res under key in metrics.json."""
+    os.makedirs(out, exist_ok=True)
+    model.config.save_pretrained(out)
+    chartok.save(os.path.join(out, "tokenizer.json"))
+    path = os.path.join(out, "model.onnx")
     gx.export_seq_cls(model, path)
     got = onnx_scores(path, texts[:64])
     d = float(np.abs(got - p_new[:64]).max())
-    assert d < 1e-4, f"orm-v2 export differs from the PyTorch model by {d}"
+    assert d < 1e-4, f"{out}: the export differs from the PyTorch model by {d}"
     res["onnx_max_prob_diff"] = d
-    eval_policy.update_metrics("orm_v2", res)
-    subprocess.run([sys.executable, os.path.join(common.HERE, "export_orm_cached.py"), OUT, OUT_CACHED], check=True)
+    eval_policy.update_metrics(key, res)
+    subprocess.run([sys.executable, os.path.join(common.HERE, "export_orm_cached.py"), out, out_cached], check=True)
 
 
 if __name__ == "__main__":

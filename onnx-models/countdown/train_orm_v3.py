@@ -30,8 +30,6 @@ Usage: python train_orm_v3.py [--steps 3000] [--lr 5e-4] [--aux 1.0] [--mix 32,8
 import argparse
 import copy
 import os
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -40,11 +38,9 @@ from sklearn.metrics import roc_auc_score
 from transformers import GPT2ForSequenceClassification
 
 import common
-import eval_policy
 import task
 import train_orm_v2 as v2
 import verifier_data as vd
-from zoo import chartok, gpt2_onnx as gx
 
 SEED = 31
 V3_WORK = os.path.join(common.WORK, "v3")
@@ -208,17 +204,7 @@ def main():
     if res["heldout_auroc"] <= res["heldout_auroc_orm_v2_same_texts"]:
         print("not exported: held-out AUROC does not beat ORM v2's", flush=True)
         return
-    os.makedirs(OUT, exist_ok=True)
-    model.config.save_pretrained(OUT)
-    chartok.save(os.path.join(OUT, "tokenizer.json"))
-    path = os.path.join(OUT, "model.onnx")
-    gx.export_seq_cls(model, path)
-    got = v2.onnx_scores(path, texts[:64])
-    d = float(np.abs(got - p_new[:64]).max())
-    assert d < 1e-4, f"orm-v3 export differs from the PyTorch model by {d}"
-    res["onnx_max_prob_diff"] = d
-    eval_policy.update_metrics("orm_v3", res)
-    subprocess.run([sys.executable, os.path.join(common.HERE, "export_orm_cached.py"), OUT, OUT_CACHED], check=True)
+    v2.export(model, OUT, OUT_CACHED, texts, p_new, res, "orm_v3")
 
 
 if __name__ == "__main__":
