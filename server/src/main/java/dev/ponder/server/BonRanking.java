@@ -13,8 +13,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * What ranks the outcome-scored Countdown searches, as {@code --verifier} names it, for {@code search} and
  * {@code eval} alike: {@code orm} (the outcome reward model), {@code checker} (the rule checker), and for bon and auto
- * with a local policy {@code logprob} (the text's log-probability) or {@code orm+logprob} (ORM score times the text's
- * probability).
+ * with a local policy {@code logprob} (the text's log-probability), {@code orm+logprob} (ORM score times the text's
+ * probability) or {@code orm+logprob+swap} (that, plus {@link TargetSwapCheck}: the policy's check of the last
+ * result under a swapped target). Also which bundled {@code auto} rule fits which score.
  */
 final class BonRanking {
   static final String LOGPROB = "logprob";
