@@ -184,13 +184,7 @@ def main(defaults=None):
         bi, pi, y, w = (torch.tensor(c) for c in zip(*rows))
         loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits[bi, pi], y.float(), reduction="none")
                 * w.float()).sum() / w.float().sum()
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        run = loss.item() if step == 0 else 0.98 * run + 0.02 * loss.item()
-        if step == 9 or (step + 1) % 50 == 0:
-            print(f"step {step + 1} loss {run:.4f} ({time.time() - t0:.0f}s)", flush=True)
+        run = vd.train_step(model, opt, loss, step, run, t0)
         if (step + 1) % a.eval_every == 0 or step + 1 == a.steps:
             model.eval()
             m = metrics(dev_rows, predict_prefixes(model, dev_rows))

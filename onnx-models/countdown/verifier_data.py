@@ -4,6 +4,7 @@ corruptions of correct solutions, and the per-line validity labels used as a den
 import json
 import os
 import random
+import time
 
 import numpy as np
 import torch
@@ -137,6 +138,18 @@ def right_pad(seqs):
         ids[i, :len(s)] = s
         mask[i, :len(s)] = 1
     return torch.from_numpy(ids), torch.from_numpy(mask)
+
+
+def train_step(model, opt, loss, step, run, t0):
+    """One optimizer step (gradients clipped to norm 1); returns the running loss, printed at step 10 and every 50."""
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    run = loss.item() if step == 0 else 0.98 * run + 0.02 * loss.item()
+    if step == 9 or (step + 1) % 50 == 0:
+        print(f"step {step + 1} loss {run:.4f} ({time.time() - t0:.0f}s)", flush=True)
+    return run
 
 
 def set_seed(seed):
