@@ -26,6 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the policy's log-probability.
  */
 class CountdownEvalTest {
+  private static final String POLICY = Zoo.root().resolve("onnx-models/countdown/policy").toString();
+  private static final String ORM = Zoo.root().resolve("onnx-models/countdown/orm-cached").toString();
+  private static final String PRM = Zoo.root().resolve("onnx-models/countdown/prm-cached").toString();
+  private static final String TWO_PROBLEMS = "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20], \"target\": 32}\n"
+      + "{\"id\": \"b\", \"numbers\": [3, 7, 25, 50], \"target\": 85}\n";
+
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
@@ -53,17 +59,15 @@ class CountdownEvalTest {
   void bonRankedByLogProbabilityAndByOrmTimesProbability(@TempDir Path dir) throws Exception {
     Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20],"
         + " \"target\": 32}\n");
-    String policy = Zoo.root().resolve("onnx-models/countdown/policy").toString();
-    String orm = Zoo.root().resolve("onnx-models/countdown/orm-cached").toString();
     Path o = dir.resolve("o.jsonl");
     ObjectMapper json = new ObjectMapper();
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "4",
-        "--verifier", "logprob", "--policy", policy, "--seed", "1", "--out", o.toString())).as(err.toString()).isZero();
+        "--verifier", "logprob", "--policy", POLICY, "--seed", "1", "--out", o.toString())).as(err.toString()).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("eval countdown algorithm=bon n=4 seed=1 problems=1");
     double bestLogProb = json.readTree(Files.readString(o)).get("score").asDouble();
     assertThat(bestLogProb).isNegative();
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "4",
-        "--verifier", "orm+logprob", "--policy", policy, "--orm", orm, "--seed", "1", "--out", o.toString()))
+        "--verifier", "orm+logprob", "--policy", POLICY, "--orm", ORM, "--seed", "1", "--out", o.toString()))
         .as(err.toString()).isZero();
     // log(orm) + logprob of one of the same four samples: below the best logprob alone, since an ORM score is < 1
     assertThat(json.readTree(Files.readString(o)).get("score").asDouble()).isLessThan(bestLogProb);
@@ -71,19 +75,16 @@ class CountdownEvalTest {
 
   @Test
   void aStagedAutoRuleRanksByOrmTimesProbabilityAsBonDoes(@TempDir Path dir) throws Exception {
-    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20],"
-        + " \"target\": 32}\n{\"id\": \"b\", \"numbers\": [3, 7, 25, 50], \"target\": 85}\n");
-    String policy = Zoo.root().resolve("onnx-models/countdown/policy").toString();
-    String orm = Zoo.root().resolve("onnx-models/countdown/orm-cached").toString();
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), TWO_PROBLEMS);
     // probe 2, always on to 4, where the second stage stops: exactly best-of-4's samples and pick
     Path rule = Files.writeString(dir.resolve("rule.txt"), "probe 2\notherwise bon 4\nprobe 4\notherwise stop\n");
     Path bon = dir.resolve("bon.jsonl");
     Path auto = dir.resolve("auto.jsonl");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "4",
-        "--verifier", "orm+logprob", "--policy", policy, "--orm", orm, "--seed", "1", "--out", bon.toString()))
+        "--verifier", "orm+logprob", "--policy", POLICY, "--orm", ORM, "--seed", "1", "--out", bon.toString()))
         .as(err.toString()).isZero();
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
-        "--auto-rule", rule.toString(), "--verifier", "orm+logprob", "--policy", policy, "--orm", orm, "--seed", "1",
+        "--auto-rule", rule.toString(), "--verifier", "orm+logprob", "--policy", POLICY, "--orm", ORM, "--seed", "1",
         "--out", auto.toString())).as(err.toString()).isZero();
     ObjectMapper json = new ObjectMapper();
     List<String> bonLines = Files.readAllLines(bon);
@@ -103,17 +104,14 @@ class CountdownEvalTest {
 
   @Test
   void stepBeamGuidedByPrmTimesProbabilityAddsTheLogProbability(@TempDir Path dir) throws Exception {
-    Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20],"
-        + " \"target\": 32}\n{\"id\": \"b\", \"numbers\": [3, 7, 25, 50], \"target\": 85}\n");
-    String policy = Zoo.root().resolve("onnx-models/countdown/policy").toString();
-    String prm = Zoo.root().resolve("onnx-models/countdown/prm-cached").toString();
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), TWO_PROBLEMS);
     ObjectMapper json = new ObjectMapper();
     List<List<JsonNode>> runs = new ArrayList<>();
     for (String v : List.of("prm", "prm+logprob")) {
       Path o = dir.resolve(v + ".jsonl");
       // one live hypothesis, one child: a single path, so both rankings keep the same text
       assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "step-beam",
-          "--n", "1", "--m", "1", "--step-verifier", v, "--policy", policy, "--prm", prm, "--seed", "1", "--out",
+          "--n", "1", "--m", "1", "--step-verifier", v, "--policy", POLICY, "--prm", PRM, "--seed", "1", "--out",
           o.toString())).as(err.toString()).isZero();
       List<JsonNode> lines = new ArrayList<>();
       for (String l : Files.readAllLines(o)) {
@@ -154,14 +152,12 @@ class CountdownEvalTest {
   void theTargetSwapAddsThePoliciesOwnCheckOfTheLastResult(@TempDir Path dir) throws Exception {
     Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20],"
         + " \"target\": 32}\n");
-    String policy = Zoo.root().resolve("onnx-models/countdown/policy").toString();
-    String orm = Zoo.root().resolve("onnx-models/countdown/orm-cached").toString();
     ObjectMapper json = new ObjectMapper();
     List<JsonNode> lines = new ArrayList<>();
     for (String v : List.of("orm+logprob", "orm+logprob+swap")) {
       Path o = dir.resolve(v + ".jsonl");
       assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n",
-          "8", "--verifier", v, "--policy", policy, "--orm", orm, "--seed", "1", "--out", o.toString()))
+          "8", "--verifier", v, "--policy", POLICY, "--orm", ORM, "--seed", "1", "--out", o.toString()))
           .as(err.toString()).isZero();
       lines.add(json.readTree(Files.readString(o)));
     }
@@ -204,11 +200,9 @@ class CountdownEvalTest {
    * score is log(ORM score) + log-probability for the same samples (same seed), ranked best first. */
   @Test
   void searchRanksBonByLogProbabilityAndByOrmTimesProbability() {
-    String policy = Zoo.root().resolve("onnx-models/countdown/policy").toString();
-    String orm = Zoo.root().resolve("onnx-models/countdown/orm-cached").toString();
-    Map<String, double[]> byLogProb = searchSamples(policy, orm, "logprob");
-    Map<String, double[]> byOrm = searchSamples(policy, orm, "orm");
-    Map<String, double[]> byBoth = searchSamples(policy, orm, "orm+logprob");
+    Map<String, double[]> byLogProb = searchSamples("logprob");
+    Map<String, double[]> byOrm = searchSamples("orm");
+    Map<String, double[]> byBoth = searchSamples("orm+logprob");
     assertThat(byLogProb.keySet()).isEqualTo(byOrm.keySet()).isEqualTo(byBoth.keySet()).hasSizeGreaterThan(1);
     for (String text : byLogProb.keySet()) {
       assertThat(byLogProb.get(text)[1]).as(text).isCloseTo(byLogProb.get(text)[0], within(1e-4));
@@ -221,8 +215,8 @@ class CountdownEvalTest {
   }
 
   /** Text -> {log-probability, score} of every sample {@code search --algorithm bon --n 8} prints, in print order. */
-  private Map<String, double[]> searchSamples(String policy, String orm, String verifier) {
-    assertThat(run("search", "--model", policy, "--orm", orm, "--prompt", "numbers: 6 14 18 20 target: 32\\n",
+  private Map<String, double[]> searchSamples(String verifier) {
+    assertThat(run("search", "--model", POLICY, "--orm", ORM, "--prompt", "numbers: 6 14 18 20 target: 32\\n",
         "--algorithm", "bon", "--n", "8", "--seed", "3", "--verifier", verifier)).as(err.toString()).isZero();
     Map<String, double[]> samples = new java.util.LinkedHashMap<>();
     java.util.regex.Matcher head = java.util.regex.Pattern.compile(
