@@ -38,5 +38,13 @@ interface FeynmanKac<P> {
   /** The particle's latest reward r_t, by which the answer is chosen; -infinity before the first. */
   double reward(P particle);
 
+  /**
+   * The scores the final particles are ranked by, one per particle in order: by default their latest rewards; a
+   * model with an outcome scorer scores them with it, in one call.
+   */
+  default double[] answerScores(List<P> particles) {
+    return particles.stream().mapToDouble(this::reward).toArray();
+  }
+
   Candidate toCandidate(P particle);
 }

@@ -146,14 +146,17 @@ final class ParticleFilter<P> implements Rounds {
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
-    // Argmax answer: the highest final reward (Puri et al.'s choice). The final weights alone are not a ranking:
-    // after resampling they only hold the last step's potentials, which favour whoever stopped changing.
-    List<P> last = particles;
-    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> ScoreCheck.rankable(model.reward(last.get(i))))
+    // Argmax answer: the highest final reward (Puri et al.'s choice), or the model's outcome score when it has one
+    // (a cancelled search makes no more scorer calls). The final weights alone are not a ranking: after
+    // resampling they only hold the last step's potentials, which favour whoever stopped changing.
+    double[] score = why instanceof StopReason.Cancelled
+        ? particles.stream().mapToDouble(model::reward).toArray() : model.answerScores(particles);
+    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> ScoreCheck.rankable(score[i]))
         .thenComparingDouble(fin::get).reversed());
     List<Candidate> ranked = new ArrayList<>();
     for (int i : order) {
-      ranked.add(model.toCandidate(particles.get(i)));
+      Candidate candidate = model.toCandidate(particles.get(i)); // scored by its reward
+      ranked.add(Double.compare(candidate.score(), score[i]) == 0 ? candidate : candidate.withScore(score[i]));
     }
     if (c.weightedDraw()) {
       int pick = Resampling.MULTINOMIAL.ancestors(fin, 1, k -> ctx.random().uniform(0, -1, RandomStreams.Purpose.CHOICE, k))[0];

@@ -1,6 +1,7 @@
 package dev.ponder.samplers.smc;
 
 import dev.ponder.engine.GenerativeProcess;
+import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchResult;
@@ -37,6 +38,7 @@ public final class ParticleFilterSearch<S> extends ProcessSearch<S, ParticleFilt
   private double kappa = 1.0;
   private ResampleSchedule schedule = ResampleSchedule.always();
   private boolean weightedDraw;
+  private OutcomeScorer<S> outcome;
   private int maxSteps;
 
   public ParticleFilterSearch(ProcessSource<S> source, ProcessScorer<S> scorer) {
@@ -84,6 +86,15 @@ public final class ParticleFilterSearch<S> extends ProcessSearch<S, ParticleFilt
     return this;
   }
 
+  /**
+   * Ranks the final particles by this outcome score (one scorer call at the end, after the filter has run)
+   * instead of by their latest process reward; the candidates carry it as their score. Default: none.
+   */
+  public ParticleFilterSearch<S> outcomeScorer(OutcomeScorer<S> value) {
+    this.outcome = Objects.requireNonNull(value, "value");
+    return this;
+  }
+
   /** Return a particle drawn by final weight instead of the one with the highest final reward. */
   public ParticleFilterSearch<S> weightedDraw(boolean value) {
     this.weightedDraw = value;
@@ -107,7 +118,7 @@ public final class ParticleFilterSearch<S> extends ProcessSearch<S, ParticleFilt
     }
     ParticleFilter.Config c = new ParticleFilter.Config(particles, scheme, kappa, schedule,
         steps == 0 ? DEFAULT_MAX_STEPS : steps, weightedDraw);
-    ProcessFeynmanKac<S> model = new ProcessFeynmanKac<>(process, scorer, potential, lambda, ctx);
+    ProcessFeynmanKac<S> model = new ProcessFeynmanKac<>(process, scorer, potential, lambda, outcome, ctx);
     return RoundDriver.run(new ParticleFilter<>(model, c, ctx), ctx);
   }
 

@@ -1,6 +1,7 @@
 package dev.ponder.samplers.smc;
 
 import dev.ponder.engine.GenerativeProcess;
+import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.SearchEvent;
@@ -36,15 +37,31 @@ final class ProcessFeynmanKac<S> implements FeynmanKac<ProcessFeynmanKac.Particl
   private final ProcessScorer<S> scorer;
   private final Potential potential;
   private final double lambda;
+  private final OutcomeScorer<S> outcome;
   private final SearchContext ctx;
 
+  /** @param outcome ranks the final particles when not null (else their latest rewards do) */
   ProcessFeynmanKac(GenerativeProcess<S> process, ProcessScorer<S> scorer, Potential potential, double lambda,
-      SearchContext ctx) {
+      OutcomeScorer<S> outcome, SearchContext ctx) {
     this.process = process;
     this.scorer = scorer;
     this.potential = potential;
     this.lambda = lambda;
+    this.outcome = outcome;
     this.ctx = ctx;
+  }
+
+  @Override
+  public double[] answerScores(List<Particle<S>> particles) {
+    if (outcome == null || particles.isEmpty()) {
+      return FeynmanKac.super.answerScores(particles);
+    }
+    List<S> hs = particles.stream().map(p -> p.h).toList();
+    double[] s = ScoreCheck.check("outcome", outcome.score(hs, ctx), hs.size(), ctx);
+    for (int i = 0; i < s.length; i++) {
+      ctx.emit(new SearchEvent.Score(process.lineage(hs.get(i)), "outcome", s[i]));
+    }
+    return s;
   }
 
   @Override

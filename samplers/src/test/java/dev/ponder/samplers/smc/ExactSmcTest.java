@@ -71,7 +71,7 @@ class ExactSmcTest {
   /** The particle filter over the process's Feynman-Kac model, as the front door runs it. */
   static <S> SearchResult smc(dev.ponder.engine.GenerativeProcess<S> process, dev.ponder.engine.ProcessScorer<S> scorer,
       Smc c, SearchContext ctx) {
-    ProcessFeynmanKac<S> model = new ProcessFeynmanKac<>(process, scorer, c.potential(), c.lambda(), ctx);
+    ProcessFeynmanKac<S> model = new ProcessFeynmanKac<>(process, scorer, c.potential(), c.lambda(), null, ctx);
     return RoundDriver.run(new ParticleFilter<>(model, c.filter(), ctx), ctx);
   }
 

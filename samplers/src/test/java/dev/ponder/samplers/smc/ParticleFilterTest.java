@@ -3,6 +3,7 @@ package dev.ponder.samplers.smc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
+import dev.ponder.engine.OutcomeScorer;
 import dev.ponder.engine.ProcessScorer;
 import dev.ponder.engine.SearchEvent;
 import dev.ponder.engine.SearchResult;
@@ -36,6 +37,30 @@ class ParticleFilterTest {
   @AfterAll
   static void close() {
     lm.close();
+  }
+
+  @Test
+  void anOutcomeScorerRanksTheFinalParticlesWithTheSameRun() {
+    // the outcome here prefers short texts: a ranking the process reward (digit share) does not give
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    OutcomeScorer<LmHypothesis> shortest = (hs, ctx) -> {
+      calls.incrementAndGet();
+      return hs.stream().mapToDouble(h -> -h.text().length()).toArray();
+    };
+    List<SearchEvent> events = new ArrayList<>();
+    SearchResult byReward = Search.particleFilter(lm, DIGITS).particles(6).maxSteps(8).decoding(STEPS).seed(4)
+        .run("12 + ");
+    SearchResult byOutcome = Search.particleFilter(lm, DIGITS).particles(6).maxSteps(8).decoding(STEPS).seed(4)
+        .outcomeScorer(shortest).listener(events::add).run("12 + ");
+    // the same particles (the outcome scorer only ranks at the end), now best first by the outcome score
+    assertThat(byOutcome.candidates()).extracting(c -> c.text()).containsExactlyInAnyOrderElementsOf(
+        byReward.candidates().stream().map(c -> c.text()).toList());
+    assertThat(byOutcome.candidates()).extracting(c -> c.score())
+        .isSortedAccordingTo(java.util.Comparator.reverseOrder())
+        .containsExactlyElementsOf(byOutcome.candidates().stream().map(c -> -(double) c.text().length()).toList());
+    assertThat(calls.get()).as("one call, at the end").isEqualTo(1);
+    assertThat(events.stream().filter(e -> e instanceof SearchEvent.Score sc && sc.scorer().equals("outcome")))
+        .hasSize(6);
   }
 
   @ParameterizedTest
