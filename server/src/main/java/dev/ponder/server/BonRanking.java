@@ -40,9 +40,9 @@ final class BonRanking {
    * need the local policy's log-probabilities.
    */
   static void checkUse(String command, String verifier, String algorithm, boolean remote) {
-    if (byLogProb(verifier) && !algorithm.equals("bon") && !algorithm.equals("auto")) {
-      throw new UsageException(command + ": --verifier " + verifier + " ranks the samples of bon and auto, not"
-          + " --algorithm " + algorithm);
+    if (byLogProb(verifier) && !List.of("bon", "auto", "smc", "mcts").contains(algorithm)) {
+      throw new UsageException(command + ": --verifier " + verifier + " ranks the samples of bon, auto, smc and"
+          + " mcts, not --algorithm " + algorithm);
     }
     if (byLogProb(verifier) && remote) {
       throw new UsageException(command + ": --verifier " + verifier + " needs the local policy's log-probabilities,"

@@ -151,7 +151,10 @@ final class CountdownEval {
       knobs = knobs.withAutoRule(BonRanking.autoRule("eval", o.verifier, o.autoRule == null ? null
           : readRule(o.autoRule)));
     }
-    boolean useOrm = CountdownAlgorithms.needsOutcomeScorer(algorithm) && BonRanking.readsOrm(o.verifier);
+    boolean rankByOutcome = CountdownAlgorithms.canRankByOutcome(algorithm) && e.given("--verifier");
+    knobs = knobs.withRankByOutcome(rankByOutcome);
+    boolean useOrm = (CountdownAlgorithms.needsOutcomeScorer(algorithm) || rankByOutcome)
+        && BonRanking.readsOrm(o.verifier);
     if (!useOrm && (o.ensemble != null || o.orm.size() > 1)) {
       throw new UsageException("eval: several --orm models or --ensemble rank bon and weighted-bon with --verifier"
           + " orm, not --algorithm " + algorithm + " with --verifier " + o.verifier);

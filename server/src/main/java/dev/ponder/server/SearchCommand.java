@@ -204,10 +204,11 @@ final class SearchCommand implements Callable<Integer> {
       throw new UsageException(command + ": --m applies to step-beam, dvts and mcts, not to --algorithm "
           + algorithm);
     }
-    if (verifierGiven && !CountdownAlgorithms.needsOutcomeScorer(algorithm)) {
-      throw new UsageException(command + ": --verifier applies to bon, weighted-bon and auto, not to --algorithm "
-          + algorithm + (CountdownAlgorithms.needsProcessScorer(algorithm) ? ", which the PRM under --prm guides"
-          : ""));
+    if (verifierGiven && !CountdownAlgorithms.needsOutcomeScorer(algorithm)
+        && !CountdownAlgorithms.canRankByOutcome(algorithm)) {
+      throw new UsageException(command + ": --verifier applies to bon, weighted-bon, auto, smc and mcts, not to"
+          + " --algorithm " + algorithm + (CountdownAlgorithms.needsProcessScorer(algorithm)
+          ? ", which the PRM under --prm guides" : ""));
     }
   }
 
@@ -225,11 +226,18 @@ final class SearchCommand implements Callable<Integer> {
     int rows = algorithm.equals("sample") ? samples() : algorithm.equals("greedy") ? 1 : n == null ? 8 : n;
     CountdownAlgorithms.Knobs knobs = new CountdownAlgorithms.Knobs(rows, m, lambda,
         EvalCommand.parseResampling(resampling));
+    knobs = knobs.withRankByOutcome(rankByOutcome());
     return algorithm.equals("auto") ? knobs.withAutoRule(BonRanking.autoRule("search", verifier, null)) : knobs;
   }
 
+  /** smc and mcts read the outcome scorer only when --verifier names one. */
+  private boolean rankByOutcome() {
+    return CountdownAlgorithms.canRankByOutcome(algorithm)
+        && spec.commandLine().getParseResult().hasMatchedOption("--verifier");
+  }
+
   boolean usesOrm() {
-    return CountdownAlgorithms.needsOutcomeScorer(algorithm) && BonRanking.readsOrm(verifier);
+    return (CountdownAlgorithms.needsOutcomeScorer(algorithm) || rankByOutcome()) && BonRanking.readsOrm(verifier);
   }
 
   /**

@@ -134,10 +134,10 @@ class CliTest {
   @Test
   void knobsThatTheAlgorithmWouldIgnoreAreRefused(@TempDir Path dir) throws Exception {
     Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
-    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "smc",
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "step-beam",
         "--verifier", "checker", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
-    assertThat(err()).isEqualTo("error: eval: --verifier applies to bon, weighted-bon and auto, not to --algorithm smc,"
-        + " which the PRM under --prm guides\n");
+    assertThat(err()).isEqualTo("error: eval: --verifier applies to bon, weighted-bon, auto, smc and mcts, not to"
+        + " --algorithm step-beam, which the PRM under --prm guides\n");
     assertThat(run("search", "--model", policy(), "--prompt", "x", "--algorithm", "bon", "--m", "2")).isEqualTo(2);
     assertThat(err()).isEqualTo("error: search: --m applies to step-beam, dvts and mcts, not to --algorithm bon\n");
   }

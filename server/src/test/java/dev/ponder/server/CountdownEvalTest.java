@@ -172,13 +172,41 @@ class CountdownEvalTest {
   }
 
   @Test
+  void smcRanksItsFinalParticlesByTheVerifierWhenOneIsGiven(@TempDir Path dir) throws Exception {
+    Path problems = Files.writeString(dir.resolve("p.jsonl"), TWO_PROBLEMS);
+    ObjectMapper json = new ObjectMapper();
+    List<List<JsonNode>> runs = new ArrayList<>();
+    for (List<String> extra : List.of(List.<String>of(), List.of("--verifier", "orm+logprob", "--orm", ORM))) {
+      Path o = dir.resolve(runs.size() + ".jsonl");
+      List<String> args = new ArrayList<>(List.of("eval", "--task", "countdown", "--problems", problems.toString(),
+          "--algorithm", "smc", "--n", "4", "--policy", POLICY, "--prm", PRM, "--seed", "1", "--out", o.toString()));
+      args.addAll(extra);
+      assertThat(run(args.toArray(String[]::new))).as(err.toString()).isZero();
+      List<JsonNode> lines = new ArrayList<>();
+      for (String l : Files.readAllLines(o)) {
+        lines.add(json.readTree(l));
+      }
+      runs.add(lines);
+    }
+    for (int i = 0; i < 2; i++) {
+      // the same particles (same seed, same PRM); the pick is scored by the PRM in [0, 1], or by log(ORM) + logprob
+      assertThat(runs.get(0).get(i).get("policy_tokens").asLong())
+          .isEqualTo(runs.get(1).get(i).get("policy_tokens").asLong());
+      assertThat(runs.get(0).get(i).get("score").asDouble()).isBetween(0.0, 1.0);
+      assertThat(runs.get(1).get(i).get("score").asDouble()).isNegative();
+      assertThat(runs.get(1).get(i).get("verifier_calls").asLong())
+          .isGreaterThan(runs.get(0).get(i).get("verifier_calls").asLong());
+    }
+  }
+
+  @Test
   void logProbRanksOnlyBonAndAuto(@TempDir Path dir) throws Exception {
     Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "weighted-bon",
         "--verifier", "orm+logprob", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .isEqualTo("error: eval: --verifier orm+logprob ranks the samples of bon and auto, not --algorithm"
-            + " weighted-bon\n");
+        .isEqualTo("error: eval: --verifier orm+logprob ranks the samples of bon, auto, smc and mcts, not"
+            + " --algorithm weighted-bon\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
         "--verifier", "logprob", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --algorithm auto has bundled rules for"
@@ -234,8 +262,8 @@ class CountdownEvalTest {
     assertThat(run("search", "--model", "x", "--prompt", "p", "--algorithm", "weighted-bon", "--verifier",
         "logprob")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .isEqualTo("error: search: --verifier logprob ranks the samples of bon and auto, not --algorithm"
-            + " weighted-bon\n");
+        .isEqualTo("error: search: --verifier logprob ranks the samples of bon, auto, smc and mcts, not"
+            + " --algorithm weighted-bon\n");
     assertThat(run("search", "--remote", "http://127.0.0.1:9", "--remote-model", "m", "--prompt", "p",
         "--algorithm", "bon", "--verifier", "orm+logprob")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: search: --verifier orm+logprob needs the"

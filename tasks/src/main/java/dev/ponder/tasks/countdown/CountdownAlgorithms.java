@@ -65,11 +65,18 @@ public final class CountdownAlgorithms {
    * @param lambda     SMC's inverse temperature
    * @param resampling SMC's resampling scheme
    * @param autoRule   auto's rule ({@link #autoRule()}, the fitted one, unless a caller tries its own)
+   * @param rankByOutcome smc and mcts also read the outcome scorer: SMC ranks its final particles by it, MCTS values
+   *                   its terminal nodes (and so its answers) by it; otherwise both use the process scorer alone
    */
-  public record Knobs(int n, int m, double lambda, Resampling resampling, AutoRule autoRule) {
+  public record Knobs(int n, int m, double lambda, Resampling resampling, AutoRule autoRule, boolean rankByOutcome) {
     public Knobs {
       Objects.requireNonNull(resampling, "resampling");
       Objects.requireNonNull(autoRule, "autoRule");
+    }
+
+    /** Without outcome ranking for smc and mcts. */
+    public Knobs(int n, int m, double lambda, Resampling resampling, AutoRule autoRule) {
+      this(n, m, lambda, resampling, autoRule, false);
     }
 
     /** With the fitted auto rule. */
@@ -78,7 +85,11 @@ public final class CountdownAlgorithms {
     }
 
     public Knobs withAutoRule(AutoRule value) {
-      return new Knobs(n, m, lambda, resampling, value);
+      return new Knobs(n, m, lambda, resampling, value, rankByOutcome);
+    }
+
+    public Knobs withRankByOutcome(boolean value) {
+      return new Knobs(n, m, lambda, resampling, autoRule, value);
     }
 
     /** {@code ponder eval}'s defaults: N = 8, M = 4, lambda 10, systematic resampling. */
@@ -87,13 +98,18 @@ public final class CountdownAlgorithms {
     }
 
     public Knobs withN(int value) {
-      return new Knobs(value, m, lambda, resampling, autoRule);
+      return new Knobs(value, m, lambda, resampling, autoRule, rankByOutcome);
     }
   }
 
   /** Whether the named search ranks with an outcome scorer. */
   public static boolean needsOutcomeScorer(String name) {
     return name.equals("bon") || name.equals("weighted-bon") || name.equals("auto");
+  }
+
+  /** Whether the named search reads an outcome scorer when {@link Knobs#rankByOutcome} asks it to. */
+  public static boolean canRankByOutcome(String name) {
+    return name.equals("smc") || name.equals("mcts");
   }
 
   /** Whether the named search is guided by a process reward model ({@code auto}: when its fitted rule can choose one). */
@@ -159,9 +175,15 @@ public final class CountdownAlgorithms {
       case "beam" -> Search.tokenBeam(policy).numBeams(n).maxNewTokens(decoding.maxNewTokens());
       case "step-beam" -> Search.stepBeam(policy, prm.get()).n(n).m(m).decoding(perLine);
       case "dvts" -> Search.dvts(policy, prm.get()).n(n).m(m).decoding(perLine);
-      case "mcts" -> Search.mcts(policy, prm.get()).simulations(n).children(m).decoding(perLine);
-      case "smc" -> Search.particleFilter(policy, prm.get()).particles(n)
-          .potential(Potential.DIFFERENCE, knobs.lambda()).resampling(knobs.resampling()).decoding(perLine);
+      case "mcts" -> {
+        var mcts = Search.mcts(policy, prm.get()).simulations(n).children(m).decoding(perLine);
+        yield knobs.rankByOutcome() ? mcts.outcomeScorer(outcome.get()) : mcts;
+      }
+      case "smc" -> {
+        var smc = Search.particleFilter(policy, prm.get()).particles(n)
+            .potential(Potential.DIFFERENCE, knobs.lambda()).resampling(knobs.resampling()).decoding(perLine);
+        yield knobs.rankByOutcome() ? smc.outcomeScorer(outcome.get()) : smc;
+      }
       case "auto" -> Search.auto(policy, outcome.get()).rule(knobs.autoRule()).answers(answerOf)
           .guided(c -> overAnyProcess(c.kind().key(), knobs.withN(c.n()), outcome, prm))
           .decoding(knobs.autoRule().needsProcessScorer() ? perLine : decoding);
@@ -197,9 +219,15 @@ public final class CountdownAlgorithms {
           .selection(Selection.majority()).answers(answerOf);
       case "step-beam" -> Search.stepBeam(prm.get()).n(n).m(m);
       case "dvts" -> Search.dvts(prm.get()).n(n).m(m);
-      case "mcts" -> Search.mcts(prm.get()).simulations(n).children(m);
-      case "smc" -> Search.particleFilter(prm.get()).particles(n).potential(Potential.DIFFERENCE, knobs.lambda())
-          .resampling(knobs.resampling());
+      case "mcts" -> {
+        var mcts = Search.mcts(prm.get()).simulations(n).children(m);
+        yield knobs.rankByOutcome() ? mcts.outcomeScorer(outcome.get()) : mcts;
+      }
+      case "smc" -> {
+        var smc = Search.particleFilter(prm.get()).particles(n).potential(Potential.DIFFERENCE, knobs.lambda())
+            .resampling(knobs.resampling());
+        yield knobs.rankByOutcome() ? smc.outcomeScorer(outcome.get()) : smc;
+      }
       case "auto" -> Search.auto(outcome.get()).rule(knobs.autoRule()).answers(answerOf)
           .guided(c -> overAnyProcess(c.kind().key(), knobs.withN(c.n()), outcome, prm));
       case "beam" -> throw new IllegalArgumentException("algorithm 'beam' (token-level beam search) needs every"
