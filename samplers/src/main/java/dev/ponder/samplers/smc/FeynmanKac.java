@@ -39,11 +39,11 @@ interface FeynmanKac<P> {
   double reward(P particle);
 
   /**
-   * The scores the final particles are ranked by, one per particle in order: by default their latest rewards; a
-   * model with an outcome scorer scores them with it, in one call.
+   * Outcome scores that rank the final particles instead of their latest rewards, one per particle in order and
+   * made in one call; null (the default) when the model has no outcome scorer.
    */
-  default double[] answerScores(List<P> particles) {
-    return particles.stream().mapToDouble(this::reward).toArray();
+  default double[] outcomeScores(List<P> particles) {
+    return null;
   }
 
   Candidate toCandidate(P particle);

@@ -149,14 +149,14 @@ final class ParticleFilter<P> implements Rounds {
     // Argmax answer: the highest final reward (Puri et al.'s choice), or the model's outcome score when it has one
     // (a cancelled search makes no more scorer calls). The final weights alone are not a ranking: after
     // resampling they only hold the last step's potentials, which favour whoever stopped changing.
-    double[] score = why instanceof StopReason.Cancelled
-        ? particles.stream().mapToDouble(model::reward).toArray() : model.answerScores(particles);
-    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> ScoreCheck.rankable(score[i]))
-        .thenComparingDouble(fin::get).reversed());
+    double[] outcome = why instanceof StopReason.Cancelled ? null : model.outcomeScores(particles);
+    List<P> last = particles;
+    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> ScoreCheck.rankable(outcome != null ? outcome[i]
+        : model.reward(last.get(i)))).thenComparingDouble(fin::get).reversed());
     List<Candidate> ranked = new ArrayList<>();
     for (int i : order) {
-      Candidate candidate = model.toCandidate(particles.get(i)); // scored by its reward
-      ranked.add(Double.compare(candidate.score(), score[i]) == 0 ? candidate : candidate.withScore(score[i]));
+      Candidate candidate = model.toCandidate(particles.get(i)); // scored by its latest reward
+      ranked.add(outcome == null ? candidate : candidate.withScore(outcome[i]));
     }
     if (c.weightedDraw()) {
       int pick = Resampling.MULTINOMIAL.ancestors(fin, 1, k -> ctx.random().uniform(0, -1, RandomStreams.Purpose.CHOICE, k))[0];

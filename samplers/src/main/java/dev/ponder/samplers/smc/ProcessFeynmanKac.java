@@ -52,9 +52,9 @@ final class ProcessFeynmanKac<S> implements FeynmanKac<ProcessFeynmanKac.Particl
   }
 
   @Override
-  public double[] answerScores(List<Particle<S>> particles) {
+  public double[] outcomeScores(List<Particle<S>> particles) {
     if (outcome == null || particles.isEmpty()) {
-      return FeynmanKac.super.answerScores(particles);
+      return null;
     }
     List<S> hs = particles.stream().map(p -> p.h).toList();
     double[] s = ScoreCheck.check("outcome", outcome.score(hs, ctx), hs.size(), ctx);

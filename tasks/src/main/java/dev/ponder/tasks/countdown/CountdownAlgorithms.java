@@ -6,6 +6,8 @@ import dev.ponder.engine.lm.Decoding;
 import dev.ponder.engine.lm.LanguageModel;
 import dev.ponder.engine.lm.LmHypothesis;
 import dev.ponder.engine.lm.Decoding.StepBoundary;
+import dev.ponder.samplers.mcts.MctsSearch;
+import dev.ponder.samplers.smc.ParticleFilterSearch;
 import dev.ponder.samplers.smc.ParticleFilterSearch.Potential;
 import dev.ponder.samplers.ProcessSearch;
 import dev.ponder.samplers.smc.ParticleFilterSearch.Resampling;
@@ -175,20 +177,27 @@ public final class CountdownAlgorithms {
       case "beam" -> Search.tokenBeam(policy).numBeams(n).maxNewTokens(decoding.maxNewTokens());
       case "step-beam" -> Search.stepBeam(policy, prm.get()).n(n).m(m).decoding(perLine);
       case "dvts" -> Search.dvts(policy, prm.get()).n(n).m(m).decoding(perLine);
-      case "mcts" -> {
-        var mcts = Search.mcts(policy, prm.get()).simulations(n).children(m).decoding(perLine);
-        yield knobs.rankByOutcome() ? mcts.outcomeScorer(outcome.get()) : mcts;
-      }
-      case "smc" -> {
-        var smc = Search.particleFilter(policy, prm.get()).particles(n)
-            .potential(Potential.DIFFERENCE, knobs.lambda()).resampling(knobs.resampling()).decoding(perLine);
-        yield knobs.rankByOutcome() ? smc.outcomeScorer(outcome.get()) : smc;
-      }
+      case "mcts" -> byOutcome(Search.mcts(policy, prm.get()).simulations(n).children(m).decoding(perLine), knobs,
+          outcome);
+      case "smc" -> byOutcome(Search.particleFilter(policy, prm.get()).particles(n)
+          .potential(Potential.DIFFERENCE, knobs.lambda()).resampling(knobs.resampling()).decoding(perLine), knobs,
+          outcome);
       case "auto" -> Search.auto(policy, outcome.get()).rule(knobs.autoRule()).answers(answerOf)
           .guided(c -> overAnyProcess(c.kind().key(), knobs.withN(c.n()), outcome, prm))
           .decoding(knobs.autoRule().needsProcessScorer() ? perLine : decoding);
       default -> throw new IllegalArgumentException("algorithm must be one of " + NAMES + ", was '" + name + "'");
     };
+  }
+
+  /** MCTS valuing its terminal nodes by the outcome scorer when {@link Knobs#rankByOutcome} asks for it. */
+  private static <S> MctsSearch<S> byOutcome(MctsSearch<S> mcts, Knobs knobs, Supplier<OutcomeScorer<S>> outcome) {
+    return knobs.rankByOutcome() ? mcts.outcomeScorer(outcome.get()) : mcts;
+  }
+
+  /** SMC ranking its final particles by the outcome scorer when {@link Knobs#rankByOutcome} asks for it. */
+  private static <S> ParticleFilterSearch<S> byOutcome(ParticleFilterSearch<S> smc, Knobs knobs,
+      Supplier<OutcomeScorer<S>> outcome) {
+    return knobs.rankByOutcome() ? smc.outcomeScorer(outcome.get()) : smc;
   }
 
   /** Whether the named search takes one line per step (the step-level searches). */
@@ -219,15 +228,9 @@ public final class CountdownAlgorithms {
           .selection(Selection.majority()).answers(answerOf);
       case "step-beam" -> Search.stepBeam(prm.get()).n(n).m(m);
       case "dvts" -> Search.dvts(prm.get()).n(n).m(m);
-      case "mcts" -> {
-        var mcts = Search.mcts(prm.get()).simulations(n).children(m);
-        yield knobs.rankByOutcome() ? mcts.outcomeScorer(outcome.get()) : mcts;
-      }
-      case "smc" -> {
-        var smc = Search.particleFilter(prm.get()).particles(n).potential(Potential.DIFFERENCE, knobs.lambda())
-            .resampling(knobs.resampling());
-        yield knobs.rankByOutcome() ? smc.outcomeScorer(outcome.get()) : smc;
-      }
+      case "mcts" -> byOutcome(Search.mcts(prm.get()).simulations(n).children(m), knobs, outcome);
+      case "smc" -> byOutcome(Search.particleFilter(prm.get()).particles(n)
+          .potential(Potential.DIFFERENCE, knobs.lambda()).resampling(knobs.resampling()), knobs, outcome);
       case "auto" -> Search.auto(outcome.get()).rule(knobs.autoRule()).answers(answerOf)
           .guided(c -> overAnyProcess(c.kind().key(), knobs.withN(c.n()), outcome, prm));
       case "beam" -> throw new IllegalArgumentException("algorithm 'beam' (token-level beam search) needs every"

@@ -147,6 +147,22 @@ public final class CountdownChecker implements Verifier {
     return text.codePoints().allMatch(CountdownChecker::isPythonSpace);
   }
 
+  /**
+   * The character span {@code [start, end)} of the result of the text's last step line ({@code "20 + 18 = 38"}: the
+   * {@code "38"}), by the same line grammar the checker reads; null when no line is a step.
+   */
+  static int[] lastStepResult(String text) {
+    int[] span = null;
+    int offset = 0;
+    for (String line : text.split("\n", -1)) {
+      if (Step.parse(line) != null) {
+        span = new int[] {offset + line.lastIndexOf(" = ") + 3, offset + line.length()};
+      }
+      offset += line.length() + 1;
+    }
+    return span;
+  }
+
   /** Python's {@code str.isspace} for one code point (also what {@code \s} matches in a Python str pattern). */
   static boolean isPythonSpace(int cp) {
     return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 || cp == 0xA0 || cp == 0x1680

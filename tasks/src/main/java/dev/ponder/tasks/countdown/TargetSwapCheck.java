@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The policy as its own verifier of a Countdown solution's last equation: it re-reads the solution under the same
@@ -26,13 +24,13 @@ import java.util.regex.Pattern;
  * <p>Score of a text: the summed log-probability of the last equation's result tokens, teacher-forced after
  * {@code swapped prompt + the text up to that result}, where the swapped prompt's target is {@code target + offset}
  * (default {@value #DEFAULT_OFFSET}, chosen on the validation split: offsets that change only the last digit, +-1,
- * barely separate right from wrong). A text with no equation scores {@link #NO_EQUATION}. The prefixes are prefilled together in one batch and the result tokens fed one
- * position at a time; that work is counted as verifier calls and tokens, not as policy tokens.
+ * barely separate right from wrong). A text with no step line (as the checker reads them) scores
+ * {@link #NO_EQUATION}. The prefixes are prefilled together in one batch and the result tokens fed one position at
+ * a time; that work is counted as verifier calls and tokens, not as policy tokens.
  */
 public final class TargetSwapCheck implements OutcomeScorer<LmHypothesis> {
   /** The score of a text without an equation line: far below any real one (result digits score about -30 at worst). */
   public static final double NO_EQUATION = -100.0;
-  private static final Pattern STEP = Pattern.compile("(?m)^\\d+ \\S \\d+ = (-?\\d+)$");
 
   /** The swapped target's distance from the real one. */
   public static final int DEFAULT_OFFSET = 10;
@@ -66,17 +64,13 @@ public final class TargetSwapCheck implements OutcomeScorer<LmHypothesis> {
     for (int i = 0; i < hs.size(); i++) {
       LmHypothesis h = hs.get(i);
       String text = h.text();
-      Matcher m = STEP.matcher(text);
-      int start = -1;
-      int end = -1;
-      while (m.find()) {
-        start = m.start(1);
-        end = m.end(1);
-      }
-      if (start < 0) {
+      int[] result = CountdownChecker.lastStepResult(text);
+      if (result == null) {
         out[i] = NO_EQUATION;
         continue;
       }
+      int start = result[0];
+      int end = result[1];
       CountdownProblem problem = CountdownProblem.parse(h.promptText());
       String prompt = new CountdownProblem(problem.numbers(), problem.target() + offset).prompt();
       int[] prefix = policy.encode(prompt + text.substring(0, start));

@@ -122,4 +122,15 @@ class CountdownCheckerTest {
     assertThatThrownBy(() -> new CountdownVerdict(true, Reason.EMPTY)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Reason.ofCode("nope")).hasMessageContaining("unknown Countdown reason code 'nope'");
   }
+
+  @Test
+  void lastStepResultIsTheSpanOfTheLastStepLinesResult() {
+    String text = "20 - 6 = 14\n18 + 14 = 32\nanswer: 32";
+    int[] span = CountdownChecker.lastStepResult(text);
+    assertThat(text.substring(span[0], span[1])).isEqualTo("32");
+    assertThat(span[0]).isEqualTo(text.indexOf("= 32") + 2);
+    assertThat(CountdownChecker.lastStepResult("7 - 9 = -2\nanswer: -2")).containsExactly(8, 10);
+    assertThat(CountdownChecker.lastStepResult("answer: 32")).isNull();
+    assertThat(CountdownChecker.lastStepResult("05 + 3 = 8\n")).as("not a step by the checker's grammar").isNull();
+  }
 }
