@@ -3,9 +3,6 @@ package dev.ponder.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.engine.testing.Zoo;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,22 +13,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The command line's help, version and errors: one line, the right exit code, never a stack trace. */
 class CliTest {
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final CliRun cli = new CliRun();
 
   private int run(String... args) {
-    out.reset();
-    err.reset();
-    return Main.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return cli.run(args);
   }
 
   private String out() {
-    return out.toString(StandardCharsets.UTF_8);
+    return cli.out();
   }
 
   private String err() {
-    return err.toString(StandardCharsets.UTF_8);
+    return cli.err();
   }
 
   private static String policy() {

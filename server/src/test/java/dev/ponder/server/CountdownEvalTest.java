@@ -10,9 +10,6 @@ import dev.ponder.engine.SearchContext;
 import dev.ponder.engine.testing.Zoo;
 import dev.ponder.tasks.countdown.CountdownAlgorithms;
 import dev.ponder.tasks.countdown.TargetSwapCheck;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,14 +29,10 @@ class CountdownEvalTest {
   private static final String TWO_PROBLEMS = "{\"id\": \"a\", \"numbers\": [6, 14, 18, 20], \"target\": 32}\n"
       + "{\"id\": \"b\", \"numbers\": [3, 7, 25, 50], \"target\": 85}\n";
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final CliRun cli = new CliRun();
 
   private int run(String... args) {
-    out.reset();
-    err.reset();
-    return Main.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return cli.run(args);
   }
 
   @Test
@@ -62,13 +55,13 @@ class CountdownEvalTest {
     Path o = dir.resolve("o.jsonl");
     ObjectMapper json = new ObjectMapper();
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "4",
-        "--verifier", "logprob", "--policy", POLICY, "--seed", "1", "--out", o.toString())).as(err.toString()).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("eval countdown algorithm=bon n=4 seed=1 problems=1");
+        "--verifier", "logprob", "--policy", POLICY, "--seed", "1", "--out", o.toString())).as(cli.err()).isZero();
+    assertThat(cli.out()).startsWith("eval countdown algorithm=bon n=4 seed=1 problems=1");
     double bestLogProb = json.readTree(Files.readString(o)).get("score").asDouble();
     assertThat(bestLogProb).isNegative();
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "4",
         "--verifier", "orm+logprob", "--policy", POLICY, "--orm", ORM, "--seed", "1", "--out", o.toString()))
-        .as(err.toString()).isZero();
+        .as(cli.err()).isZero();
     // log(orm) + logprob of one of the same four samples: below the best logprob alone, since an ORM score is < 1
     assertThat(json.readTree(Files.readString(o)).get("score").asDouble()).isLessThan(bestLogProb);
   }
@@ -82,10 +75,10 @@ class CountdownEvalTest {
     Path auto = dir.resolve("auto.jsonl");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n", "4",
         "--verifier", "orm+logprob", "--policy", POLICY, "--orm", ORM, "--seed", "1", "--out", bon.toString()))
-        .as(err.toString()).isZero();
+        .as(cli.err()).isZero();
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
         "--auto-rule", rule.toString(), "--verifier", "orm+logprob", "--policy", POLICY, "--orm", ORM, "--seed", "1",
-        "--out", auto.toString())).as(err.toString()).isZero();
+        "--out", auto.toString())).as(cli.err()).isZero();
     ObjectMapper json = new ObjectMapper();
     List<String> bonLines = Files.readAllLines(bon);
     List<String> autoLines = Files.readAllLines(auto);
@@ -112,7 +105,7 @@ class CountdownEvalTest {
       // one live hypothesis, one child: a single path, so both rankings keep the same text
       assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "step-beam",
           "--n", "1", "--m", "1", "--step-verifier", v, "--policy", POLICY, "--prm", PRM, "--seed", "1", "--out",
-          o.toString())).as(err.toString()).isZero();
+          o.toString())).as(cli.err()).isZero();
       List<JsonNode> lines = new ArrayList<>();
       for (String l : Files.readAllLines(o)) {
         lines.add(json.readTree(l));
@@ -135,16 +128,16 @@ class CountdownEvalTest {
     Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "smc",
         "--step-verifier", "prm+logprob", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --step-verifier applies to step-beam,"
+    assertThat(cli.err()).isEqualTo("error: eval: --step-verifier applies to step-beam,"
         + " dvts and mcts, not to --algorithm smc (its particles are already drawn from the policy, so weighting them"
         + " by the policy's probability again would count it twice)\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
         "--step-verifier", "prm", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("error: eval: --step-verifier applies to step-beam,"
+    assertThat(cli.err()).startsWith("error: eval: --step-verifier applies to step-beam,"
         + " dvts and mcts, not to --algorithm bon\n");
     assertThat(run("search", "--model", "no/such/dir", "--prompt", "numbers: 1 2 target: 3\n", "--algorithm",
         "mcts", "--step-verifier", "orm")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8))
+    assertThat(cli.err())
         .isEqualTo("error: search: --step-verifier must be 'prm' or 'prm+logprob', was 'orm'\n");
   }
 
@@ -158,7 +151,7 @@ class CountdownEvalTest {
       Path o = dir.resolve(v + ".jsonl");
       assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon", "--n",
           "8", "--verifier", v, "--policy", POLICY, "--orm", ORM, "--seed", "1", "--out", o.toString()))
-          .as(err.toString()).isZero();
+          .as(cli.err()).isZero();
       lines.add(json.readTree(Files.readString(o)));
     }
     assertThat(lines.get(1).get("policy_tokens").asLong()).isEqualTo(lines.get(0).get("policy_tokens").asLong());
@@ -167,7 +160,7 @@ class CountdownEvalTest {
     assertThat(lines.get(1).get("score").asDouble()).isNegative().isGreaterThan(TargetSwapCheck.NO_EQUATION - 200);
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
         "--verifier", "orm+logprob+swap", "--out", dir.resolve("x.jsonl").toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("error: eval: --algorithm auto has bundled rules for"
+    assertThat(cli.err()).startsWith("error: eval: --algorithm auto has bundled rules for"
         + " --verifier orm and orm+logprob, not for orm+logprob+swap");
   }
 
@@ -181,7 +174,7 @@ class CountdownEvalTest {
       List<String> args = new ArrayList<>(List.of("eval", "--task", "countdown", "--problems", problems.toString(),
           "--algorithm", "smc", "--n", "4", "--policy", POLICY, "--prm", PRM, "--seed", "1", "--out", o.toString()));
       args.addAll(extra);
-      assertThat(run(args.toArray(String[]::new))).as(err.toString()).isZero();
+      assertThat(run(args.toArray(String[]::new))).as(cli.err()).isZero();
       List<JsonNode> lines = new ArrayList<>();
       for (String l : Files.readAllLines(o)) {
         lines.add(json.readTree(l));
@@ -204,22 +197,22 @@ class CountdownEvalTest {
     Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "weighted-bon",
         "--verifier", "orm+logprob", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8))
+    assertThat(cli.err())
         .isEqualTo("error: eval: --verifier orm+logprob ranks the samples of bon, auto, smc and mcts, not"
             + " --algorithm weighted-bon\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "auto",
         "--verifier", "logprob", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --algorithm auto has bundled rules for"
+    assertThat(cli.err()).isEqualTo("error: eval: --algorithm auto has bundled rules for"
         + " --verifier orm and orm+logprob, not for logprob; give one fitted to its score with --auto-rule FILE\n");
     assertThat(run("search", "--model", "no/such/dir", "--prompt", "numbers: 1 2 target: 3\n",
         "--algorithm", "auto", "--verifier", "checker")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: search: --algorithm auto has bundled rules for"
+    assertThat(cli.err()).isEqualTo("error: search: --algorithm auto has bundled rules for"
         + " --verifier orm and orm+logprob, not for checker; eval --auto-rule FILE runs a rule of your own\n");
     assertThat(CountdownAlgorithms.autoRuleOrmLogProb().next()).as("the bundled orm+logprob rule is staged")
         .isNotNull();
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
         "--verifier", "logprobs", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: eval: --verifier must be 'orm' (the trained"
+    assertThat(cli.err()).isEqualTo("error: eval: --verifier must be 'orm' (the trained"
         + " outcome reward model), 'checker' (the Countdown rule checker, an exact verifier), 'logprob', 'orm+logprob'"
         + " or 'orm+logprob+swap', was 'logprobs'\n");
   }
@@ -245,11 +238,11 @@ class CountdownEvalTest {
   /** Text -> {log-probability, score} of every sample {@code search --algorithm bon --n 8} prints, in print order. */
   private Map<String, double[]> searchSamples(String verifier) {
     assertThat(run("search", "--model", POLICY, "--orm", ORM, "--prompt", "numbers: 6 14 18 20 target: 32\\n",
-        "--algorithm", "bon", "--n", "8", "--seed", "3", "--verifier", verifier)).as(err.toString()).isZero();
+        "--algorithm", "bon", "--n", "8", "--seed", "3", "--verifier", verifier)).as(cli.err()).isZero();
     Map<String, double[]> samples = new java.util.LinkedHashMap<>();
     java.util.regex.Matcher head = java.util.regex.Pattern.compile(
         "--- sample \\d+  logprob (\\S+)  tokens \\d+  score (\\S+)[^\\n]*\\n((?:(?!---)[^\\n]*\\n)*)")
-        .matcher(out.toString(StandardCharsets.UTF_8));
+        .matcher(cli.out());
     while (head.find()) {
       samples.putIfAbsent(head.group(3), new double[] {Double.parseDouble(head.group(1)),
           Double.parseDouble(head.group(2))});
@@ -261,12 +254,12 @@ class CountdownEvalTest {
   void searchTakesLogProbForLocalBonOnly() {
     assertThat(run("search", "--model", "x", "--prompt", "p", "--algorithm", "weighted-bon", "--verifier",
         "logprob")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8))
+    assertThat(cli.err())
         .isEqualTo("error: search: --verifier logprob ranks the samples of bon, auto, smc and mcts, not"
             + " --algorithm weighted-bon\n");
     assertThat(run("search", "--remote", "http://127.0.0.1:9", "--remote-model", "m", "--prompt", "p",
         "--algorithm", "bon", "--verifier", "orm+logprob")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: search: --verifier orm+logprob needs the"
+    assertThat(cli.err()).isEqualTo("error: search: --verifier orm+logprob needs the"
         + " local policy's log-probabilities, not a remote policy\n");
   }
 }
