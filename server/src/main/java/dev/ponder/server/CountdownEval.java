@@ -156,8 +156,9 @@ final class CountdownEval {
     boolean useOrm = (CountdownAlgorithms.needsOutcomeScorer(algorithm) || rankByOutcome)
         && BonRanking.readsOrm(o.verifier);
     if (!useOrm && (o.ensemble != null || o.orm.size() > 1)) {
-      throw new UsageException("eval: several --orm models or --ensemble rank bon and weighted-bon with --verifier"
-          + " orm, not --algorithm " + algorithm + " with --verifier " + o.verifier);
+      throw new UsageException("eval: several --orm models or --ensemble apply when an ORM ranks (bon, weighted-bon"
+          + " and auto, or smc and mcts given --verifier; with orm, orm+logprob or orm+logprob+swap), not to"
+          + " --algorithm " + algorithm + " with --verifier " + o.verifier);
     }
     OrmEnsemble.checkRule("eval", o.orm, o.ensemble);
     long budgetTokens = o.budgetTokens == null ? Long.MAX_VALUE : o.budgetTokens;

@@ -126,6 +126,11 @@ class CountdownEvalTest {
   @Test
   void theStepVerifierGuidesOnlyStepLevelSearches(@TempDir Path dir) throws Exception {
     Path problems = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"a\", \"numbers\": [1, 2], \"target\": 3}\n");
+    assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "bon",
+        "--verifier", "checker", "--ensemble", "mean", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
+    assertThat(cli.err()).isEqualTo("error: eval: several --orm models or --ensemble apply when an ORM ranks (bon,"
+        + " weighted-bon and auto, or smc and mcts given --verifier; with orm, orm+logprob or orm+logprob+swap), not"
+        + " to --algorithm bon with --verifier checker\n");
     assertThat(run("eval", "--task", "countdown", "--problems", problems.toString(), "--algorithm", "smc",
         "--step-verifier", "prm+logprob", "--out", dir.resolve("o.jsonl").toString())).isEqualTo(2);
     assertThat(cli.err()).isEqualTo("error: eval: --step-verifier applies to step-beam,"
